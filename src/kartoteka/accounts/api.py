@@ -1,0 +1,155 @@
+"""REST endpoints for users, branches and roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kartoteka.accounts import queries, services
+from kartoteka.accounts.models import Action, Branch, Entity, Role, Scope, Team, User
+from kartoteka.api.versioning import required_version
+
+
+class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    roles = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), many=True, required=False)
+    teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
+    branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "password", "first_name", "last_name", "email", "phone", "branch",
+                  "roles", "teams", "language", "is_active", "version")
+        read_only_fields = ("id",)
+        extra_kwargs = {"username": {"validators": []}}
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.UpdateModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """People. Everyone sees whom their role lets them; administrators create and edit."""
+
+    serializer_class = UserSerializer
+    queryset = User.objects.none()
+
+    def get_queryset(self) -> QuerySet[User]:
+        return queries.users(self.request.user)  # type: ignore[arg-type]
+
+    def get_object(self) -> User:
+        return queries.user(self.request.user, int(self.kwargs["pk"]))  # type: ignore[arg-type]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not data.get("password"):
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        data.pop("version", None)
+        data.pop("is_active", None)
+        user = services.user_create(actor=request.user, **data)  # type: ignore[arg-type]
+        return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        target = self.get_object()
+        serializer = self.get_serializer(target, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        version = required_version(request)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        password = data.pop("password", None)
+        roles = data.pop("roles", None)
+        teams = data.pop("teams", None)
+        user = services.user_update(actor=request.user, user=target, version=version, values=data,  # type: ignore[arg-type]
+                                    roles=roles, teams=teams)
+        if password:
+            services.user_change_password(actor=request.user, user=user, new_password=password)  # type: ignore[arg-type]
+        return Response(self.get_serializer(user).data)
+
+    @extend_schema(responses=UserSerializer)
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
+        user = queries.users(request.user).get(pk=request.user.pk)  # type: ignore[arg-type]
+        return Response(self.get_serializer(user).data)
+
+
+class BranchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Branch
+        fields = ("id", "name", "city", "is_active")
+        read_only_fields = ("id", "is_active")
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Branch offices: readable by every signed-in user; administrators add them."""
+
+    serializer_class = BranchSerializer
+
+    def get_queryset(self) -> QuerySet[Branch]:
+        return Branch.objects.all()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        branch = services.branch_save(actor=request.user, branch=None, name=serializer.validated_data["name"],  # type: ignore[arg-type]
+                                      city=serializer.validated_data.get("city", ""))
+        return Response(self.get_serializer(branch).data, status=status.HTTP_201_CREATED)
+
+
+class GrantSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    entity = serializers.ChoiceField(choices=Entity.choices)
+    action = serializers.ChoiceField(choices=Action.choices)
+    scope = serializers.ChoiceField(choices=Scope.choices)
+
+
+class RoleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    grants = GrantSerializer(many=True)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Role
+        fields = ("id", "code", "name", "description", "is_builtin", "grants", "version")
+        read_only_fields = ("id", "is_builtin")
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.UpdateModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Roles and their grant tables; administrators create and edit them."""
+
+    serializer_class = RoleSerializer
+
+    def get_queryset(self) -> QuerySet[Role]:
+        return queries.roles()
+
+    def _save(self, request: Request, role: Role | None, partial: bool = False) -> Response:
+        serializer = self.get_serializer(role, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        cells = (
+            {(g["entity"], g["action"]): g["scope"] for g in data["grants"]}
+            if "grants" in data
+            else {(g.entity, g.action): g.scope for g in role.grants.all()} if role else {}
+        )
+        saved = services.role_save(
+            actor=request.user, role=role,  # type: ignore[arg-type]
+            name=data.get("name", role.name if role else ""),
+            code=role.code if role else data.get("code", ""),
+            description=data.get("description", role.description if role else ""),
+            cells=cells, version=required_version(request) if role else None,
+        )
+        return Response(self.get_serializer(queries.role(saved.pk)).data,
+                        status=status.HTTP_200_OK if role else status.HTTP_201_CREATED)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._save(request, None)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._save(request, self.get_object(), partial=kwargs.get("partial", False))

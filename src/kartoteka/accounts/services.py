@@ -1,0 +1,352 @@
+"""Every write about people and access: users, roles, tokens, logins."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kartoteka.accounts.models import (
+    ApiToken,
+    Branch,
+    LoginThrottle,
+    Role,
+    RoleGrant,
+    Team,
+    User,
+)
+from kartoteka.core import access, audit
+from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+from kartoteka.core.models import AuditEntry
+
+USER_AUDITED_FIELDS = (
+    "username", "first_name", "last_name", "email", "branch", "language", "is_active", "phone",
+)
+
+
+# --- Login and lockout ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    locked_minutes: int = 0
+
+
+def _lock_remaining_minutes(throttle: LoginThrottle | None) -> int:
+    if throttle is None or throttle.locked_until is None:
+        return 0
+    remaining = throttle.locked_until - timezone.now()
+    if remaining.total_seconds() <= 0:
+        return 0
+    return max(1, int(remaining.total_seconds() // 60) + (1 if remaining.total_seconds() % 60 else 0))
+
+
+def login_attempt(*, request: HttpRequest | None, username: str, password: str) -> LoginResult:
+    """Check a password, counting failures per username; lock the name after too many.
+
+    A locked name is refused without checking the password, so guessing cannot go on.
+    Unknown names are counted alike, so a lockout does not tell which names exist.
+    """
+    key = username.strip().lower()[:150]
+    throttle = LoginThrottle.objects.filter(username=key).first()
+    locked = _lock_remaining_minutes(throttle)
+    if locked:
+        return LoginResult(user=None, locked_minutes=locked)
+    user = authenticate(request, username=username.strip(), password=password)
+    if user is not None:
+        LoginThrottle.objects.filter(username=key).delete()
+        audit.record(actor=user, action=AuditEntry.Action.LOGIN, obj=user)  # type: ignore[arg-type]
+        return LoginResult(user=user)  # type: ignore[arg-type]
+    with transaction.atomic():
+        throttle, _created = LoginThrottle.objects.get_or_create(username=key)
+        window_start = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        if throttle.last_failure_at and throttle.last_failure_at < window_start:
+            throttle.failures = 0
+        throttle.failures += 1
+        throttle.last_failure_at = timezone.now()
+        target = User.objects.filter(username__iexact=key).first()
+        audit.record(
+            actor=None, action=AuditEntry.Action.LOGIN_FAILED, obj=target, object_repr=key
+        )
+        if throttle.failures >= settings.LOGIN_MAX_FAILURES:
+            throttle.locked_until = timezone.now() + timedelta(
+                minutes=settings.LOGIN_LOCKOUT_MINUTES
+            )
+            throttle.failures = 0
+            audit.record(actor=None, action=AuditEntry.Action.LOCKOUT, obj=target, object_repr=key)
+        throttle.save()
+    return LoginResult(user=None, locked_minutes=_lock_remaining_minutes(throttle))
+
+
+# --- Users ---------------------------------------------------------------------------------------
+def _require(actor: User, entity: str, action: str) -> None:
+    if not access.has_any(actor, entity, action):
+        raise NotFoundError()
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(_("Choose a stronger password."), fields={"password": list(error.messages)}) from None
+
+
+def _set_roles(user: User, roles: list[Role] | None) -> None:
+    if roles is not None:
+        user.roles.set(roles)
+        access.forget_grants(user)
+
+
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    branch: Branch,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    language: str = "ru",
+    roles: list[Role] | None = None,
+    teams: list[Team] | None = None,
+    is_superuser: bool = False,
+    phone: str = "",
+) -> User:
+    """Create a user. ``actor`` None is the command line (createadmin, demo)."""
+    if actor is not None:
+        _require(actor, "users", "create")
+    if User.objects.filter(username__iexact=username.strip()).exists():
+        raise DomainError(
+            _("This username is taken."), fields={"username": [_("This username is taken.")]}
+        )
+    user = User(
+        username=username.strip(),
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        branch=branch,
+        language=language,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+        phone=phone,
+    )
+    _validate_password(password, user)
+    user.set_password(password)
+    try:
+        user.full_clean()
+    except ValidationError as error:
+        raise DomainError(fields=error.message_dict) from None
+    with transaction.atomic():
+        user.save()
+        _set_roles(user, roles)
+        if teams is not None:
+            user.teams.set(teams)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=user,
+            changes={
+                **{k: [None, v] for k, v in audit.snapshot(user, USER_AUDITED_FIELDS).items()
+                   if v not in (None, "")},
+                "roles": [None, sorted(str(role) for role in roles or [])],
+            },
+        )
+    return user
+
+
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    version: int,
+    values: dict[str, Any],
+    roles: list[Role] | None = None,
+    teams: list[Team] | None = None,
+) -> User:
+    """Edit a user; roles and teams replace the old sets. Stale ``version`` → conflict."""
+    if not (access.can(actor, "edit", user) or actor.pk == user.pk and set(values) <= {"language"}):
+        raise NotFoundError()
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        if current.version != version:
+            raise ConflictError(
+                current_version=current.version, changes=audit.changes_since(current, version)
+            )
+        before = {**audit.snapshot(current, USER_AUDITED_FIELDS),
+                  "roles": sorted(str(r) for r in current.roles.all())}
+        for name, value in values.items():
+            setattr(current, name, value)
+        try:
+            current.full_clean(exclude=["password"])
+        except ValidationError as error:
+            raise DomainError(fields=error.message_dict) from None
+        current.version = F("version") + 1  # type: ignore[assignment]
+        current.save()
+        current.refresh_from_db()
+        _set_roles(current, roles)
+        if teams is not None:
+            current.teams.set(teams)
+        after = {**audit.snapshot(current, USER_AUDITED_FIELDS),
+                 "roles": sorted(str(r) for r in current.roles.all())}
+        audit.record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=current, changes=audit.diff(before, after)
+        )
+    return current
+
+
+def user_change_password(*, actor: User, user: User, new_password: str) -> None:
+    if actor.pk != user.pk and not access.can(actor, "edit", user):
+        raise NotFoundError()
+    _validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit.record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=user,
+            changes={"password": ["•••", "•••"]},
+        )
+
+
+def user_deactivate(*, actor: User, user: User) -> None:
+    """Deactivation ends the user's tokens at once; sessions end on their next request."""
+    if not access.can(actor, "delete", user) or actor.pk == user.pk:
+        raise NotFoundError()
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False, version=F("version") + 1)
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        user.refresh_from_db()
+        audit.record(
+            actor=actor, action=AuditEntry.Action.UPDATE, obj=user, changes={"is_active": [True, False]}
+        )
+
+
+# --- Roles ---------------------------------------------------------------------------------------
+def role_save(
+    *,
+    actor: User,
+    role: Role | None,
+    name: str,
+    code: str,
+    description: str,
+    cells: dict[tuple[str, str], str],
+    version: int | None = None,
+) -> Role:
+    """Create a role or replace a role's grant table; every changed cell is audited."""
+    _require(actor, "roles", "edit" if role else "create")
+    for (entity, action), scope in cells.items():
+        if action not in access.ACTIONS or scope not in access.SCOPES:
+            raise DomainError(fields={f"{entity}.{action}": [_("Unknown scope.")]})
+    with transaction.atomic():
+        if role is None:
+            if Role.objects.filter(code=code).exists():
+                raise DomainError(fields={"code": [_("This code is taken.")]})
+            role = Role.objects.create(code=code, name=name, description=description)
+            before: dict[str, Any] = {}
+            action_done = AuditEntry.Action.CREATE
+        else:
+            current = Role.objects.select_for_update().get(pk=role.pk)
+            if version is not None and current.version != version:
+                raise ConflictError(
+                    current_version=current.version, changes=audit.changes_since(current, version)
+                )
+            before = {"name": current.name, "description": current.description,
+                      **{f"{g.entity}.{g.action}": g.scope for g in current.grants.all()}}
+            Role.objects.filter(pk=role.pk).update(
+                name=name, description=description, version=F("version") + 1
+            )
+            role = Role.objects.get(pk=role.pk)
+            action_done = AuditEntry.Action.UPDATE
+        role.grants.all().delete()
+        RoleGrant.objects.bulk_create(
+            RoleGrant(role=role, entity=entity, action=action, scope=scope)
+            for (entity, action), scope in sorted(cells.items())
+        )
+        after = {"name": name, "description": description,
+                 **{f"{e}.{a}": s for (e, a), s in cells.items()}}
+        audit.record(actor=actor, action=action_done, obj=role, changes=audit.diff(before, after))
+    return role
+
+
+# --- Branches and teams --------------------------------------------------------------------------
+def branch_save(*, actor: User, branch: Branch | None, name: str, city: str) -> Branch:
+    _require(actor, "branches", "edit" if branch else "create")
+    with transaction.atomic():
+        if branch is None:
+            if Branch.objects.filter(name=name).exists():
+                raise DomainError(fields={"name": [_("A branch with this name exists.")]})
+            branch = Branch.objects.create(name=name, city=city)
+            audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=branch,
+                         changes={"name": [None, name], "city": [None, city]})
+        else:
+            before = {"name": branch.name, "city": branch.city}
+            branch.name, branch.city = name, city
+            branch.save(update_fields=["name", "city"])
+            audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=branch,
+                         changes=audit.diff(before, {"name": name, "city": city}))
+    return branch
+
+
+def team_save(*, actor: User, team: Team | None, name: str, branch: Branch,
+              members: list[User]) -> Team:
+    _require(actor, "branches", "edit")
+    with transaction.atomic():
+        before: dict[str, Any] = {}
+        if team is None:
+            team = Team.objects.create(name=name, branch=branch)
+        else:
+            before = {"name": team.name, "branch": str(team.branch),
+                      "members": sorted(str(m) for m in team.members.all())}
+            team.name, team.branch = name, branch
+            team.save()
+        team.members.set(members)
+        after = {"name": name, "branch": str(branch), "members": sorted(str(m) for m in members)}
+        audit.record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+                     obj=team, changes=audit.diff(before, after))
+    return team
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+def token_create(*, actor: User | None, user: User, name: str, days: int | None = None) -> str:
+    """Make a token for ``user`` and return it in plain text: the only time it exists so."""
+    if actor is not None and actor.pk != user.pk and not access.can(actor, "edit", user):
+        raise NotFoundError()
+    key = "kt_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        name=name or _("API token"),
+        prefix=key[:10],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=timezone.now() + timedelta(days=days or settings.API_TOKEN_DAYS),
+    )
+    return key
+
+
+def token_revoke(*, actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.pk and not access.can(actor, "edit", token.user):
+        raise NotFoundError()
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def token_authenticate(key: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True,
+                expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute, so a busy integration does not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,193 @@
+"""The ``kartoteka`` command: serve, worker, migrate, createadmin, demo, token, check."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as error:
+        print(f"kartoteka: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    import uvicorn
+
+    host = args.host or settings.SERVER_HOST
+    port = args.port or settings.SERVER_PORT
+    print(f"Kartoteka is serving at http://{host}:{port}/", flush=True)
+    uvicorn.run(
+        "kartoteka.asgi:application",
+        host=host,
+        port=port,
+        workers=args.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("KARTOTEKA_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_level="warning",
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=args.threads) if args.threads else call_command("run_huey")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from kartoteka.accounts.models import Branch, Role
+    from kartoteka.accounts.services import user_create
+    from kartoteka.core.errors import DomainError
+
+    password = args.password or os.environ.get("KARTOTEKA_ADMIN_PASSWORD") or ""
+    if not password and sys.stdin.isatty():
+        password = getpass.getpass("Password for the new administrator: ")
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    branch = Branch.objects.order_by("pk").first() or Branch.objects.create(name=args.branch)
+    try:
+        user_create(
+            actor=None, username=args.username, password=password, branch=branch,
+            email=args.email, roles=list(Role.objects.filter(code="administrator")),
+            is_superuser=True, language=args.language,
+        )
+    except DomainError as error:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
+        print(f"kartoteka: {error.message} {details}", file=sys.stderr)
+        return 1
+    print(f"Administrator {args.username} created.")
+    if generated:
+        print(f"Password: {password}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kartoteka.demo import create_demo
+
+    report = create_demo(size=args.size, seed=args.seed, reset_password=args.reset_password)
+    for line in report:
+        print(line)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from kartoteka.accounts.models import User
+    from kartoteka.accounts.services import token_create
+
+    user = User.objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        print(f"kartoteka: no active user named {args.username!r}", file=sys.stderr)
+        return 1
+    key = token_create(actor=None, user=user, name=args.name, days=args.days)
+    print(f"Token for {user.username} (shown once; store it safely):")
+    print(key)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from kartoteka.core.jobs import queue_status
+
+    problems = 0
+    call_command("check", deploy=args.deploy, fail_level="ERROR")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        print(f"database: ok ({connection.vendor})")
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            problems += 1
+            print(f"database: {len(pending)} migration(s) not applied: run `kartoteka migrate`")
+    except Exception as error:  # noqa: BLE001 - reported, then the exit status says it
+        problems += 1
+        print(f"database: FAILED ({error})")
+    queue = queue_status()
+    print(f"job queue: {'ok' if queue['ok'] else 'FAILED'} ({queue})")
+    problems += 0 if queue["ok"] else 1
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kartoteka", description="Kartoteka CRM")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web server (ASGI)")
+    serve.add_argument("--host", default="")
+    serve.add_argument("--port", type=int, default=0, help="default: KARTOTEKA_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("KARTOTEKA_WEB_WORKERS", "1")))
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run background jobs")
+    worker.add_argument("--threads", type=int, default=0)
+    worker.set_defaults(handler=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="create or update the database tables")
+    migrate.add_argument("--verbosity", type=int, default=1)
+    migrate.set_defaults(handler=cmd_migrate)
+
+    admin = sub.add_parser("createadmin", help="create an administrator")
+    admin.add_argument("username")
+    admin.add_argument("--email", default="")
+    admin.add_argument("--password", default="", help="default: KARTOTEKA_ADMIN_PASSWORD, a prompt, or generated")
+    admin.add_argument("--branch", default="Head office")
+    admin.add_argument("--language", default="ru", choices=["ru", "en"])
+    admin.set_defaults(handler=cmd_createadmin)
+
+    demo = sub.add_parser("demo", help="fill the database with a demo company")
+    demo.add_argument("--size", default="small", help="small, medium, or a number of contacts")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--reset-password", action="store_true", help="give the demo users a new password")
+    demo.set_defaults(handler=cmd_demo)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    token_new = token_sub.add_parser("create", help="create a token; it is printed as the last line")
+    token_new.add_argument("username")
+    token_new.add_argument("--name", default="command line")
+    token_new.add_argument("--days", type=int, default=None)
+    token_new.set_defaults(handler=cmd_token)
+
+    check = sub.add_parser("check", help="check configuration, database and job queue")
+    check.add_argument("--deploy", action="store_true", help="also the production security checks")
+    check.set_defaults(handler=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup()
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""REST endpoints for companies and contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kartoteka.accounts.models import Branch, User
+from kartoteka.api.versioning import required_version
+from kartoteka.clients import queries, services
+from kartoteka.clients.models import Company, Contact
+from kartoteka.core import access
+
+
+class RecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all(), required=False)
+    version = serializers.IntegerField(required=False, help_text="Required on update: the version you read.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Pickers are scoped: an id the caller cannot see is "not found", like a missing one.
+            self.fields["owner"].queryset = access.scoped(User.objects.all(), request.user)
+            if "company" in self.fields:
+                self.fields["company"].queryset = access.scoped(Company.objects.all(), request.user)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Field rules (phone, INN, scope of owner/branch) are the services' to enforce.
+        return attrs
+
+
+class CompanySerializer(RecordSerializer):
+    class Meta:
+        model = Company
+        fields = ("id", "name", "inn", "phone", "email", "owner", "branch", "version",
+                  "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")
+        extra_kwargs = {"inn": {"validators": []}, "phone": {"max_length": 40}}
+
+
+class ContactSerializer(RecordSerializer):
+    company = serializers.PrimaryKeyRelatedField(
+        queryset=Company.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Contact
+        fields = ("id", "last_name", "first_name", "middle_name", "company", "phone", "email",
+                  "owner", "branch", "version", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")
+        extra_kwargs = {"phone": {"max_length": 40}}
+
+
+class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """List/read/create/update/delete, scoped; DELETE moves to the trash."""
+
+    def get_object(self) -> Any:
+        return self.one(self.request.user, int(self.kwargs["pk"]))  # type: ignore[attr-defined]
+
+    def _values(self, serializer: serializers.ModelSerializer) -> dict[str, Any]:  # type: ignore[type-arg]
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        return data
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.create_service(actor=request.user, values=self._values(serializer))  # type: ignore[attr-defined]
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        serializer = self.get_serializer(obj, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        version = required_version(request)
+        updated = self.update_service(request.user, obj, version, self._values(serializer))  # type: ignore[attr-defined]
+        return Response(self.get_serializer(updated).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.record_trash(actor=request.user, obj=self.get_object())  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("q", str, description="Name, email, INN or phone fragment"),
+]))
+class CompanyViewSet(RecordViewSet):
+    serializer_class = CompanySerializer
+    queryset = Company.objects.none()
+
+    def get_queryset(self) -> QuerySet[Company]:
+        return queries.companies(self.request.user, text=self.request.query_params.get("q", ""))  # type: ignore[arg-type]
+
+    @staticmethod
+    def one(user: User, pk: int) -> Company:
+        return queries.company(user, pk)
+
+    create_service = staticmethod(services.company_create)
+
+    @staticmethod
+    def update_service(actor: User, obj: Company, version: int, values: dict[str, Any]) -> Company:
+        return services.company_update(actor=actor, company=obj, version=version, values=values)
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("q", str, description="Name, email or phone fragment"),
+    OpenApiParameter("phone", str, description="A phone number in any format (caller ID lookup)"),
+]))
+class ContactViewSet(RecordViewSet):
+    serializer_class = ContactSerializer
+    queryset = Contact.objects.none()
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        params = self.request.query_params
+        return queries.contacts(self.request.user, text=params.get("q", ""), phone=params.get("phone", ""))  # type: ignore[arg-type]
+
+    @staticmethod
+    def one(user: User, pk: int) -> Contact:
+        return queries.contact(user, pk)
+
+    create_service = staticmethod(services.contact_create)
+
+    @staticmethod
+    def update_service(actor: User, obj: Contact, version: int, values: dict[str, Any]) -> Contact:
+        return services.contact_update(actor=actor, contact=obj, version=version, values=values)

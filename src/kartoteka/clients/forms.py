@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kartoteka.accounts.models import Branch, User
+from kartoteka.clients.models import Company, Contact
+from kartoteka.core import access
+
+
+class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Common to company and contact forms: version for optimistic locking, scoped pickers."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        editing = self.instance.pk is not None
+        may_assign = access.can(actor, "assign", self.instance) if editing else True
+        # Pickers list only people and branches the user can see (relation pickers are scoped).
+        self.fields["owner"].queryset = access.scoped(
+            User.objects.filter(is_active=True), actor, "view"
+        ).select_related("branch")
+        self.fields["owner"].required = False
+        self.fields["branch"].queryset = Branch.objects.filter(is_active=True)
+        self.fields["branch"].required = False
+        if not may_assign:
+            self.fields["owner"].disabled = True
+            self.fields["branch"].disabled = True
+        if editing:
+            self.fields["version"].initial = self.instance.version
+
+    def service_values(self) -> dict[str, Any]:
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}  # type: ignore[attr-defined]
+        for name in ("owner", "branch"):
+            if self.fields[name].disabled or values.get(name) is None:
+                values.pop(name, None)
+        return values
+
+
+class CompanyForm(RecordForm):
+    class Meta:
+        model = Company
+        fields = ("name", "inn", "phone", "email", "owner", "branch")
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})}
+
+    def clean_inn(self) -> str:
+        # Model validation runs in the service; here only the obvious typo of spaces.
+        return str(self.cleaned_data.get("inn") or "").replace(" ", "")
+
+    def _post_clean(self) -> None:
+        # Validation is the service's job (it also normalises the phone), so skip model checks.
+        pass
+
+
+class ContactForm(RecordForm):
+    class Meta:
+        model = Contact
+        fields = ("last_name", "first_name", "middle_name", "company", "phone", "email", "owner", "branch")
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})}
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["company"].queryset = access.scoped(Company.objects.all(), actor, "view").order_by("name")
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class ShareForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
+    team = forms.ModelChoiceField(queryset=None, required=False, label=_("Team"))  # type: ignore[arg-type]
+    branch = forms.ModelChoiceField(queryset=Branch.objects.filter(is_active=True), required=False,
+                                    label=_("Branch"))
+    until = forms.DateField(required=False, label=_("Until"),
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from kartoteka.accounts.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_active=True).select_related("branch")
+        self.fields["team"].queryset = Team.objects.select_related("branch")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = [name for name in ("user", "team", "branch") if data.get(name)]
+        if len(chosen) != 1:
+            raise forms.ValidationError(_("Choose exactly one: a user, a team or a branch."))
+        return data

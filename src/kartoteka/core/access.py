@@ -1,0 +1,190 @@
+"""THE access rule. Every read of a scoped record goes through :func:`scoped`.
+
+A role grant (entity, action, scope) becomes a ``Q`` filter (:func:`visible`) for lists and an
+object check (:func:`can`) for single records, both from the same table, so a list and a card can
+never disagree. A record outside the user's scope does not exist for them: callers answer 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kartoteka.core.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from kartoteka.accounts.models import User
+
+M = TypeVar("M", bound=models.Model)
+
+SCOPES = ("own", "team", "branch", "all")
+ACTIONS = ("view", "create", "edit", "delete", "export", "assign")
+# Shared records may be seen and edited by those they are shared with, not deleted or reassigned.
+SHARE_ACTIONS = frozenset({"view", "edit"})
+_CACHE_ATTRIBUTE = "_kartoteka_grants"
+
+
+def entity_of(model: type[models.Model]) -> str:
+    entity = getattr(model, "access_entity", "")
+    if not entity:
+        raise TypeError(f"{model.__name__} is not governed by the access table")
+    return str(entity)
+
+
+def grants(user: User) -> dict[tuple[str, str], set[str]]:
+    """{(entity, action): {scopes}} over all of the user's roles; one query, cached per request.
+
+    The cache lives on the user object, which Django builds anew for each request, so a role
+    change applies from the next request on (for sessions and tokens alike).
+    """
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from kartoteka.accounts.models import RoleGrant
+
+    table: dict[tuple[str, str], set[str]] = {}
+    if user.is_authenticated and user.is_active:
+        rows = RoleGrant.objects.filter(role__users=user).values_list("entity", "action", "scope")
+        for entity, action, scope in rows:
+            table.setdefault((entity, action), set()).add(scope)
+    setattr(user, _CACHE_ATTRIBUTE, table)
+    return table
+
+
+def forget_grants(user: User) -> None:
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def scopes_for(user: User, entity: str, action: str) -> set[str]:
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    if user.is_superuser:
+        return {"all"}
+    return grants(user).get((entity, action), set())
+
+
+def has_any(user: User, entity: str, action: str) -> bool:
+    return bool(scopes_for(user, entity, action))
+
+
+def _owner_field(model: type[models.Model]) -> str:
+    return str(getattr(model, "owner_field", "owner"))
+
+
+def _branch_field(model: type[models.Model]) -> str:
+    return str(getattr(model, "branch_field", "branch"))
+
+
+def _team_member_ids(user: User) -> QuerySet[Any]:
+    from kartoteka.accounts.models import User as UserModel
+
+    return UserModel.objects.filter(teams__members=user).values("pk")
+
+
+def _shared_ids(user: User, model: type[models.Model]) -> QuerySet[Any]:
+    from kartoteka.core.models import RecordShare
+
+    today = timezone.localdate()
+    return RecordShare.objects.filter(
+        Q(user=user) | Q(team__members=user) | Q(branch_id=user.branch_id),  # type: ignore[attr-defined]
+        Q(until__isnull=True) | Q(until__gte=today),
+        content_type=ContentType.objects.get_for_model(model),
+    ).values("object_id")
+
+
+def visible(user: User, model: type[models.Model], action: str = "view") -> Q | None:
+    """The filter of records of ``model`` on which ``user`` may perform ``action``.
+
+    ``None`` means nothing at all. The scopes of all the user's roles are OR-ed together.
+    """
+    scopes = scopes_for(user, entity_of(model), action)
+    shareable = action in SHARE_ACTIONS and hasattr(model, "deleted_at")
+    if "all" in scopes:
+        return Q()
+    owner, branch = _owner_field(model), _branch_field(model)
+    parts: list[Q] = []
+    if "own" in scopes:
+        parts.append(Q(**{owner: user.pk}))
+    if "team" in scopes:
+        parts.append(Q(**{owner: user.pk}) | Q(**{f"{owner}__in": _team_member_ids(user)}))
+    if "branch" in scopes:
+        parts.append(Q(**{f"{branch}_id": user.branch_id}))  # type: ignore[attr-defined]
+    if shareable and user.is_authenticated and (parts or scopes_for(user, entity_of(model), "view")):
+        parts.append(Q(pk__in=_shared_ids(user, model)))
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
+def scoped(queryset: QuerySet[M], user: User, action: str = "view") -> QuerySet[M]:
+    """``queryset`` narrowed to what ``user`` may ``action``: the one way every read is scoped."""
+    condition = visible(user, queryset.model, action)
+    if condition is None:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def get_for_user_or_404(queryset: QuerySet[M], user: User, action: str = "view", **lookup: Any) -> M:
+    """One record in the user's scope, or :class:`NotFoundError` (missing and hidden look alike)."""
+    try:
+        return scoped(queryset, user, action).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError() from None
+
+
+def can(user: User, action: str, obj: models.Model) -> bool:
+    """The object form of :func:`visible`: may ``user`` perform ``action`` on ``obj``?"""
+    model = type(obj)
+    scopes = scopes_for(user, entity_of(model), action)
+    if "all" in scopes:
+        return True
+    owner_id = obj.pk if _owner_field(model) == "pk" else getattr(obj, f"{_owner_field(model)}_id")
+    branch_id = getattr(obj, f"{_branch_field(model)}_id", None)
+    if scopes & {"own", "team"} and owner_id is not None and owner_id == user.pk:
+        return True
+    if "branch" in scopes and branch_id is not None and branch_id == user.branch_id:  # type: ignore[attr-defined]
+        return True
+    if "team" in scopes and owner_id is not None:
+        if _team_member_ids(user).filter(pk=owner_id).exists():
+            return True
+    if action in SHARE_ACTIONS and obj.pk is not None and hasattr(obj, "deleted_at"):
+        return _shared_ids(user, model).filter(object_id=obj.pk).exists()
+    return False
+
+
+def can_place(user: User, model: type[models.Model], action: str, *, owner_id: int | None,
+              branch_id: int | None) -> bool:
+    """May ``user`` create (or move) a ``model`` record with this owner and branch?
+
+    Own scope: only records owned by oneself; team: owned by a teammate; branch: in one's
+    branch; all: anywhere. This keeps users from writing records into places they cannot see.
+    """
+    scopes = scopes_for(user, entity_of(model), action)
+    if "all" in scopes:
+        return True
+    if "branch" in scopes and branch_id == user.branch_id:  # type: ignore[attr-defined]
+        return True
+    if scopes & {"own", "team"} and owner_id == user.pk and branch_id == user.branch_id:  # type: ignore[attr-defined]
+        return True
+    if "team" in scopes and owner_id is not None and branch_id == user.branch_id:  # type: ignore[attr-defined]
+        return _team_member_ids(user).filter(pk=owner_id).exists()
+    return False
+
+
+def widest_scope(scopes: Iterable[str]) -> str | None:
+    ordered = [scope for scope in reversed(SCOPES) if scope in set(scopes)]
+    return ordered[0] if ordered else None
+
+
+def share_is_active(until: date | None) -> bool:
+    return until is None or until >= timezone.localdate()

@@ -1,0 +1,51 @@
+"""REST endpoint for the audit trail (read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from kartoteka.core import access
+from kartoteka.core.models import AuditEntry
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    record_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEntry
+        fields = ("id", "at", "actor", "action", "record_type", "object_id", "object_repr",
+                  "changes", "version")
+
+    def get_record_type(self, entry: AuditEntry) -> str | None:
+        ct = entry.content_type
+        return f"{ct.app_label}.{ct.model}" if ct else None
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("actor", int, description="Only what this user did"),
+    OpenApiParameter("record_type", str, description="e.g. clients.company (with object_id)"),
+    OpenApiParameter("object_id", int, description="The record's id"),
+]))
+class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Who changed what and when: for administrators and auditors."""
+
+    serializer_class = AuditEntrySerializer
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        if not access.has_any(self.request.user, "audit", "view"):  # type: ignore[arg-type]
+            raise PermissionDenied()
+        entries = AuditEntry.objects.select_related("content_type")
+        params: Any = self.request.query_params
+        if str(params.get("actor", "")).isdigit():
+            entries = entries.filter(actor_id=int(params["actor"]))
+        record_type, object_id = params.get("record_type", ""), params.get("object_id", "")
+        if record_type and str(object_id).isdigit():
+            app_label, _dot, model = record_type.partition(".")
+            entries = entries.filter(content_type__app_label=app_label, content_type__model=model,
+                                     object_id=int(object_id))
+        return entries

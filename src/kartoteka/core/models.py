@@ -1,0 +1,179 @@
+"""Abstract bases every business record builds on, plus the audit trail and record shares."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Versioned(models.Model):
+    """Optimistic locking: every successful edit bumps ``version``; a stale one is refused."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AliveManager(models.Manager[Any]):
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class SoftDeletable(models.Model):
+    """Deleted records go to the trash (``deleted_at`` set) and can be restored."""
+
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects: ClassVar[AliveManager] = AliveManager()
+    all_objects: ClassVar[models.Manager[Any]] = models.Manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+
+class Owned(models.Model):
+    """A record with a responsible user and a branch: what access scopes are computed from."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Record(TimeStamped, Versioned, SoftDeletable, Owned):
+    """A scoped, versioned, audited business record (company, contact, and later deals...)."""
+
+    #: the access-table entity this model is governed by, e.g. "companies"
+    access_entity: ClassVar[str] = ""
+    #: fields whose changes the audit trail records
+    audited_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("moved to trash")
+        RESTORE = "restore", _("restored")
+        PURGE = "purge", _("deleted for good")
+        LOGIN = "login", _("logged in")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        LOCKOUT = "lockout", _("locked out")
+        SHARE = "share", _("shared")
+        UNSHARE = "unshare", _("share removed")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.BigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(_("record"), max_length=300, blank=True)
+    #: {"field": [old, new]} with values as shown to people
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    #: the record's version after this change, so a conflict can show what came since
+    version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-id"], name="audit_record_idx"),
+            models.Index(fields=["actor", "-id"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class RecordShare(models.Model):
+    """Lets a user, a team or a whole branch see and edit one record outside their scope."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch", verbose_name=_("branch"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+    )
+    until = models.DateField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        indexes = [models.Index(fields=["content_type", "object_id"], name="share_record_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, team__isnull=True, branch__isnull=True)
+                    | models.Q(user__isnull=True, team__isnull=False, branch__isnull=True)
+                    | models.Q(user__isnull=True, team__isnull=True, branch__isnull=False)
+                ),
+                name="share_exactly_one_target",
+            )
+        ]
+
+    @property
+    def target(self) -> object:
+        return self.user or self.team or self.branch

@@ -1,0 +1,97 @@
+"""Home, health, the audit trail and the trash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kartoteka.accounts.models import User
+from kartoteka.clients import queries as client_queries
+from kartoteka.core import access, jobs, trash
+from kartoteka.core.errors import NotFoundError
+from kartoteka.core.models import AuditEntry
+from kartoteka.core.pagination import keyset_page
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Database and job-queue status, for load balancers and monitoring; no login needed."""
+    database: dict[str, Any] = {"vendor": connection.vendor}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database["ok"] = True
+    except Exception as error:  # noqa: BLE001 - any failure is reported, not raised
+        database.update(ok=False, error=error.__class__.__name__)
+    queue = jobs.queue_status()
+    healthy = database["ok"] and queue["ok"]
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database, "queue": queue},
+        status=200 if healthy else 503,
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    return render(request, "core/home.html", {
+        "section": "home",
+        "my_companies": client_queries.companies(user).filter(owner=user).order_by("-pk")[:10],
+        "my_contacts": client_queries.contacts(user).filter(owner=user).order_by("-pk")[:10],
+        "recent": AuditEntry.objects.filter(actor=user).exclude(
+            action__in=[AuditEntry.Action.LOGIN]
+        ).order_by("-id")[:10],
+    })
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The whole trail, filterable by person and by record."""
+    if not access.has_any(request.user, "audit", "view"):  # type: ignore[arg-type]
+        raise Http404
+    entries = AuditEntry.objects.select_related("actor", "content_type")
+    actor_id = request.GET.get("actor", "")
+    if actor_id.isdigit():
+        entries = entries.filter(actor_id=int(actor_id))
+    record_type, record_id = request.GET.get("type", ""), request.GET.get("id", "")
+    if record_type and record_id.isdigit():
+        app_label, _dot, model = record_type.partition(".")
+        content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
+        entries = entries.filter(content_type=content_type, object_id=int(record_id))
+    page = keyset_page(entries, request.GET, size=100)
+    return render(request, "core/audit_list.html", {
+        "page": page, "section": "settings",
+        "people": User.objects.order_by("last_name", "first_name"),
+        "actor_id": actor_id, "record_type": record_type, "record_id": record_id,
+        "extra_query": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "after"),
+    })
+
+
+@login_required
+def trash_list(request: HttpRequest) -> HttpResponse:
+    if not access.has_any(request.user, "trash", "view"):  # type: ignore[arg-type]
+        raise Http404
+    return render(request, "core/trash_list.html", {
+        "records": trash.trash_list(request.user),  # type: ignore[arg-type]
+        "may_restore": access.has_any(request.user, "trash", "edit"),  # type: ignore[arg-type]
+        "section": "settings",
+    })
+
+
+@login_required
+@require_POST
+def trash_restore(request: HttpRequest, label: str, pk: int) -> HttpResponse:
+    try:
+        restored = trash.trash_restore(actor=request.user, label=label, pk=pk)  # type: ignore[arg-type]
+    except NotFoundError:
+        raise Http404 from None
+    messages.success(request, _("“%(name)s” restored.") % {"name": restored})
+    return redirect("core:trash")

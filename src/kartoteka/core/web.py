@@ -1,0 +1,28 @@
+"""Small helpers shared by page views: turning domain errors into page answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import Http404
+
+from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+
+
+def apply_domain_error(form: forms.Form, error: DomainError) -> dict[str, Any] | None:
+    """Put a service's field errors on the form; return conflict details for the page, if any.
+
+    A missing/hidden record becomes a 404, the same answer as for a record that never existed.
+    """
+    if isinstance(error, NotFoundError):
+        raise Http404(error.message)
+    if isinstance(error, ConflictError):
+        return {"message": error.message, "changes": error.changes, "version": error.current_version}
+    for field, messages in error.fields.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+    return None

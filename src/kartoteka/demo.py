@@ -1,0 +1,216 @@
+"""`kartoteka demo`: a realistic company to try Kartoteka on, and data at scale for benchmarks.
+
+Five branches in Russian cities, people in every built-in role, and a client base generated with
+Faker's ru_RU locale (valid INN check digits, +7 phone numbers). Clients are bulk-inserted from
+pre-generated name pools, so a million contacts load in minutes. Running it again adds only what
+is missing, so it is safe to call on every start.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from faker import Faker
+
+from kartoteka.accounts.models import Branch, Role, Team, User
+from kartoteka.accounts.services import user_create
+from kartoteka.clients.models import Company, Contact
+from kartoteka.core.inn import inn_with_check_digits
+
+SIZES = {"small": 600, "medium": 20_000, "large": 200_000}
+BATCH = 5_000
+BRANCHES = [
+    ("Москва", "Москва"),
+    ("Санкт-Петербург", "Санкт-Петербург"),
+    ("Казань", "Казань"),
+    ("Новосибирск", "Новосибирск"),
+    ("Екатеринбург", "Екатеринбург"),
+]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    first_name: str
+    last_name: str
+    branch: str
+    role: str
+    team: bool = True
+
+
+PEOPLE = [
+    DemoPerson("admin", "Анна", "Смирнова", "Москва", "administrator", team=False),
+    DemoPerson("orlov", "Игорь", "Орлов", "Москва", "head_of_sales", team=False),
+    DemoPerson("kuznetsova", "Мария", "Кузнецова", "Москва", "branch_head"),
+    DemoPerson("petrov", "Павел", "Петров", "Москва", "sales_manager"),
+    DemoPerson("ivanova", "Ирина", "Иванова", "Москва", "sales_manager"),
+    DemoPerson("sokolov", "Дмитрий", "Соколов", "Москва", "service_agent"),
+    DemoPerson("lebedeva", "Ольга", "Лебедева", "Москва", "marketer", team=False),
+    DemoPerson("morozov", "Сергей", "Морозов", "Москва", "auditor", team=False),
+    DemoPerson("volkova", "Елена", "Волкова", "Санкт-Петербург", "branch_head"),
+    DemoPerson("fedorov", "Алексей", "Фёдоров", "Санкт-Петербург", "sales_manager"),
+    DemoPerson("nikitina", "Светлана", "Никитина", "Санкт-Петербург", "sales_manager"),
+    DemoPerson("galiev", "Ринат", "Галиев", "Казань", "branch_head"),
+    DemoPerson("khabibullina", "Алсу", "Хабибуллина", "Казань", "sales_manager"),
+    DemoPerson("zaitsev", "Андрей", "Зайцев", "Новосибирск", "sales_manager"),
+    DemoPerson("belova", "Наталья", "Белова", "Екатеринбург", "sales_manager"),
+    DemoPerson("popov", "Виктор", "Попов", "Екатеринбург", "service_agent"),
+]
+
+LEGAL_FORMS = ["ООО", "АО", "ПАО", "ИП", "ООО", "ООО"]
+INDUSTRY_WORDS = [
+    "Торг", "Строй", "Снаб", "Логистик", "Пром", "Агро", "Мед", "Тех", "Сервис", "Маркет",
+    "Трейд", "Инвест", "Энерго", "Авто", "Мебель", "Текстиль", "Фарм", "Софт", "Пласт", "Металл",
+]
+
+
+def _password_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-password.txt"
+
+
+def _demo_password(reset: bool) -> str:
+    path = _password_file()
+    if path.exists() and not reset:
+        return path.read_text(encoding="utf-8").strip()
+    password = "demo-" + secrets.token_urlsafe(9)
+    path.write_text(password, encoding="utf-8")
+    path.chmod(0o600)
+    return password
+
+
+def target_size(size: str) -> int:
+    if size in SIZES:
+        return SIZES[size]
+    try:
+        number = int(size.replace("_", ""))
+    except ValueError:
+        raise SystemExit(f"kartoteka demo: --size must be small, medium, large or a number, not {size!r}") from None
+    if number < 0:
+        raise SystemExit("kartoteka demo: --size must not be negative")
+    return number
+
+
+def _ensure_people(password: str, reset: bool) -> list[User]:
+    branches = {
+        name: Branch.objects.get_or_create(name=name, defaults={"city": city})[0]
+        for name, city in BRANCHES
+    }
+    roles = {role.code: role for role in Role.objects.all()}
+    teams = {
+        name: Team.objects.get_or_create(name=f"Продажи {name}", branch=branch)[0]
+        for name, branch in branches.items()
+    }
+    users = []
+    for person in PEOPLE:
+        user = User.objects.filter(username=person.username).first()
+        if user is None:
+            user = user_create(
+                actor=None, username=person.username, password=password,
+                branch=branches[person.branch], first_name=person.first_name,
+                last_name=person.last_name, email=f"{person.username}@example.ru",
+                roles=[roles[person.role]], is_superuser=person.role == "administrator",
+                teams=[teams[person.branch]] if person.team else [],
+            )
+        elif reset:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        users.append(user)
+    return users
+
+
+class _Pools:
+    """Names drawn once from Faker, then combined at random: fast enough for millions."""
+
+    def __init__(self, seed: int) -> None:
+        fake = Faker("ru_RU")
+        fake.seed_instance(seed)
+        self.random = random.Random(seed)
+        self.male = [(fake.first_name_male(), fake.last_name_male(), fake.middle_name_male()) for _ in range(300)]
+        self.female = [(fake.first_name_female(), fake.last_name_female(), fake.middle_name_female())
+                       for _ in range(300)]
+        self.words = [fake.word().capitalize() for _ in range(400)]
+        self.domains = ["mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru", "rambler.ru"]
+
+    def phone(self) -> str:
+        return "+79" + "".join(self.random.choice("0123456789") for _ in range(9))
+
+    def inn(self) -> str:
+        body = str(self.random.randint(10, 99)) + "".join(self.random.choice("0123456789") for _ in range(7))
+        return inn_with_check_digits(body)
+
+    def company_name(self) -> str:
+        word = self.random.choice(self.words) + self.random.choice(INDUSTRY_WORDS).lower()
+        return f"{self.random.choice(LEGAL_FORMS)} «{word}»"
+
+    def person(self) -> tuple[str, str, str]:
+        return self.random.choice(self.male if self.random.random() < 0.5 else self.female)
+
+
+def _batches(total: int) -> Iterator[int]:
+    done = 0
+    while done < total:
+        step = min(BATCH, total - done)
+        yield step
+        done += step
+
+
+def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[int, int]:
+    owners = [user for user in people if user.roles.filter(code__in=["sales_manager", "branch_head"]).exists()]
+    pools = _Pools(seed + Contact.all_objects.count())
+    companies_wanted = contacts_wanted * 3 // 10
+    new_companies = max(0, companies_wanted - Company.all_objects.count())
+    new_contacts = max(0, contacts_wanted - Contact.all_objects.count())
+    for step in _batches(new_companies):
+        with transaction.atomic():
+            batch = []
+            for _ in range(step):
+                owner = pools.random.choice(owners)
+                name = pools.company_name()
+                batch.append(Company(
+                    name=name, inn=pools.inn(), phone=pools.phone(),
+                    email=f"info{pools.random.randint(1, 999999)}@{pools.random.choice(pools.domains)}",
+                    owner=owner, branch_id=owner.branch_id,
+                ))
+            Company.objects.bulk_create(batch)
+    company_ids: dict[int, list[int]] = {}
+    for pk, branch_id in Company.objects.values_list("pk", "branch_id").order_by("pk")[:200_000]:
+        company_ids.setdefault(branch_id, []).append(pk)
+    for step in _batches(new_contacts):
+        with transaction.atomic():
+            batch = []
+            for _ in range(step):
+                owner = pools.random.choice(owners)
+                first, last, middle = pools.person()
+                in_branch = company_ids.get(owner.branch_id, [])
+                company_id = pools.random.choice(in_branch) if in_branch and pools.random.random() < 0.7 else None
+                batch.append(Contact(
+                    first_name=first, last_name=last, middle_name=middle, company_id=company_id,
+                    phone=pools.phone(),
+                    email=f"client{pools.random.randint(1, 10**9)}@{pools.random.choice(pools.domains)}",
+                    owner=owner, branch_id=owner.branch_id,
+                ))
+            Contact.objects.bulk_create(batch)
+    return new_companies, new_contacts
+
+
+def create_demo(*, size: str = "small", seed: int = 2026, reset_password: bool = False) -> list[str]:
+    """Create (or top up) the demo company; returns lines to print, the password among them."""
+    contacts_wanted = target_size(size)
+    password = _demo_password(reset_password)
+    people = _ensure_people(password, reset_password)
+    new_companies, new_contacts = _add_clients(contacts_wanted, people, seed)
+    return [
+        f"Demo company ready: {len(BRANCHES)} branches, {len(people)} users, "
+        f"{Company.objects.count()} companies (+{new_companies}), "
+        f"{Contact.objects.count()} contacts (+{new_contacts}).",
+        f"Log in at http://{settings.SERVER_HOST}:{settings.SERVER_PORT}/login/",
+        "  as the administrator: admin",
+        f"  password (every demo user has it): {password}",
+        "  other users: " + ", ".join(p.username for p in PEOPLE[1:]),
+    ]
