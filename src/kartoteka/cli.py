@@ -28,6 +28,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
     host = args.host or settings.SERVER_HOST
     port = args.port or settings.SERVER_PORT
     print(f"Kartoteka is serving at http://{host}:{port}/", flush=True)

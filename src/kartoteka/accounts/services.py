@@ -26,7 +26,7 @@ from kartoteka.accounts.models import (
     User,
 )
 from kartoteka.core import access, audit
-from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry
 
 USER_AUDITED_FIELDS = (
@@ -90,7 +90,7 @@ def login_attempt(*, request: HttpRequest | None, username: str, password: str) 
 # --- Users ---------------------------------------------------------------------------------------
 def _require(actor: User, entity: str, action: str) -> None:
     if not access.has_any(actor, entity, action):
-        raise NotFoundError()
+        raise ForbiddenError()
 
 
 def _validate_password(password: str, user: User) -> None:

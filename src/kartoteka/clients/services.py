@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import Branch, User
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core import access, records
-from kartoteka.core.errors import DomainError, NotFoundError
+from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import Record
 from kartoteka.core.phones import normalize_phone
 
@@ -59,7 +59,7 @@ def _check_company_link(actor: User, company: Company | None) -> None:
 
 def _create(actor: User, model: type[R], values: dict[str, Any], allowed: tuple[str, ...]) -> R:
     if not access.has_any(actor, access.entity_of(model), "create"):
-        raise NotFoundError()
+        raise ForbiddenError()
     cleaned = _clean_values(model, values, allowed)
     owner = cleaned.pop("owner", None) or actor
     branch = cleaned.pop("branch", None) or owner.branch

@@ -35,6 +35,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """Who changed what and when: for administrators and auditors."""
 
     serializer_class = AuditEntrySerializer
+    queryset = AuditEntry.objects.none()
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
         if not access.has_any(self.request.user, "audit", "view"):  # type: ignore[arg-type]

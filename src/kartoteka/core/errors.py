@@ -47,3 +47,13 @@ class ConflictError(DomainError):
         )
         self.current_version = current_version
         self.changes = changes
+
+
+class ForbiddenError(DomainError):
+    """The actor's role does not allow this kind of action at all (not about one record)."""
+
+    code = "forbidden"
+    status = 403
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message or _("Your role does not allow this."))

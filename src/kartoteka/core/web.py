@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 
 
 def apply_domain_error(form: forms.Form, error: DomainError) -> dict[str, Any] | None:
@@ -17,6 +18,8 @@ def apply_domain_error(form: forms.Form, error: DomainError) -> dict[str, Any] |
     """
     if isinstance(error, NotFoundError):
         raise Http404(error.message)
+    if isinstance(error, ForbiddenError):
+        raise PermissionDenied(error.message)
     if isinstance(error, ConflictError):
         return {"message": error.message, "changes": error.changes, "version": error.current_version}
     for field, messages in error.fields.items():
