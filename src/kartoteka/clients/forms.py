@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import Branch, User
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core import access
+from kartoteka.core.inn import validate_inn
+from kartoteka.core.phones import normalize_phone
 
 
 class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -33,6 +36,13 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
         if editing:
             self.fields["version"].initial = self.instance.version
 
+    def clean_phone(self) -> str:
+        # The service normalises again; this only lets the form name every bad field at once.
+        try:
+            return normalize_phone(str(self.cleaned_data.get("phone") or ""))
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
     def service_values(self) -> dict[str, Any]:
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}  # type: ignore[attr-defined]
         for name in ("owner", "branch"):
@@ -48,8 +58,10 @@ class CompanyForm(RecordForm):
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})}
 
     def clean_inn(self) -> str:
-        # Model validation runs in the service; here only the obvious typo of spaces.
-        return str(self.cleaned_data.get("inn") or "").replace(" ", "")
+        # The service checks again; checking here names every bad field in one answer.
+        inn = str(self.cleaned_data.get("inn") or "").replace(" ", "")
+        validate_inn(inn)
+        return inn
 
     def _post_clean(self) -> None:
         # Validation is the service's job (it also normalises the phone), so skip model checks.

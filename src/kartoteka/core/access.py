@@ -144,7 +144,7 @@ def get_for_user_or_404(queryset: QuerySet[M], user: User, action: str = "view",
 
 def can(user: User, action: str, obj: models.Model) -> bool:
     """The object form of :func:`visible`: may ``user`` perform ``action`` on ``obj``?"""
-    model = type(obj)
+    model = obj._meta.model
     scopes = scopes_for(user, entity_of(model), action)
     if "all" in scopes:
         return True

@@ -56,7 +56,7 @@ def record(
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
-        content_type=ContentType.objects.get_for_model(type(obj)) if obj is not None else None,
+        content_type=ContentType.objects.get_for_model(obj._meta.model) if obj is not None else None,
         object_id=obj.pk if obj is not None else None,
         object_repr=(object_repr or str(obj))[:300] if obj is not None else object_repr[:300],
         changes=changes or {},
@@ -66,7 +66,7 @@ def record(
 
 def entries_for(obj: models.Model) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+        content_type=ContentType.objects.get_for_model(obj._meta.model), object_id=obj.pk
     ).select_related("actor")
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def shares_of(obj: Record) -> QuerySet[RecordShare]:
     return RecordShare.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+        content_type=ContentType.objects.get_for_model(obj._meta.model), object_id=obj.pk
     ).select_related("user", "team", "branch")
 
 
@@ -43,7 +43,7 @@ def share_create(
         raise DomainError(fields={"until": [_("The date has already passed.")]})
     with transaction.atomic():
         share = RecordShare.objects.create(
-            content_type=ContentType.objects.get_for_model(type(obj)),
+            content_type=ContentType.objects.get_for_model(obj._meta.model),
             object_id=obj.pk,
             user=user,
             team=team,

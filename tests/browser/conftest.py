@@ -1,0 +1,111 @@
+"""Browser fixtures: one headless Debian Chromium per session, a fresh context and page per test.
+
+Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
+thread with a running loop unless DJANGO_ALLOW_ASYNC_UNSAFE is set, so it is set here.
+Playwright's own browser download is never used: the tests drive /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import require_in_ci
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+TIMEOUT_MS = 10_000
+
+
+def chromium_path() -> str | None:
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium_path()
+    if executable is None:
+        require_in_ci("Chromium not installed (apt-get install chromium); browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Remember each phase's outcome on the test, so page teardown can tell a failed test.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _artifact_name(node: pytest.Item, index: int, failed: bool) -> str:
+    name = re.sub(r"[^\w.-]+", "_", node.name).strip("_")
+    if index > 1:
+        name += f"-{index}"
+    return name + ("-FAILED" if failed else "") + ".png"
+
+
+@pytest.fixture
+def open_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Opens a page in a new, separate browser context (its own cookies: its own session)."""
+    contexts: list[Any] = []
+    pages: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(
+            viewport=VIEWPORT, locale="en-US", base_url=live_server.url
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        new_page = context.new_page()
+        pages.append(new_page)
+        return new_page
+
+    yield make
+
+    call_report = getattr(request.node, "report_call", None)
+    failed = call_report is not None and call_report.failed
+    ARTIFACTS.mkdir(exist_ok=True)
+    for index, shown in enumerate(pages, start=1):
+        try:
+            shown.screenshot(path=str(ARTIFACTS / _artifact_name(request.node, index, failed)),
+                             full_page=True)
+        except Exception as error:  # noqa: BLE001 - a screenshot must not hide the real result
+            print(f"screenshot failed: {error}")
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[[], Any]) -> Any:
+    return open_page()
+
