@@ -26,11 +26,14 @@ def test_login_with_right_password_opens_my_day(client: Client, personas: Person
     assert AuditEntry.objects.filter(action="login", object_id=personas.manager_a.pk).count() == 1
 
 
-def test_wrong_password_is_refused_with_a_message(client: Client, personas: Personas) -> None:
+@pytest.mark.parametrize("language,message", [("en", "Wrong username or password."),
+                                              ("ru", "Неверный логин или пароль.")])
+def test_wrong_password_is_refused_with_a_message(client: Client, personas: Personas, language: str,
+                                                   message: str) -> None:
+    client.cookies["kartoteka_language"] = language
     response = post_login(client, "manager_a", "not-the-password")
     assert response.status_code == 401
-    assert "Wrong username or password." in response.content.decode() or \
-        "Неверное имя пользователя или пароль." in response.content.decode()
+    assert message in response.content.decode()
     assert client.get("/").status_code == 302  # still anonymous: sent to login
 
 

@@ -80,9 +80,7 @@ def open_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) ->
     pages: list[Any] = []
 
     def make() -> Any:
-        context = browser.new_context(
-            viewport=VIEWPORT, locale="en-US", base_url=live_server.url
-        )
+        context = browser.new_context(viewport=VIEWPORT, locale="en-US", base_url=live_server.url)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
@@ -96,9 +94,12 @@ def open_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) ->
     failed = call_report is not None and call_report.failed
     ARTIFACTS.mkdir(exist_ok=True)
     for index, shown in enumerate(pages, start=1):
+        for stale in (True, False):  # a rerun replaces the last run's picture of this test
+            (ARTIFACTS / _artifact_name(request.node, index, stale)).unlink(missing_ok=True)
         try:
-            shown.screenshot(path=str(ARTIFACTS / _artifact_name(request.node, index, failed)),
-                             full_page=True)
+            shown.screenshot(
+                path=str(ARTIFACTS / _artifact_name(request.node, index, failed)), full_page=True
+            )
         except Exception as error:  # noqa: BLE001 - a screenshot must not hide the real result
             print(f"screenshot failed: {error}")
     for context in contexts:
@@ -108,4 +109,3 @@ def open_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) ->
 @pytest.fixture
 def page(open_page: Callable[[], Any]) -> Any:
     return open_page()
-

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import BROWSER_TEST, NOT_FOUND, log_in
+from tests.browser.pages import BROWSER_TEST, NOT_FOUND, log_in, make_company
 from tests.conftest import Personas
-from tests.factories.clients import CompanyFactory
 
 pytestmark = BROWSER_TEST
 
 
-def test_manager_gets_not_found_for_another_branchs_company(
-    page: Page, personas: Personas
-) -> None:
-    foreign = CompanyFactory(owner=personas.manager_b, name="ООО «Казанский секрет»")
-    own = CompanyFactory(owner=personas.manager_a, name="ООО «Московский свет»")
+def test_manager_gets_not_found_for_another_branchs_company(page: Page, personas: Personas) -> None:
+    foreign = make_company(owner=personas.manager_b, name="ООО «Казанский секрет»")
+    own = make_company(owner=personas.manager_a, name="ООО «Московский свет»")
     log_in(page, personas.manager_a.username)
 
     response = page.goto(f"/companies/{foreign.pk}/")

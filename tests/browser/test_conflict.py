@@ -8,9 +8,8 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from kartoteka.clients.models import Company
-from tests.browser.pages import BROWSER_TEST, CONFLICT, log_in
+from tests.browser.pages import BROWSER_TEST, CONFLICT, log_in, make_company
 from tests.conftest import Personas
-from tests.factories.clients import CompanyFactory
 
 pytestmark = BROWSER_TEST
 
@@ -18,7 +17,7 @@ pytestmark = BROWSER_TEST
 def test_second_save_of_a_stale_form_shows_the_conflict(
     open_page: Callable[[], Page], personas: Personas
 ) -> None:
-    company = CompanyFactory(owner=personas.manager_a, name="ООО «Ромашка»")
+    company = make_company(owner=personas.manager_a, name="ООО «Ромашка»")
     version = company.version
     first, second = open_page(), open_page()  # two browsers: two separate sessions
     for page in (first, second):

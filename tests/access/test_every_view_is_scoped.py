@@ -1,0 +1,170 @@
+"""Walks every route: each must be listed here, and no list may show another branch's records.
+
+A new page or endpoint fails this test until someone decides, in the table below, how it is
+protected — so nobody can add an unscoped list by accident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from kartoteka.core.models import RecordShare
+from tests.conftest import Personas
+from tests.factories.clients import CompanyFactory, ContactFactory
+
+SECRET_COMPANY = "ООО «Секрет Казани»"
+SECRET_CONTACT = "Тайнов"
+
+# route name -> how it is protected
+#   "list": shows scoped records; checked for leaks below
+#   "record": one record by id, scoped (404 outside scope; tested in the matrix and pages tests)
+#   "admin": needs a grant sales managers lack (answers 403/404 to them; checked below)
+#   "self": only about the signed-in user
+#   "public": no login needed, shows no client data
+ROUTES: dict[str, str] = {
+    "home": "list",
+    "health": "public",
+    "accounts:login": "public",
+    "accounts:set-language": "public",
+    "accounts:logout": "self",
+    "accounts:profile": "self",
+    "accounts:token-revoke": "self",
+    "accounts:settings": "self",
+    "accounts:user-list": "list",
+    "accounts:user-create": "admin",
+    "accounts:user-edit": "record",
+    "accounts:role-list": "admin",
+    "accounts:role-create": "admin",
+    "accounts:role-edit": "admin",
+    "accounts:branch-list": "admin",
+    "core:audit": "admin",
+    "core:trash": "admin",
+    "core:trash-restore": "admin",
+    "clients:company-list": "list",
+    "clients:company-create": "self",
+    "clients:company-detail": "record",
+    "clients:company-edit": "record",
+    "clients:company-delete": "record",
+    "clients:company-share": "record",
+    "clients:company-unshare": "record",
+    "clients:contact-list": "list",
+    "clients:contact-create": "self",
+    "clients:contact-detail": "record",
+    "clients:contact-edit": "record",
+    "clients:contact-delete": "record",
+    "clients:contact-share": "record",
+    "clients:contact-unshare": "record",
+    "api:schema": "public",
+    "api:docs": "public",
+    "api:user-list": "list",
+    "api:user-detail": "record",
+    "api:user-me": "self",
+    "api:branch-list": "public-to-users",
+    "api:branch-detail": "public-to-users",
+    "api:role-list": "public-to-users",
+    "api:role-detail": "public-to-users",
+    "api:audit-list": "admin",
+    "api:audit-detail": "admin",
+    "api:company-list": "list",
+    "api:company-detail": "record",
+    "api:contact-list": "list",
+    "api:contact-detail": "record",
+}
+LIST_URLS = {
+    "home": "/",
+    "accounts:user-list": "/settings/users/",
+    "clients:company-list": "/companies/",
+    "clients:contact-list": "/contacts/",
+    "api:user-list": "/api/v1/users/?limit=500",
+    "api:company-list": "/api/v1/companies/?limit=500",
+    "api:contact-list": "/api/v1/contacts/?limit=500",
+}
+ADMIN_URLS = {
+    "accounts:user-create": "/settings/users/new/",
+    "accounts:role-list": "/settings/roles/",
+    "accounts:role-create": "/settings/roles/new/",
+    "accounts:branch-list": "/settings/branches/",
+    "core:audit": "/settings/audit/",
+    "core:trash": "/settings/trash/",
+    "api:audit-list": "/api/v1/audit/",
+}
+
+
+def _names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    found: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found |= _names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.add(f"{namespace}{pattern.name}")
+    return found
+
+
+def test_every_route_is_classified() -> None:
+    routes = {name for name in _names(get_resolver()) if not name.startswith("api:api-root")}
+    unclassified = routes - set(ROUTES)
+    assert not unclassified, f"classify these routes in ROUTES: {sorted(unclassified)}"
+    assert not set(ROUTES) - routes, "ROUTES names routes that no longer exist"
+
+
+@pytest.fixture
+def secrets_of_kazan(personas: Personas) -> None:
+    company = CompanyFactory(owner=personas.manager_b, name=SECRET_COMPANY)
+    ContactFactory(owner=personas.manager_b, last_name=SECRET_CONTACT, company=company)
+
+
+@pytest.mark.parametrize("route", sorted(LIST_URLS))
+def test_no_list_shows_records_out_of_scope(route: str, personas: Personas, secrets_of_kazan: None,
+                                            client: Client, api: Any) -> None:
+    mine = CompanyFactory(owner=personas.manager_a, name="ООО «Моя»")
+    ContactFactory(owner=personas.manager_a, last_name="Мойков", company=mine)
+    url = LIST_URLS[route]
+    if route.startswith("api:"):
+        response = api(personas.manager_a).get(url)
+    else:
+        client.force_login(personas.manager_a)
+        response = client.get(url)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert SECRET_COMPANY not in text and SECRET_CONTACT not in text
+    assert "manager_b" not in text
+    if route in ("clients:company-list", "api:company-list"):
+        assert "ООО «Моя»" in text  # the list works, it is not just empty
+    if route in ("clients:contact-list", "api:contact-list"):
+        assert "Мойков" in text
+
+
+@pytest.mark.parametrize("route", ["clients:company-list", "clients:contact-list", "api:company-list",
+                                   "api:contact-list"])
+def test_lists_include_what_is_shared(route: str, personas: Personas, secrets_of_kazan: None,
+                                      client: Client, api: Any) -> None:
+    from kartoteka.clients.models import Company, Contact
+    from kartoteka.core.sharing import share_create
+
+    share_create(actor=personas.manager_b, obj=Company.objects.get(name=SECRET_COMPANY), user=personas.manager_a)
+    share_create(actor=personas.manager_b, obj=Contact.objects.get(last_name=SECRET_CONTACT),
+                 user=personas.manager_a)
+    assert RecordShare.objects.count() == 2
+    url = LIST_URLS[route]
+    if route.startswith("api:"):
+        text = api(personas.manager_a).get(url).content.decode()
+    else:
+        client.force_login(personas.manager_a)
+        text = client.get(url).content.decode()
+    assert SECRET_COMPANY in text or SECRET_CONTACT in text
+
+
+@pytest.mark.parametrize("route", sorted(ADMIN_URLS))
+def test_admin_pages_are_closed_to_managers(route: str, personas: Personas, client: Client, api: Any) -> None:
+    url = ADMIN_URLS[route]
+    if route.startswith("api:"):
+        status = api(personas.manager_a).get(url).status_code
+    else:
+        client.force_login(personas.manager_a)
+        status = client.get(url).status_code
+    assert status in (403, 404)

@@ -1,0 +1,75 @@
+"""Pages and API lists issue the same number of SQL queries at 10 rows and at 200."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import Personas
+from tests.factories.clients import CompanyFactory, ContactFactory
+
+PAGES = ["/", "/companies/", "/contacts/", "/settings/users/", "/settings/audit/", "/settings/trash/",
+         "/settings/roles/", "/settings/branches/"]
+API = ["/api/v1/companies/?limit=500", "/api/v1/contacts/?limit=500", "/api/v1/users/?limit=500",
+       "/api/v1/audit/?limit=500", "/api/v1/roles/", "/api/v1/branches/"]
+
+
+def grow(personas: Personas, rows: int) -> None:
+    """rows companies and contacts, each contact at a company, plus trash and audit rows."""
+    from kartoteka.clients import services
+
+    companies = CompanyFactory.create_batch(rows, owner=personas.admin)
+    for company in companies:
+        ContactFactory(owner=personas.admin, company=company)
+    for company in companies[: rows // 10]:
+        services.company_update(actor=personas.admin, company=company, version=company.version,
+                                values={"name": company.name + " (изм.)"})
+    for company in companies[rows // 10: rows // 5]:
+        services.record_trash(actor=personas.admin, obj=company)
+
+
+def count(callable_: Any) -> int:
+    callable_()  # warm per-process caches (content types, session) so only the page is counted
+    with CaptureQueriesContext(connection) as captured:
+        response = callable_()
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_queries_do_not_grow_with_data(url: str, personas: Personas, client: Client) -> None:
+    client.force_login(personas.admin)
+    grow(personas, 10)
+    small = count(lambda: client.get(url))
+    grow(personas, 190)
+    large = count(lambda: client.get(url))
+    assert large == small, f"{url}: {small} queries at 10 rows, {large} at 200"
+
+
+@pytest.mark.parametrize("url", API)
+def test_api_queries_do_not_grow_with_data(url: str, personas: Personas, api: Any) -> None:
+    client = api(personas.admin)
+    grow(personas, 10)
+    small = count(lambda: client.get(url))
+    grow(personas, 190)
+    large = count(lambda: client.get(url))
+    assert large == small, f"{url}: {small} queries at 10 rows, {large} at 200"
+
+
+def test_card_queries_do_not_grow_with_history(personas: Personas, client: Client) -> None:
+    from kartoteka.clients import services
+
+    client.force_login(personas.admin)
+    company = CompanyFactory(owner=personas.admin)
+    ContactFactory.create_batch(3, owner=personas.admin, company=company)
+    small = count(lambda: client.get(f"/companies/{company.pk}/"))
+    for number in range(30):
+        company = services.company_update(actor=personas.admin, company=company, version=company.version,
+                                          values={"name": f"ООО «Версия {number}»"})
+    ContactFactory.create_batch(30, owner=personas.admin, company=company)
+    large = count(lambda: client.get(f"/companies/{company.pk}/"))
+    assert large == small
