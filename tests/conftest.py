@@ -104,7 +104,9 @@ def api() -> Any:
 
     def make(user: User) -> APIClient:
         api_client = APIClient()
-        api_client.credentials(HTTP_AUTHORIZATION="Bearer " + token_create(actor=None, user=user, name="test"))
+        api_client.credentials(
+            HTTP_AUTHORIZATION="Bearer " + token_create(actor=None, user=user, name="test")
+        )
         return api_client
 
     return make

@@ -19,7 +19,9 @@ def test_health_reports_database_and_queue(client: Client, db: Any) -> None:
     assert body["queue"]["ok"] is True
 
 
-def test_health_answers_503_when_the_queue_is_down(client: Client, db: Any, monkeypatch: Any) -> None:
+def test_health_answers_503_when_the_queue_is_down(
+    client: Client, db: Any, monkeypatch: Any
+) -> None:
     from huey.contrib.djhuey import HUEY
 
     def broken() -> int:
@@ -28,7 +30,11 @@ def test_health_answers_503_when_the_queue_is_down(client: Client, db: Any, monk
     monkeypatch.setattr(HUEY, "pending_count", broken)
     response = client.get("/health/")
     assert response.status_code == 503
-    assert response.json()["queue"] == {"ok": False, "backend": "sqlite", "error": "ConnectionError"}
+    assert response.json()["queue"] == {
+        "ok": False,
+        "backend": "sqlite",
+        "error": "ConnectionError",
+    }
 
 
 def test_redis_job_queue_round_trip() -> None:

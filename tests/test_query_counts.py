@@ -12,10 +12,24 @@ from django.test.utils import CaptureQueriesContext
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 
-PAGES = ["/", "/companies/", "/contacts/", "/settings/users/", "/settings/audit/", "/settings/trash/",
-         "/settings/roles/", "/settings/branches/"]
-API = ["/api/v1/companies/?limit=500", "/api/v1/contacts/?limit=500", "/api/v1/users/?limit=500",
-       "/api/v1/audit/?limit=500", "/api/v1/roles/", "/api/v1/branches/"]
+PAGES = [
+    "/",
+    "/companies/",
+    "/contacts/",
+    "/settings/users/",
+    "/settings/audit/",
+    "/settings/trash/",
+    "/settings/roles/",
+    "/settings/branches/",
+]
+API = [
+    "/api/v1/companies/?limit=500",
+    "/api/v1/contacts/?limit=500",
+    "/api/v1/users/?limit=500",
+    "/api/v1/audit/?limit=500",
+    "/api/v1/roles/",
+    "/api/v1/branches/",
+]
 
 
 def grow(personas: Personas, rows: int) -> None:
@@ -26,9 +40,13 @@ def grow(personas: Personas, rows: int) -> None:
     for company in companies:
         ContactFactory(owner=personas.admin, company=company)
     for company in companies[: rows // 10]:
-        services.company_update(actor=personas.admin, company=company, version=company.version,
-                                values={"name": company.name + " (изм.)"})
-    for company in companies[rows // 10: rows // 5]:
+        services.company_update(
+            actor=personas.admin,
+            company=company,
+            version=company.version,
+            values={"name": company.name + " (изм.)"},
+        )
+    for company in companies[rows // 10 : rows // 5]:
         services.record_trash(actor=personas.admin, obj=company)
 
 
@@ -68,8 +86,12 @@ def test_card_queries_do_not_grow_with_history(personas: Personas, client: Clien
     ContactFactory.create_batch(3, owner=personas.admin, company=company)
     small = count(lambda: client.get(f"/companies/{company.pk}/"))
     for number in range(30):
-        company = services.company_update(actor=personas.admin, company=company, version=company.version,
-                                          values={"name": f"ООО «Версия {number}»"})
+        company = services.company_update(
+            actor=personas.admin,
+            company=company,
+            version=company.version,
+            values={"name": f"ООО «Версия {number}»"},
+        )
     ContactFactory.create_batch(30, owner=personas.admin, company=company)
     large = count(lambda: client.get(f"/companies/{company.pk}/"))
     assert large == small

@@ -15,20 +15,29 @@ def run_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment.update({"KARTOTEKA_DATA_DIR": str(tmp_path), **env})
     return subprocess.run(
         [sys.executable, "-m", "kartoteka.cli", "check"],
-        capture_output=True, text=True, env=environment, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
     )
 
 
-@pytest.mark.parametrize("name,value", [
-    ("KARTOTEKA_PORT", "eighty"),
-    ("KARTOTEKA_DEBUG", "maybe"),
-    ("KARTOTEKA_DATABASE_URL", "mysql-ish://nowhere"),
-    ("KARTOTEKA_LANGUAGE", "de"),
-    ("KARTOTEKA_TIME_ZONE", "Mars/Olympus"),
-    ("KARTOTEKA_REDIS_URL", "localhost:6379"),
-    ("KARTOTEKA_LOGIN_MAX_FAILURES", "0"),
-])
-def test_malformed_value_stops_startup_naming_the_variable(tmp_path: Path, name: str, value: str) -> None:
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("KARTOTEKA_PORT", "eighty"),
+        ("KARTOTEKA_DEBUG", "maybe"),
+        ("KARTOTEKA_DATABASE_URL", "mysql-ish://nowhere"),
+        ("KARTOTEKA_LANGUAGE", "de"),
+        ("KARTOTEKA_TIME_ZONE", "Mars/Olympus"),
+        ("KARTOTEKA_REDIS_URL", "localhost:6379"),
+        ("KARTOTEKA_LOGIN_MAX_FAILURES", "0"),
+    ],
+)
+def test_malformed_value_stops_startup_naming_the_variable(
+    tmp_path: Path, name: str, value: str
+) -> None:
     result = run_check(tmp_path, **{name: value})
     assert result.returncode != 0
     assert name in result.stderr

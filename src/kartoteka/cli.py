@@ -24,10 +24,8 @@ def _setup() -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from django.conf import settings
-
     import uvicorn
-
+    from django.conf import settings
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -75,9 +73,14 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     branch = Branch.objects.order_by("pk").first() or Branch.objects.create(name=args.branch)
     try:
         user_create(
-            actor=None, username=args.username, password=password, branch=branch,
-            email=args.email, roles=list(Role.objects.filter(code="administrator")),
-            is_superuser=True, language=args.language,
+            actor=None,
+            username=args.username,
+            password=password,
+            branch=branch,
+            email=args.email,
+            roles=list(Role.objects.filter(code="administrator")),
+            is_superuser=True,
+            language=args.language,
         )
     except DomainError as error:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
@@ -146,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server (ASGI)")
     serve.add_argument("--host", default="")
     serve.add_argument("--port", type=int, default=0, help="default: KARTOTEKA_PORT or 8000")
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("KARTOTEKA_WEB_WORKERS", "1")))
+    serve.add_argument(
+        "--workers", type=int, default=int(os.environ.get("KARTOTEKA_WEB_WORKERS", "1"))
+    )
     serve.set_defaults(handler=cmd_serve)
 
     worker = sub.add_parser("worker", help="run background jobs")
@@ -160,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     admin = sub.add_parser("createadmin", help="create an administrator")
     admin.add_argument("username")
     admin.add_argument("--email", default="")
-    admin.add_argument("--password", default="", help="default: KARTOTEKA_ADMIN_PASSWORD, a prompt, or generated")
+    admin.add_argument(
+        "--password", default="", help="default: KARTOTEKA_ADMIN_PASSWORD, a prompt, or generated"
+    )
     admin.add_argument("--branch", default="Head office")
     admin.add_argument("--language", default="ru", choices=["ru", "en"])
     admin.set_defaults(handler=cmd_createadmin)
@@ -168,12 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="fill the database with a demo company")
     demo.add_argument("--size", default="small", help="small, medium, or a number of contacts")
     demo.add_argument("--seed", type=int, default=2026)
-    demo.add_argument("--reset-password", action="store_true", help="give the demo users a new password")
+    demo.add_argument(
+        "--reset-password", action="store_true", help="give the demo users a new password"
+    )
     demo.set_defaults(handler=cmd_demo)
 
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
-    token_new = token_sub.add_parser("create", help="create a token; it is printed as the last line")
+    token_new = token_sub.add_parser(
+        "create", help="create a token; it is printed as the last line"
+    )
     token_new.add_argument("username")
     token_new.add_argument("--name", default="command line")
     token_new.add_argument("--days", type=int, default=None)

@@ -65,8 +65,26 @@ PEOPLE = [
 
 LEGAL_FORMS = ["ООО", "АО", "ПАО", "ИП", "ООО", "ООО"]
 INDUSTRY_WORDS = [
-    "Торг", "Строй", "Снаб", "Логистик", "Пром", "Агро", "Мед", "Тех", "Сервис", "Маркет",
-    "Трейд", "Инвест", "Энерго", "Авто", "Мебель", "Текстиль", "Фарм", "Софт", "Пласт", "Металл",
+    "Торг",
+    "Строй",
+    "Снаб",
+    "Логистик",
+    "Пром",
+    "Агро",
+    "Мед",
+    "Тех",
+    "Сервис",
+    "Маркет",
+    "Трейд",
+    "Инвест",
+    "Энерго",
+    "Авто",
+    "Мебель",
+    "Текстиль",
+    "Фарм",
+    "Софт",
+    "Пласт",
+    "Металл",
 ]
 
 
@@ -90,7 +108,9 @@ def target_size(size: str) -> int:
     try:
         number = int(size.replace("_", ""))
     except ValueError:
-        raise SystemExit(f"kartoteka demo: --size must be small, medium, large or a number, not {size!r}") from None
+        raise SystemExit(
+            f"kartoteka demo: --size must be small, medium, large or a number, not {size!r}"
+        ) from None
     if number < 0:
         raise SystemExit("kartoteka demo: --size must not be negative")
     return number
@@ -111,10 +131,15 @@ def _ensure_people(password: str, reset: bool) -> list[User]:
         user = User.objects.filter(username=person.username).first()
         if user is None:
             user = user_create(
-                actor=None, username=person.username, password=password,
-                branch=branches[person.branch], first_name=person.first_name,
-                last_name=person.last_name, email=f"{person.username}@example.ru",
-                roles=[roles[person.role]], is_superuser=person.role == "administrator",
+                actor=None,
+                username=person.username,
+                password=password,
+                branch=branches[person.branch],
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=f"{person.username}@example.ru",
+                roles=[roles[person.role]],
+                is_superuser=person.role == "administrator",
                 teams=[teams[person.branch]] if person.team else [],
             )
         elif reset:
@@ -130,18 +155,28 @@ class _Pools:
     def __init__(self, seed: int) -> None:
         fake = Faker("ru_RU")
         fake.seed_instance(seed)
-        self.random = random.Random(seed)
-        self.male = [(fake.first_name_male(), fake.last_name_male(), fake.middle_name_male()) for _ in range(300)]
-        self.female = [(fake.first_name_female(), fake.last_name_female(), fake.middle_name_female())
-                       for _ in range(300)]
+        self.random = random.Random(seed)  # noqa: S311 - repeatable demo data, not secrets
+        self.male = [
+            (fake.first_name_male(), fake.last_name_male(), fake.middle_name_male())
+            for _ in range(300)
+        ]
+        self.female = [
+            (fake.first_name_female(), fake.last_name_female(), fake.middle_name_female())
+            for _ in range(300)
+        ]
         self.words = [fake.word().capitalize() for _ in range(400)]
         self.domains = ["mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru", "rambler.ru"]
 
     def phone(self) -> str:
         return "+79" + "".join(self.random.choice("0123456789") for _ in range(9))
 
+    def email(self, prefix: str) -> str:
+        return f"{prefix}{self.random.randint(1, 10**9)}@{self.random.choice(self.domains)}"
+
     def inn(self) -> str:
-        body = str(self.random.randint(10, 99)) + "".join(self.random.choice("0123456789") for _ in range(7))
+        body = str(self.random.randint(10, 99)) + "".join(
+            self.random.choice("0123456789") for _ in range(7)
+        )
         return inn_with_check_digits(body)
 
     def company_name(self) -> str:
@@ -161,7 +196,11 @@ def _batches(total: int) -> Iterator[int]:
 
 
 def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[int, int]:
-    owners = [user for user in people if user.roles.filter(code__in=["sales_manager", "branch_head"]).exists()]
+    owners = [
+        user
+        for user in people
+        if user.roles.filter(code__in=["sales_manager", "branch_head"]).exists()
+    ]
     pools = _Pools(seed + Contact.all_objects.count())
     companies_wanted = contacts_wanted * 3 // 10
     new_companies = max(0, companies_wanted - Company.all_objects.count())
@@ -172,34 +211,51 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
             for _ in range(step):
                 owner = pools.random.choice(owners)
                 name = pools.company_name()
-                batch.append(Company(
-                    name=name, inn=pools.inn(), phone=pools.phone(),
-                    email=f"info{pools.random.randint(1, 999999)}@{pools.random.choice(pools.domains)}",
-                    owner=owner, branch_id=owner.branch_id,
-                ))
+                batch.append(
+                    Company(
+                        name=name,
+                        inn=pools.inn(),
+                        phone=pools.phone(),
+                        email=pools.email("info"),
+                        owner=owner,
+                        branch_id=owner.branch_id,
+                    )
+                )
             Company.objects.bulk_create(batch)
     company_ids: dict[int, list[int]] = {}
     for pk, branch_id in Company.objects.values_list("pk", "branch_id").order_by("pk")[:200_000]:
         company_ids.setdefault(branch_id, []).append(pk)
     for step in _batches(new_contacts):
         with transaction.atomic():
-            batch = []
+            contact_batch: list[Contact] = []
             for _ in range(step):
                 owner = pools.random.choice(owners)
                 first, last, middle = pools.person()
                 in_branch = company_ids.get(owner.branch_id, [])
-                company_id = pools.random.choice(in_branch) if in_branch and pools.random.random() < 0.7 else None
-                batch.append(Contact(
-                    first_name=first, last_name=last, middle_name=middle, company_id=company_id,
-                    phone=pools.phone(),
-                    email=f"client{pools.random.randint(1, 10**9)}@{pools.random.choice(pools.domains)}",
-                    owner=owner, branch_id=owner.branch_id,
-                ))
-            Contact.objects.bulk_create(batch)
+                company_id = (
+                    pools.random.choice(in_branch)
+                    if in_branch and pools.random.random() < 0.7
+                    else None
+                )
+                contact_batch.append(
+                    Contact(
+                        first_name=first,
+                        last_name=last,
+                        middle_name=middle,
+                        company_id=company_id,
+                        phone=pools.phone(),
+                        email=pools.email("client"),
+                        owner=owner,
+                        branch_id=owner.branch_id,
+                    )
+                )
+            Contact.objects.bulk_create(contact_batch)
     return new_companies, new_contacts
 
 
-def create_demo(*, size: str = "small", seed: int = 2026, reset_password: bool = False) -> list[str]:
+def create_demo(
+    *, size: str = "small", seed: int = 2026, reset_password: bool = False
+) -> list[str]:
     """Create (or top up) the demo company; returns lines to print, the password among them."""
     contacts_wanted = target_size(size)
     password = _demo_password(reset_password)

@@ -119,8 +119,9 @@ def secrets_of_kazan(personas: Personas) -> None:
 
 
 @pytest.mark.parametrize("route", sorted(LIST_URLS))
-def test_no_list_shows_records_out_of_scope(route: str, personas: Personas, secrets_of_kazan: None,
-                                            client: Client, api: Any) -> None:
+def test_no_list_shows_records_out_of_scope(
+    route: str, personas: Personas, secrets_of_kazan: None, client: Client, api: Any
+) -> None:
     mine = CompanyFactory(owner=personas.manager_a, name="ООО «Моя»")
     ContactFactory(owner=personas.manager_a, last_name="Мойков", company=mine)
     url = LIST_URLS[route]
@@ -139,16 +140,26 @@ def test_no_list_shows_records_out_of_scope(route: str, personas: Personas, secr
         assert "Мойков" in text
 
 
-@pytest.mark.parametrize("route", ["clients:company-list", "clients:contact-list", "api:company-list",
-                                   "api:contact-list"])
-def test_lists_include_what_is_shared(route: str, personas: Personas, secrets_of_kazan: None,
-                                      client: Client, api: Any) -> None:
+@pytest.mark.parametrize(
+    "route",
+    ["clients:company-list", "clients:contact-list", "api:company-list", "api:contact-list"],
+)
+def test_lists_include_what_is_shared(
+    route: str, personas: Personas, secrets_of_kazan: None, client: Client, api: Any
+) -> None:
     from kartoteka.clients.models import Company, Contact
     from kartoteka.core.sharing import share_create
 
-    share_create(actor=personas.manager_b, obj=Company.objects.get(name=SECRET_COMPANY), user=personas.manager_a)
-    share_create(actor=personas.manager_b, obj=Contact.objects.get(last_name=SECRET_CONTACT),
-                 user=personas.manager_a)
+    share_create(
+        actor=personas.manager_b,
+        obj=Company.objects.get(name=SECRET_COMPANY),
+        user=personas.manager_a,
+    )
+    share_create(
+        actor=personas.manager_b,
+        obj=Contact.objects.get(last_name=SECRET_CONTACT),
+        user=personas.manager_a,
+    )
     assert RecordShare.objects.count() == 2
     url = LIST_URLS[route]
     if route.startswith("api:"):
@@ -160,7 +171,9 @@ def test_lists_include_what_is_shared(route: str, personas: Personas, secrets_of
 
 
 @pytest.mark.parametrize("route", sorted(ADMIN_URLS))
-def test_admin_pages_are_closed_to_managers(route: str, personas: Personas, client: Client, api: Any) -> None:
+def test_admin_pages_are_closed_to_managers(
+    route: str, personas: Personas, client: Client, api: Any
+) -> None:
     url = ADMIN_URLS[route]
     if route.startswith("api:"):
         status = api(personas.manager_a).get(url).status_code

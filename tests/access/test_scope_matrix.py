@@ -28,11 +28,38 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "admin": dict.fromkeys(access.ACTIONS, ALL),
     "head": dict.fromkeys(access.ACTIONS, ALL),
     "branch_head_a": dict.fromkeys(access.ACTIONS, BRANCH_A),
-    "manager_a": {"view": OWN, "create": OWN, "edit": OWN, "delete": OWN, "export": OWN, "assign": NONE},
-    "service_a": {"view": BRANCH_A, "create": NONE, "edit": BRANCH_A, "delete": NONE, "export": NONE,
-                  "assign": NONE},
-    "marketer": {"view": ALL, "create": NONE, "edit": NONE, "delete": NONE, "export": ALL, "assign": NONE},
-    "auditor": {"view": ALL, "create": NONE, "edit": NONE, "delete": NONE, "export": NONE, "assign": NONE},
+    "manager_a": {
+        "view": OWN,
+        "create": OWN,
+        "edit": OWN,
+        "delete": OWN,
+        "export": OWN,
+        "assign": NONE,
+    },
+    "service_a": {
+        "view": BRANCH_A,
+        "create": NONE,
+        "edit": BRANCH_A,
+        "delete": NONE,
+        "export": NONE,
+        "assign": NONE,
+    },
+    "marketer": {
+        "view": ALL,
+        "create": NONE,
+        "edit": NONE,
+        "delete": NONE,
+        "export": ALL,
+        "assign": NONE,
+    },
+    "auditor": {
+        "view": ALL,
+        "create": NONE,
+        "edit": NONE,
+        "delete": NONE,
+        "export": NONE,
+        "assign": NONE,
+    },
     "outsider": dict.fromkeys(access.ACTIONS, NONE),
 }
 # "create" is about placing new records, checked separately below; as a filter it is unused.
@@ -48,11 +75,16 @@ def _samples(personas: Any, factory: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("model,factory", [(Company, CompanyFactory), (Contact, ContactFactory)],
-                         ids=["companies", "contacts"])
+@pytest.mark.parametrize(
+    "model,factory",
+    [(Company, CompanyFactory), (Contact, ContactFactory)],
+    ids=["companies", "contacts"],
+)
 @pytest.mark.parametrize("persona", sorted(EXPECTED))
 @pytest.mark.parametrize("action", MATRIX_ACTIONS)
-def test_role_scope_matrix(personas: Any, model: Any, factory: Any, persona: str, action: str) -> None:
+def test_role_scope_matrix(
+    personas: Any, model: Any, factory: Any, persona: str, action: str
+) -> None:
     # Given four records placed at every distance from manager_a
     records = _samples(personas, factory)
     user = getattr(personas, persona)
@@ -65,23 +97,35 @@ def test_role_scope_matrix(personas: Any, model: Any, factory: Any, persona: str
     assert checked_names == EXPECTED[persona][action]
 
 
-@pytest.mark.parametrize("persona,owner,branch,allowed", [
-    ("manager_a", "manager_a", "branch_a", True),
-    ("manager_a", "colleague_a", "branch_a", False),
-    ("manager_a", "manager_b", "branch_b", False),
-    ("branch_head_a", "colleague_a", "branch_a", True),
-    ("branch_head_a", "manager_b", "branch_b", False),
-    ("head", "manager_b", "branch_b", True),
-    ("service_a", "service_a", "branch_a", True),
-    ("service_a", "colleague_a", "branch_a", False),
-    ("marketer", "marketer", "branch_a", False),
-    ("auditor", "auditor", "branch_a", False),
-])
-def test_create_places_records_only_within_scope(personas: Any, persona: str, owner: str, branch: str,
-                                                  allowed: bool) -> None:
+@pytest.mark.parametrize(
+    "persona,owner,branch,allowed",
+    [
+        ("manager_a", "manager_a", "branch_a", True),
+        ("manager_a", "colleague_a", "branch_a", False),
+        ("manager_a", "manager_b", "branch_b", False),
+        ("branch_head_a", "colleague_a", "branch_a", True),
+        ("branch_head_a", "manager_b", "branch_b", False),
+        ("head", "manager_b", "branch_b", True),
+        ("service_a", "service_a", "branch_a", True),
+        ("service_a", "colleague_a", "branch_a", False),
+        ("marketer", "marketer", "branch_a", False),
+        ("auditor", "auditor", "branch_a", False),
+    ],
+)
+def test_create_places_records_only_within_scope(
+    personas: Any, persona: str, owner: str, branch: str, allowed: bool
+) -> None:
     user = getattr(personas, persona)
-    assert access.can_place(user, Company, "create", owner_id=getattr(personas, owner).pk,
-                            branch_id=getattr(personas, branch).pk) is allowed
+    assert (
+        access.can_place(
+            user,
+            Company,
+            "create",
+            owner_id=getattr(personas, owner).pk,
+            branch_id=getattr(personas, branch).pk,
+        )
+        is allowed
+    )
 
 
 def test_team_scope_covers_teammates_only(personas: Any) -> None:
@@ -92,7 +136,9 @@ def test_team_scope_covers_teammates_only(personas: Any) -> None:
     personas.team_a.members.add(personas.outsider)
     records = _samples(personas, CompanyFactory)
     # When the outsider (now in manager_a's team) lists companies
-    visible = set(access.scoped(Company.objects.all(), personas.outsider).values_list("pk", flat=True))
+    visible = set(
+        access.scoped(Company.objects.all(), personas.outsider).values_list("pk", flat=True)
+    )
     # Then the team's records are visible and the rest are not
     assert visible == {records["own"].pk, records["team"].pk}
 
@@ -100,7 +146,9 @@ def test_team_scope_covers_teammates_only(personas: Any) -> None:
 def test_roles_of_several_kinds_add_up(personas: Any) -> None:
     personas.manager_a.roles.add(Role.objects.get(code="service_agent"))
     records = _samples(personas, CompanyFactory)
-    visible = set(access.scoped(Company.objects.all(), personas.manager_a).values_list("pk", flat=True))
+    visible = set(
+        access.scoped(Company.objects.all(), personas.manager_a).values_list("pk", flat=True)
+    )
     assert visible == {records[name].pk for name in BRANCH_A}
 
 

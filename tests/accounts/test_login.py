@@ -26,10 +26,13 @@ def test_login_with_right_password_opens_my_day(client: Client, personas: Person
     assert AuditEntry.objects.filter(action="login", object_id=personas.manager_a.pk).count() == 1
 
 
-@pytest.mark.parametrize("language,message", [("en", "Wrong username or password."),
-                                              ("ru", "Неверный логин или пароль.")])
-def test_wrong_password_is_refused_with_a_message(client: Client, personas: Personas, language: str,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    "language,message",
+    [("en", "Wrong username or password."), ("ru", "Неверный логин или пароль.")],
+)
+def test_wrong_password_is_refused_with_a_message(
+    client: Client, personas: Personas, language: str, message: str
+) -> None:
     client.cookies["kartoteka_language"] = language
     response = post_login(client, "manager_a", "not-the-password")
     assert response.status_code == 401
@@ -55,7 +58,9 @@ def test_lockout_expires(client: Client, personas: Personas, settings: Any) -> N
     assert post_login(client, "manager_a", PASSWORD).status_code == 302
 
 
-def test_unknown_usernames_are_throttled_alike(client: Client, personas: Personas, settings: Any) -> None:
+def test_unknown_usernames_are_throttled_alike(
+    client: Client, personas: Personas, settings: Any
+) -> None:
     for _ in range(settings.LOGIN_MAX_FAILURES):
         post_login(client, "nobody", "guess")
     assert post_login(client, "nobody", "guess").status_code == 429
@@ -70,20 +75,37 @@ def test_logout_needs_post_and_ends_the_session(client: Client, personas: Person
 
 def test_password_change(client: Client, personas: Personas) -> None:
     client.force_login(personas.manager_a)
-    response = client.post("/profile/", {"form": "password", "old_password": PASSWORD,
-                                         "new_password": "Zima-2026-kartoteka",
-                                         "new_password_again": "Zima-2026-kartoteka"})
+    response = client.post(
+        "/profile/",
+        {
+            "form": "password",
+            "old_password": PASSWORD,
+            "new_password": "Zima-2026-kartoteka",
+            "new_password_again": "Zima-2026-kartoteka",
+        },
+    )
     assert response.status_code == 302
     personas.manager_a.refresh_from_db()
     assert personas.manager_a.check_password("Zima-2026-kartoteka")
     assert client.get("/").status_code == 200  # the session survives its own password change
 
 
-@pytest.mark.parametrize("new,error_field", [("12345", "new_password"), ("password123", "new_password")])
-def test_weak_password_is_refused(client: Client, personas: Personas, new: str, error_field: str) -> None:
+@pytest.mark.parametrize(
+    "new,error_field", [("12345", "new_password"), ("password123", "new_password")]
+)
+def test_weak_password_is_refused(
+    client: Client, personas: Personas, new: str, error_field: str
+) -> None:
     client.force_login(personas.manager_a)
-    response = client.post("/profile/", {"form": "password", "old_password": PASSWORD,
-                                         "new_password": new, "new_password_again": new})
+    response = client.post(
+        "/profile/",
+        {
+            "form": "password",
+            "old_password": PASSWORD,
+            "new_password": new,
+            "new_password_again": new,
+        },
+    )
     assert response.status_code == 422
     assert response.context["password_form"].errors[error_field]
     personas.manager_a.refresh_from_db()
@@ -93,8 +115,9 @@ def test_weak_password_is_refused(client: Client, personas: Personas, new: str, 
 def test_user_language_drives_the_interface(client: Client, personas: Personas) -> None:
     client.force_login(personas.manager_a)
     assert client.get("/").headers["Content-Language"] == "en"
-    response = client.post("/profile/", {"form": "language", "language": "ru",
-                                         "version": personas.manager_a.version})
+    response = client.post(
+        "/profile/", {"form": "language", "language": "ru", "version": personas.manager_a.version}
+    )
     assert response.status_code == 302
     page = client.get("/")
     assert page.headers["Content-Language"] == "ru"
@@ -116,8 +139,12 @@ def test_passwords_are_hashed_with_argon2(personas: Personas, settings: Any) -> 
         "django.contrib.auth.hashers.Argon2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
-    user = user_create(actor=personas.admin, username="fresh", password="Leto-2026-kartoteka",
-                       branch=personas.branch_a)
+    user = user_create(
+        actor=personas.admin,
+        username="fresh",
+        password="Leto-2026-kartoteka",
+        branch=personas.branch_a,
+    )
     assert user.password.startswith("argon2")
 
 
@@ -125,8 +152,9 @@ def test_idle_session_ends(client: Client, personas: Personas, settings: Any) ->
     client.force_login(personas.manager_a)
     client.get("/")
     session = client.session
-    session["kartoteka_last_seen"] = int(timezone.now().timestamp()) - int(
-        settings.SESSION_IDLE.total_seconds()) - 5
+    session["kartoteka_last_seen"] = (
+        int(timezone.now().timestamp()) - int(settings.SESSION_IDLE.total_seconds()) - 5
+    )
     session.save()
     response = client.get("/")
     assert response.status_code == 302

@@ -90,13 +90,21 @@ def test_demo_builds_a_realistic_company(db: Any, capsys: Any) -> None:
     assert Branch.objects.count() == 5
     assert User.objects.count() >= 15
     assert set(User.objects.values_list("roles__code", flat=True)) >= {
-        "administrator", "head_of_sales", "branch_head", "sales_manager", "service_agent",
-        "marketer", "auditor"}
+        "administrator",
+        "head_of_sales",
+        "branch_head",
+        "sales_manager",
+        "service_agent",
+        "marketer",
+        "auditor",
+    }
     assert Contact.objects.count() == 300
     assert Company.objects.count() == 90
     assert all(is_valid_inn(inn) for inn in Company.objects.values_list("inn", flat=True))
-    assert all(phone.startswith("+7") and len(phone) == 12
-               for phone in Contact.objects.values_list("phone", flat=True))
+    assert all(
+        phone.startswith("+7") and len(phone) == 12
+        for phone in Contact.objects.values_list("phone", flat=True)
+    )
     # Every record sits in its owner's branch, so scoping by branch and by owner agree.
     assert not Contact.objects.exclude(branch=models_f("owner__branch")).exists()
     # Running it again adds nothing and keeps the password.

@@ -21,30 +21,40 @@ def test_unauthenticated_is_401_in_the_error_format(db: Any) -> None:
 
 def test_create_read_update_delete(personas: Personas, api: Any) -> None:
     client = api(personas.manager_a)
-    created = client.post("/api/v1/companies/", {"name": "ООО «Апи»", "inn": "7707083893",
-                                                 "phone": "8 916 000-00-01"}, format="json")
+    created = client.post(
+        "/api/v1/companies/",
+        {"name": "ООО «Апи»", "inn": "7707083893", "phone": "8 916 000-00-01"},
+        format="json",
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["phone"] == "+79160000001"
     assert body["owner"] == personas.manager_a.pk and body["branch"] == personas.branch_a.pk
     assert body["version"] == 1
     pk = body["id"]
-    updated = client.patch(f"/api/v1/companies/{pk}/", {"name": "ООО «Апи-2»", "version": 1}, format="json")
+    updated = client.patch(
+        f"/api/v1/companies/{pk}/", {"name": "ООО «Апи-2»", "version": 1}, format="json"
+    )
     assert updated.status_code == 200 and updated.json()["version"] == 2
     assert client.get(f"/api/v1/companies/{pk}/").json()["name"] == "ООО «Апи-2»"
     assert client.delete(f"/api/v1/companies/{pk}/").status_code == 204
     assert client.get(f"/api/v1/companies/{pk}/").status_code == 404
     assert Company.all_objects.get(pk=pk).deleted_at is not None
-    assert list(AuditEntry.objects.filter(object_id=pk, content_type__model="company")
-                .order_by("id").values_list("action", flat=True)) == ["create", "update", "delete"]
+    assert list(
+        AuditEntry.objects.filter(object_id=pk, content_type__model="company")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["create", "update", "delete"]
 
 
 def test_stale_version_is_409_with_what_changed(personas: Personas, api: Any) -> None:
     company = CompanyFactory(owner=personas.manager_a, name="Было")
-    api(personas.branch_head_a).patch(f"/api/v1/companies/{company.pk}/", {"name": "Стало", "version": 1},
-                                      format="json")
-    response = api(personas.manager_a).patch(f"/api/v1/companies/{company.pk}/",
-                                             {"name": "Моё", "version": 1}, format="json")
+    api(personas.branch_head_a).patch(
+        f"/api/v1/companies/{company.pk}/", {"name": "Стало", "version": 1}, format="json"
+    )
+    response = api(personas.manager_a).patch(
+        f"/api/v1/companies/{company.pk}/", {"name": "Моё", "version": 1}, format="json"
+    )
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "conflict" and error["current_version"] == 2
@@ -55,15 +65,19 @@ def test_stale_version_is_409_with_what_changed(personas: Personas, api: Any) ->
 
 def test_update_without_version_is_400_naming_the_field(personas: Personas, api: Any) -> None:
     company = CompanyFactory(owner=personas.manager_a)
-    response = api(personas.manager_a).patch(f"/api/v1/companies/{company.pk}/", {"name": "X"}, format="json")
+    response = api(personas.manager_a).patch(
+        f"/api/v1/companies/{company.pk}/", {"name": "X"}, format="json"
+    )
     assert response.status_code == 400
     assert "version" in response.json()["error"]["fields"]
 
 
 def test_invalid_inn_phone_email_name_their_fields(personas: Personas, api: Any) -> None:
     response = api(personas.manager_a).post(
-        "/api/v1/companies/", {"name": "ООО «Ошибка»", "inn": "1234567890", "phone": "abc",
-                               "email": "not-an-email"}, format="json")
+        "/api/v1/companies/",
+        {"name": "ООО «Ошибка»", "inn": "1234567890", "phone": "abc", "email": "not-an-email"},
+        format="json",
+    )
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert {"inn", "phone", "email"} <= set(fields)
@@ -74,22 +88,36 @@ def test_out_of_scope_is_404_and_nothing_changes(personas: Personas, api: Any) -
     company = CompanyFactory(owner=personas.manager_b, name="Казанская")
     client = api(personas.manager_a)
     assert client.get(f"/api/v1/companies/{company.pk}/").status_code == 404
-    assert client.patch(f"/api/v1/companies/{company.pk}/", {"name": "x", "version": 1},
-                        format="json").status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/companies/{company.pk}/", {"name": "x", "version": 1}, format="json"
+        ).status_code
+        == 404
+    )
     assert client.delete(f"/api/v1/companies/{company.pk}/").status_code == 404
     company.refresh_from_db()
     assert (company.name, company.version, company.deleted_at) == ("Казанская", 1, None)
-    assert not AuditEntry.objects.filter(object_id=company.pk, content_type__model="company").exists()
+    assert not AuditEntry.objects.filter(
+        object_id=company.pk, content_type__model="company"
+    ).exists()
 
 
-def test_writes_naming_other_branch_owner_or_company_are_refused(personas: Personas, api: Any) -> None:
+def test_writes_naming_other_branch_owner_or_company_are_refused(
+    personas: Personas, api: Any
+) -> None:
     client = api(personas.manager_a)
     foreign = CompanyFactory(owner=personas.manager_b)
-    response = client.post("/api/v1/contacts/", {"last_name": "Х", "company": foreign.pk}, format="json")
+    response = client.post(
+        "/api/v1/contacts/", {"last_name": "Х", "company": foreign.pk}, format="json"
+    )
     assert response.status_code == 400 and "company" in response.json()["error"]["fields"]
-    response = client.post("/api/v1/companies/", {"name": "Y", "owner": personas.manager_b.pk}, format="json")
+    response = client.post(
+        "/api/v1/companies/", {"name": "Y", "owner": personas.manager_b.pk}, format="json"
+    )
     assert response.status_code == 400 and "owner" in response.json()["error"]["fields"]
-    response = client.post("/api/v1/companies/", {"name": "Y", "branch": personas.branch_b.pk}, format="json")
+    response = client.post(
+        "/api/v1/companies/", {"name": "Y", "branch": personas.branch_b.pk}, format="json"
+    )
     assert response.status_code == 400 and "branch" in response.json()["error"]["fields"]
     assert not Contact.objects.filter(last_name="Х").exists()
     assert not Company.objects.filter(name="Y").exists()
@@ -103,11 +131,17 @@ def test_role_without_create_gets_403(personas: Personas, api: Any) -> None:
 
 def test_manager_cannot_reassign_but_branch_head_can(personas: Personas, api: Any) -> None:
     company = CompanyFactory(owner=personas.manager_a)
-    response = api(personas.manager_a).patch(f"/api/v1/companies/{company.pk}/",
-                                             {"owner": personas.colleague_a.pk, "version": 1}, format="json")
+    response = api(personas.manager_a).patch(
+        f"/api/v1/companies/{company.pk}/",
+        {"owner": personas.colleague_a.pk, "version": 1},
+        format="json",
+    )
     assert response.status_code == 400
-    response = api(personas.branch_head_a).patch(f"/api/v1/companies/{company.pk}/",
-                                                 {"owner": personas.colleague_a.pk, "version": 1}, format="json")
+    response = api(personas.branch_head_a).patch(
+        f"/api/v1/companies/{company.pk}/",
+        {"owner": personas.colleague_a.pk, "version": 1},
+        format="json",
+    )
     assert response.status_code == 200
     company.refresh_from_db()
     assert company.owner == personas.colleague_a

@@ -14,22 +14,35 @@ from tests.factories.clients import CompanyFactory, ContactFactory
 
 def test_manager_creates_a_company_owned_by_them(client: Client, personas: Personas) -> None:
     client.force_login(personas.manager_a)
-    response = client.post("/companies/new/", {"name": "ООО «Вектор»", "inn": "7707083893",
-                                                "phone": "8 (916) 123-45-67", "email": "info@vector.ru"})
+    response = client.post(
+        "/companies/new/",
+        {
+            "name": "ООО «Вектор»",
+            "inn": "7707083893",
+            "phone": "8 (916) 123-45-67",
+            "email": "info@vector.ru",
+        },
+    )
     company = Company.objects.get(name="ООО «Вектор»")
     assert response.status_code == 302 and response["Location"] == f"/companies/{company.pk}/"
     assert company.owner == personas.manager_a and company.branch == personas.branch_a
     assert company.phone == "+79161234567"
     card = client.get(f"/companies/{company.pk}/").content.decode()
     assert "+7 916 123-45-67" in card
-    entry = AuditEntry.objects.get(action="create", object_id=company.pk, content_type__model="company")
+    entry = AuditEntry.objects.get(
+        action="create", object_id=company.pk, content_type__model="company"
+    )
     assert entry.actor == personas.manager_a
     assert entry.changes["name"] == [None, "ООО «Вектор»"]
 
 
-def test_bad_inn_and_phone_are_named_beside_their_fields(client: Client, personas: Personas) -> None:
+def test_bad_inn_and_phone_are_named_beside_their_fields(
+    client: Client, personas: Personas
+) -> None:
     client.force_login(personas.manager_a)
-    response = client.post("/companies/new/", {"name": "ООО «Брак»", "inn": "7707083890", "phone": "12"})
+    response = client.post(
+        "/companies/new/", {"name": "ООО «Брак»", "inn": "7707083890", "phone": "12"}
+    )
     assert response.status_code == 422
     form = response.context["form"]
     assert "inn" in form.errors
@@ -42,7 +55,9 @@ def test_bad_inn_and_phone_are_named_beside_their_fields(client: Client, persona
 
 def test_manager_cannot_give_a_record_to_another_branch(client: Client, personas: Personas) -> None:
     client.force_login(personas.manager_a)
-    response = client.post("/companies/new/", {"name": "ООО «Чужое»", "owner": personas.manager_b.pk})
+    response = client.post(
+        "/companies/new/", {"name": "ООО «Чужое»", "owner": personas.manager_b.pk}
+    )
     assert response.status_code == 422
     assert not Company.objects.filter(name="ООО «Чужое»").exists()
 
@@ -53,10 +68,17 @@ def test_stale_edit_is_refused_and_shows_what_changed(client: Client, personas: 
     other.force_login(personas.branch_head_a)
     client.force_login(personas.manager_a)
     # Both open the form at version 1; the branch head saves first.
-    assert other.post(f"/companies/{company.pk}/edit/", {"name": "ООО «Новое»", "version": 1,
-                                                          "phone": company.phone}).status_code == 302
-    response = client.post(f"/companies/{company.pk}/edit/", {"name": "ООО «Моё»", "version": 1,
-                                                               "phone": company.phone})
+    assert (
+        other.post(
+            f"/companies/{company.pk}/edit/",
+            {"name": "ООО «Новое»", "version": 1, "phone": company.phone},
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        f"/companies/{company.pk}/edit/",
+        {"name": "ООО «Моё»", "version": 1, "phone": company.phone},
+    )
     assert response.status_code == 409
     page = response.content.decode()
     assert 'id="conflict"' in page
@@ -65,8 +87,13 @@ def test_stale_edit_is_refused_and_shows_what_changed(client: Client, personas: 
     company.refresh_from_db()
     assert company.name == "ООО «Новое»" and company.version == 2
     # Saving again with the version the conflict page carried succeeds.
-    assert client.post(f"/companies/{company.pk}/edit/", {"name": "ООО «Моё»", "version": 2,
-                                                          "phone": company.phone}).status_code == 302
+    assert (
+        client.post(
+            f"/companies/{company.pk}/edit/",
+            {"name": "ООО «Моё»", "version": 2, "phone": company.phone},
+        ).status_code
+        == 302
+    )
     company.refresh_from_db()
     assert company.name == "ООО «Моё»" and company.version == 3
 
@@ -75,16 +102,29 @@ def test_other_branch_record_is_404_on_every_page(client: Client, personas: Pers
     company = CompanyFactory(owner=personas.manager_b)
     contact = ContactFactory(owner=personas.manager_b)
     client.force_login(personas.manager_a)
-    for path in (f"/companies/{company.pk}/", f"/companies/{company.pk}/edit/",
-                 f"/contacts/{contact.pk}/", f"/contacts/{contact.pk}/edit/"):
+    for path in (
+        f"/companies/{company.pk}/",
+        f"/companies/{company.pk}/edit/",
+        f"/contacts/{contact.pk}/",
+        f"/contacts/{contact.pk}/edit/",
+    ):
         assert client.get(path).status_code == 404, path
-    for path in (f"/companies/{company.pk}/delete/", f"/companies/{company.pk}/edit/",
-                 f"/companies/{company.pk}/share/"):
-        assert client.post(path, {"name": "hacked", "version": 1, "user": personas.manager_a.pk}
-                           ).status_code == 404, path
+    for path in (
+        f"/companies/{company.pk}/delete/",
+        f"/companies/{company.pk}/edit/",
+        f"/companies/{company.pk}/share/",
+    ):
+        assert (
+            client.post(
+                path, {"name": "hacked", "version": 1, "user": personas.manager_a.pk}
+            ).status_code
+            == 404
+        ), path
     company.refresh_from_db()
     assert company.name != "hacked" and company.deleted_at is None
-    assert not AuditEntry.objects.filter(object_id=company.pk, action__in=["update", "delete", "share"]).exists()
+    assert not AuditEntry.objects.filter(
+        object_id=company.pk, action__in=["update", "delete", "share"]
+    ).exists()
 
 
 def test_delete_goes_to_trash_and_admin_restores(client: Client, personas: Personas) -> None:
@@ -99,8 +139,11 @@ def test_delete_goes_to_trash_and_admin_restores(client: Client, personas: Perso
     assert "ООО «Корзина»" in admin.get("/settings/trash/").content.decode()
     assert admin.post(f"/settings/trash/clients.company/{company.pk}/restore/").status_code == 302
     assert "ООО «Корзина»" in table_rows(client.get("/companies/").content.decode())
-    actions = list(AuditEntry.objects.filter(object_id=company.pk, content_type__model="company")
-                   .order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(object_id=company.pk, content_type__model="company")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["delete", "restore"]
 
 
@@ -114,7 +157,8 @@ def test_trash_purges_after_retention(personas: Personas, settings: Any) -> None
     old = CompanyFactory(owner=personas.manager_a)
     fresh = CompanyFactory(owner=personas.manager_a)
     Company.all_objects.filter(pk=old.pk).update(
-        deleted_at=timezone.now() - timedelta(days=settings.TRASH_RETENTION_DAYS + 1))
+        deleted_at=timezone.now() - timedelta(days=settings.TRASH_RETENTION_DAYS + 1)
+    )
     Company.all_objects.filter(pk=fresh.pk).update(deleted_at=timezone.now())
     purge_trash()  # jobs run inline in tests
     assert not Company.all_objects.filter(pk=old.pk).exists()
@@ -122,7 +166,9 @@ def test_trash_purges_after_retention(personas: Personas, settings: Any) -> None
     assert AuditEntry.objects.filter(action="purge", object_id=old.pk).exists()
 
 
-def test_share_lets_another_branch_see_a_record_until_it_is_removed(client: Client, personas: Personas) -> None:
+def test_share_lets_another_branch_see_a_record_until_it_is_removed(
+    client: Client, personas: Personas
+) -> None:
     company = CompanyFactory(owner=personas.manager_a, name="ООО «Общее»")
     kazan = Client()
     kazan.force_login(personas.manager_b)
@@ -147,11 +193,14 @@ def test_expired_share_hides_the_record(personas: Personas) -> None:
     company = CompanyFactory(owner=personas.manager_a)
     from kartoteka.core.sharing import share_create
 
-    share_create(actor=personas.manager_a, obj=company, user=personas.manager_b,
-                 until=timezone.localdate())
+    share_create(
+        actor=personas.manager_a, obj=company, user=personas.manager_b, until=timezone.localdate()
+    )
     assert access.scoped(Company.objects.all(), personas.manager_b).filter(pk=company.pk).exists()
     RecordShare.objects.update(until=timezone.localdate() - timedelta(days=1))
-    assert not access.scoped(Company.objects.all(), personas.manager_b).filter(pk=company.pk).exists()
+    assert (
+        not access.scoped(Company.objects.all(), personas.manager_b).filter(pk=company.pk).exists()
+    )
 
 
 def table_rows(html: str) -> str:
@@ -181,9 +230,13 @@ def test_contact_links_only_to_visible_companies(client: Client, personas: Perso
 
 def test_card_shows_audit_history(client: Client, personas: Personas) -> None:
     client.force_login(personas.manager_a)
-    client.post("/contacts/new/", {"last_name": "Петров", "first_name": "Пётр", "phone": "9161112233"})
+    client.post(
+        "/contacts/new/", {"last_name": "Петров", "first_name": "Пётр", "phone": "9161112233"}
+    )
     contact = Contact.objects.get(last_name="Петров")
-    client.post(f"/contacts/{contact.pk}/edit/", {"last_name": "Петров", "first_name": "Павел",
-                                                  "phone": "+79161112233", "version": 1})
+    client.post(
+        f"/contacts/{contact.pk}/edit/",
+        {"last_name": "Петров", "first_name": "Павел", "phone": "+79161112233", "version": 1},
+    )
     card = client.get(f"/contacts/{contact.pk}/").content.decode()
     assert "Пётр → Павел" in card

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -14,35 +14,60 @@ from rest_framework.response import Response
 from kartoteka.accounts import queries, services
 from kartoteka.accounts.models import Action, Branch, Entity, Role, Scope, Team, User
 from kartoteka.api.versioning import required_version
+from kartoteka.core.web import signed_in
 
 
 class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
-    roles = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), many=True, required=False)
-    teams = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), many=True, required=False)
+    password = serializers.CharField(
+        write_only=True, required=False, style={"input_type": "password"}
+    )
+    roles = serializers.PrimaryKeyRelatedField(
+        queryset=Role.objects.all(), many=True, required=False
+    )
+    teams = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), many=True, required=False
+    )
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
     version = serializers.IntegerField(required=False)
 
     class Meta:
         model = User
-        fields = ("id", "username", "password", "first_name", "last_name", "email", "phone", "branch",
-                  "roles", "teams", "language", "is_active", "version")
+        fields = (
+            "id",
+            "username",
+            "password",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "branch",
+            "roles",
+            "teams",
+            "language",
+            "is_active",
+            "version",
+        )
         read_only_fields = ("id",)
-        extra_kwargs = {"username": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"username": {"validators": []}}
 
 
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):  # type: ignore[type-arg]
     """People. Everyone sees whom their role lets them; administrators create and edit."""
 
     serializer_class = UserSerializer
     queryset = User.objects.none()
 
     def get_queryset(self) -> QuerySet[User]:
-        return queries.users(self.request.user)  # type: ignore[arg-type]
+        return queries.users(signed_in(self.request))
 
     def get_object(self) -> User:
-        return queries.user(self.request.user, int(self.kwargs["pk"]))  # type: ignore[arg-type]
+        return queries.user(signed_in(self.request), int(self.kwargs["pk"]))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -52,12 +77,14 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             raise serializers.ValidationError({"password": ["This field is required."]})
         data.pop("version", None)
         data.pop("is_active", None)
-        user = services.user_create(actor=request.user, **data)  # type: ignore[arg-type]
+        user = services.user_create(actor=signed_in(request), **data)
         return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         target = self.get_object()
-        serializer = self.get_serializer(target, data=request.data, partial=kwargs.get("partial", False))
+        serializer = self.get_serializer(
+            target, data=request.data, partial=kwargs.get("partial", False)
+        )
         serializer.is_valid(raise_exception=True)
         version = required_version(request)
         data = dict(serializer.validated_data)
@@ -65,16 +92,25 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         password = data.pop("password", None)
         roles = data.pop("roles", None)
         teams = data.pop("teams", None)
-        user = services.user_update(actor=request.user, user=target, version=version, values=data,  # type: ignore[arg-type]
-                                    roles=roles, teams=teams)
+        user = services.user_update(
+            actor=signed_in(request),
+            user=target,
+            version=version,
+            values=data,
+            roles=roles,
+            teams=teams,
+        )
         if password:
-            services.user_change_password(actor=request.user, user=user, new_password=password)  # type: ignore[arg-type]
+            services.user_change_password(
+                actor=signed_in(request), user=user, new_password=password
+            )
         return Response(self.get_serializer(user).data)
 
     @extend_schema(responses=UserSerializer)
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
-        user = queries.users(request.user).get(pk=request.user.pk)  # type: ignore[arg-type]
+        me = signed_in(request)
+        user = queries.users(me).get(pk=me.pk)
         return Response(self.get_serializer(user).data)
 
 
@@ -83,11 +119,15 @@ class BranchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = Branch
         fields = ("id", "name", "city", "is_active")
         read_only_fields = ("id", "is_active")
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"name": {"validators": []}}
 
 
-class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    viewsets.GenericViewSet):  # type: ignore[type-arg]
+class BranchViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):  # type: ignore[type-arg]
     """Branch offices: readable by every signed-in user; administrators add them."""
 
     serializer_class = BranchSerializer
@@ -98,8 +138,12 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        branch = services.branch_save(actor=request.user, branch=None, name=serializer.validated_data["name"],  # type: ignore[arg-type]
-                                      city=serializer.validated_data.get("city", ""))
+        branch = services.branch_save(
+            actor=signed_in(request),
+            branch=None,
+            name=serializer.validated_data["name"],
+            city=serializer.validated_data.get("city", ""),
+        )
         return Response(self.get_serializer(branch).data, status=status.HTTP_201_CREATED)
 
 
@@ -117,11 +161,16 @@ class RoleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = Role
         fields = ("id", "code", "name", "description", "is_builtin", "grants", "version")
         read_only_fields = ("id", "is_builtin")
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"code": {"validators": []}}
 
 
-class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class RoleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):  # type: ignore[type-arg]
     """Roles and their grant tables; administrators create and edit them."""
 
     serializer_class = RoleSerializer
@@ -136,17 +185,23 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         cells = (
             {(g["entity"], g["action"]): g["scope"] for g in data["grants"]}
             if "grants" in data
-            else {(g.entity, g.action): g.scope for g in role.grants.all()} if role else {}
+            else {(g.entity, g.action): g.scope for g in role.grants.all()}
+            if role
+            else {}
         )
         saved = services.role_save(
-            actor=request.user, role=role,  # type: ignore[arg-type]
+            actor=signed_in(request),
+            role=role,
             name=data.get("name", role.name if role else ""),
             code=role.code if role else data.get("code", ""),
             description=data.get("description", role.description if role else ""),
-            cells=cells, version=required_version(request) if role else None,
+            cells=cells,
+            version=required_version(request) if role else None,
         )
-        return Response(self.get_serializer(queries.role(saved.pk)).data,
-                        status=status.HTTP_200_OK if role else status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(queries.role(saved.pk)).data,
+            status=status.HTTP_200_OK if role else status.HTTP_201_CREATED,
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._save(request, None)

@@ -10,7 +10,9 @@ ALL_ACTIONS = ("view", "create", "edit", "delete", "export", "assign")
 CLIENT_ENTITIES = ("companies", "contacts")
 
 
-def _cells(entities: tuple[str, ...], actions: tuple[str, ...], scope: str) -> dict[tuple[str, str], str]:
+def _cells(
+    entities: tuple[str, ...], actions: tuple[str, ...], scope: str
+) -> dict[tuple[str, str], str]:
     return {(entity, action): scope for entity in entities for action in actions}
 
 

@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+# Language names are written in their own language, so anyone finds theirs.
+LANGUAGE_CHOICES = [("ru", "Русский"), ("en", "English")]
+
 
 class Scope(models.TextChoices):
     OWN = "own", _("own")
@@ -130,12 +133,8 @@ class User(AbstractUser):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="users"
     )
-    roles = models.ManyToManyField(
-        Role, verbose_name=_("roles"), related_name="users", blank=True
-    )
-    language = models.CharField(
-        _("language"), max_length=5, choices=[("ru", "Русский"), ("en", "English")], default="ru"
-    )
+    roles = models.ManyToManyField(Role, verbose_name=_("roles"), related_name="users", blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, default="ru")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -24,7 +24,9 @@ def user(viewer: User, pk: int, action: str = "view") -> User:
 
 def roles() -> QuerySet[Role]:
     # Roles and branches are reference data every signed-in user may read (pickers, cards).
-    return Role.objects.prefetch_related(Prefetch("grants", queryset=RoleGrant.objects.order_by("entity", "action")))
+    return Role.objects.prefetch_related(
+        Prefetch("grants", queryset=RoleGrant.objects.order_by("entity", "action"))
+    )
 
 
 def role(pk: int) -> Role:

@@ -30,7 +30,14 @@ from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, No
 from kartoteka.core.models import AuditEntry
 
 USER_AUDITED_FIELDS = (
-    "username", "first_name", "last_name", "email", "branch", "language", "is_active", "phone",
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "branch",
+    "language",
+    "is_active",
+    "phone",
 )
 
 
@@ -47,7 +54,9 @@ def _lock_remaining_minutes(throttle: LoginThrottle | None) -> int:
     remaining = throttle.locked_until - timezone.now()
     if remaining.total_seconds() <= 0:
         return 0
-    return max(1, int(remaining.total_seconds() // 60) + (1 if remaining.total_seconds() % 60 else 0))
+    return max(
+        1, int(remaining.total_seconds() // 60) + (1 if remaining.total_seconds() % 60 else 0)
+    )
 
 
 def login_attempt(*, request: HttpRequest | None, username: str, password: str) -> LoginResult:
@@ -74,9 +83,7 @@ def login_attempt(*, request: HttpRequest | None, username: str, password: str) 
         throttle.failures += 1
         throttle.last_failure_at = timezone.now()
         target = User.objects.filter(username__iexact=key).first()
-        audit.record(
-            actor=None, action=AuditEntry.Action.LOGIN_FAILED, obj=target, object_repr=key
-        )
+        audit.record(actor=None, action=AuditEntry.Action.LOGIN_FAILED, obj=target, object_repr=key)
         if throttle.failures >= settings.LOGIN_MAX_FAILURES:
             throttle.locked_until = timezone.now() + timedelta(
                 minutes=settings.LOGIN_LOCKOUT_MINUTES
@@ -97,7 +104,9 @@ def _validate_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as error:
-        raise DomainError(_("Choose a stronger password."), fields={"password": list(error.messages)}) from None
+        raise DomainError(
+            _("Choose a stronger password."), fields={"password": list(error.messages)}
+        ) from None
 
 
 def _set_roles(user: User, roles: list[Role] | None) -> None:
@@ -155,8 +164,11 @@ def user_create(
             action=AuditEntry.Action.CREATE,
             obj=user,
             changes={
-                **{k: [None, v] for k, v in audit.snapshot(user, USER_AUDITED_FIELDS).items()
-                   if v not in (None, "")},
+                **{
+                    k: [None, v]
+                    for k, v in audit.snapshot(user, USER_AUDITED_FIELDS).items()
+                    if v not in (None, "")
+                },
                 "roles": [None, sorted(str(role) for role in roles or [])],
             },
         )
@@ -181,8 +193,10 @@ def user_update(
             raise ConflictError(
                 current_version=current.version, changes=audit.changes_since(current, version)
             )
-        before = {**audit.snapshot(current, USER_AUDITED_FIELDS),
-                  "roles": sorted(str(r) for r in current.roles.all())}
+        before = {
+            **audit.snapshot(current, USER_AUDITED_FIELDS),
+            "roles": sorted(str(r) for r in current.roles.all()),
+        }
         for name, value in values.items():
             setattr(current, name, value)
         try:
@@ -195,10 +209,15 @@ def user_update(
         _set_roles(current, roles)
         if teams is not None:
             current.teams.set(teams)
-        after = {**audit.snapshot(current, USER_AUDITED_FIELDS),
-                 "roles": sorted(str(r) for r in current.roles.all())}
+        after = {
+            **audit.snapshot(current, USER_AUDITED_FIELDS),
+            "roles": sorted(str(r) for r in current.roles.all()),
+        }
         audit.record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=current, changes=audit.diff(before, after)
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=current,
+            changes=audit.diff(before, after),
         )
     return current
 
@@ -211,7 +230,9 @@ def user_change_password(*, actor: User, user: User, new_password: str) -> None:
         user.set_password(new_password)
         user.save(update_fields=["password"])
         audit.record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=user,
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
             changes={"password": ["•••", "•••"]},
         )
 
@@ -222,10 +243,15 @@ def user_deactivate(*, actor: User, user: User) -> None:
         raise NotFoundError()
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False, version=F("version") + 1)
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         user.refresh_from_db()
         audit.record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=user, changes={"is_active": [True, False]}
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=user,
+            changes={"is_active": [True, False]},
         )
 
 
@@ -258,8 +284,11 @@ def role_save(
                 raise ConflictError(
                     current_version=current.version, changes=audit.changes_since(current, version)
                 )
-            before = {"name": current.name, "description": current.description,
-                      **{f"{g.entity}.{g.action}": g.scope for g in current.grants.all()}}
+            before = {
+                "name": current.name,
+                "description": current.description,
+                **{f"{g.entity}.{g.action}": g.scope for g in current.grants.all()},
+            }
             Role.objects.filter(pk=role.pk).update(
                 name=name, description=description, version=F("version") + 1
             )
@@ -270,8 +299,11 @@ def role_save(
             RoleGrant(role=role, entity=entity, action=action, scope=scope)
             for (entity, action), scope in sorted(cells.items())
         )
-        after = {"name": name, "description": description,
-                 **{f"{e}.{a}": s for (e, a), s in cells.items()}}
+        after = {
+            "name": name,
+            "description": description,
+            **{f"{e}.{a}": s for (e, a), s in cells.items()},
+        }
         audit.record(actor=actor, action=action_done, obj=role, changes=audit.diff(before, after))
     return role
 
@@ -284,33 +316,49 @@ def branch_save(*, actor: User, branch: Branch | None, name: str, city: str) -> 
             if Branch.objects.filter(name=name).exists():
                 raise DomainError(fields={"name": [_("A branch with this name exists.")]})
             branch = Branch.objects.create(name=name, city=city)
-            audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=branch,
-                         changes={"name": [None, name], "city": [None, city]})
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.CREATE,
+                obj=branch,
+                changes={"name": [None, name], "city": [None, city]},
+            )
         else:
             before = {"name": branch.name, "city": branch.city}
             branch.name, branch.city = name, city
             branch.save(update_fields=["name", "city"])
-            audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=branch,
-                         changes=audit.diff(before, {"name": name, "city": city}))
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=branch,
+                changes=audit.diff(before, {"name": name, "city": city}),
+            )
     return branch
 
 
-def team_save(*, actor: User, team: Team | None, name: str, branch: Branch,
-              members: list[User]) -> Team:
+def team_save(
+    *, actor: User, team: Team | None, name: str, branch: Branch, members: list[User]
+) -> Team:
     _require(actor, "branches", "edit")
     with transaction.atomic():
         before: dict[str, Any] = {}
         if team is None:
             team = Team.objects.create(name=name, branch=branch)
         else:
-            before = {"name": team.name, "branch": str(team.branch),
-                      "members": sorted(str(m) for m in team.members.all())}
+            before = {
+                "name": team.name,
+                "branch": str(team.branch),
+                "members": sorted(str(m) for m in team.members.all()),
+            }
             team.name, team.branch = name, branch
             team.save()
         team.members.set(members)
         after = {"name": name, "branch": str(branch), "members": sorted(str(m) for m in members)}
-        audit.record(actor=actor, action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
-                     obj=team, changes=audit.diff(before, after))
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+            obj=team,
+            changes=audit.diff(before, after),
+        )
     return team
 
 
@@ -339,8 +387,9 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
 def token_authenticate(key: str) -> User | None:
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True,
-                expires_at__gt=timezone.now())
+        .filter(
+            key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
         .first()
     )
     if token is None or not token.user.is_active:

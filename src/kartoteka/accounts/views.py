@@ -28,11 +28,11 @@ from kartoteka.accounts.forms import (
 from kartoteka.accounts.models import User
 from kartoteka.core import access, audit
 from kartoteka.core.errors import DomainError, NotFoundError
-from kartoteka.core.web import apply_domain_error
+from kartoteka.core.web import apply_domain_error, signed_in
 
 
 def _require(request: HttpRequest, entity: str, action: str) -> None:
-    if not access.has_any(request.user, entity, action):  # type: ignore[arg-type]
+    if not access.has_any(signed_in(request), entity, action):
         raise Http404
 
 
@@ -56,8 +56,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(target or "home")
         if result.locked_minutes:
             status = 429
-            form.add_error(None, _("Too many failed attempts. Try again in %(minutes)d min.")
-                           % {"minutes": result.locked_minutes})
+            form.add_error(
+                None,
+                _("Too many failed attempts. Try again in %(minutes)d min.")
+                % {"minutes": result.locked_minutes},
+            )
         else:
             status = 401
             form.add_error(None, _("Wrong username or password."))
@@ -69,7 +72,9 @@ def set_language(request: HttpRequest, code: str) -> HttpResponse:
     if code not in dict(settings.LANGUAGES):
         raise Http404
     response = redirect("accounts:login")
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax"
+    )
     return response
 
 
@@ -82,7 +87,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 # --- Profile -------------------------------------------------------------------------------------
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    me: User = request.user  # type: ignore[assignment]
+    me: User = signed_in(request)
     language_form = LanguageForm(initial={"language": me.language, "version": me.version})
     password_form = PasswordChangeForm(user=me)
     token_form = TokenForm()
@@ -93,22 +98,31 @@ def profile(request: HttpRequest) -> HttpResponse:
         if form_name == "language":
             language_form = LanguageForm(request.POST)
             if language_form.is_valid():
-                services.user_update(actor=me, user=me, version=language_form.cleaned_data["version"],
-                                     values={"language": language_form.cleaned_data["language"]})
+                services.user_update(
+                    actor=me,
+                    user=me,
+                    version=language_form.cleaned_data["version"],
+                    values={"language": language_form.cleaned_data["language"]},
+                )
                 return redirect("accounts:profile")
         elif form_name == "password":
             password_form = PasswordChangeForm(request.POST, user=me)
             if password_form.is_valid():
-                services.user_change_password(actor=me, user=me,
-                                              new_password=password_form.cleaned_data["new_password"])
+                services.user_change_password(
+                    actor=me, user=me, new_password=password_form.cleaned_data["new_password"]
+                )
                 update_session_auth_hash(request, me)
                 messages.success(request, _("Password changed."))
                 return redirect("accounts:profile")
         elif form_name == "token":
             token_form = TokenForm(request.POST)
             if token_form.is_valid():
-                new_token = services.token_create(actor=me, user=me, name=token_form.cleaned_data["name"],
-                                                  days=token_form.cleaned_data["days"])
+                new_token = services.token_create(
+                    actor=me,
+                    user=me,
+                    name=token_form.cleaned_data["name"],
+                    days=token_form.cleaned_data["days"],
+                )
                 token_form = TokenForm()
     except DomainError as error:
         target = password_form if form_name == "password" else language_form
@@ -120,19 +134,27 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     if form_name and not new_token:
         status = 422
-    return render(request, "accounts/profile.html", {
-        "language_form": language_form, "password_form": password_form, "token_form": token_form,
-        "new_token": new_token, "tokens": queries.tokens_of(me),
-    }, status=status)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "language_form": language_form,
+            "password_form": password_form,
+            "token_form": token_form,
+            "new_token": new_token,
+            "tokens": queries.tokens_of(me),
+        },
+        status=status,
+    )
 
 
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = queries.tokens_of(request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+    token = queries.tokens_of(signed_in(request)).filter(pk=pk).first()
     if token is None:
         raise Http404
-    services.token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    services.token_revoke(actor=signed_in(request), token=token)
     messages.success(request, _("Token revoked."))
     return redirect("accounts:profile")
 
@@ -146,16 +168,20 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     _require(request, "users", "view")
-    return render(request, "accounts/user_list.html", {
-        "users": queries.users(request.user),  # type: ignore[arg-type]
-        "may_create": access.has_any(request.user, "users", "create"),  # type: ignore[arg-type]
-        "section": "settings",
-    })
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "users": queries.users(signed_in(request)),
+            "may_create": access.has_any(signed_in(request), "users", "create"),
+            "section": "settings",
+        },
+    )
 
 
 @login_required
 def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+    actor: User = signed_in(request)
     try:
         target = queries.user(actor, pk, "edit") if pk is not None else None
     except NotFoundError:
@@ -165,10 +191,17 @@ def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial: dict[str, Any] = {"language": settings.LANGUAGE_CODE}
     if target is not None:
         initial = {
-            "username": target.username, "first_name": target.first_name, "last_name": target.last_name,
-            "email": target.email, "phone": target.phone, "branch": target.branch,
-            "teams": list(target.teams.all()), "roles": list(target.roles.all()),
-            "language": target.language, "is_active": target.is_active, "version": target.version,
+            "username": target.username,
+            "first_name": target.first_name,
+            "last_name": target.last_name,
+            "email": target.email,
+            "phone": target.phone,
+            "branch": target.branch,
+            "teams": list(target.teams.all()),
+            "roles": list(target.roles.all()),
+            "language": target.language,
+            "is_active": target.is_active,
+            "version": target.version,
         }
     form = UserForm(request.POST or None, initial=initial, editing=target is not None)
     conflict = None
@@ -177,38 +210,76 @@ def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             if target is None:
                 saved = services.user_create(
-                    actor=actor, username=data["username"], password=data["password"],
-                    branch=data["branch"], first_name=data["first_name"], last_name=data["last_name"],
-                    email=data["email"], language=data["language"], roles=list(data["roles"]),
-                    teams=list(data["teams"]), phone=data["phone"],
+                    actor=actor,
+                    username=data["username"],
+                    password=data["password"],
+                    branch=data["branch"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    language=data["language"],
+                    roles=list(data["roles"]),
+                    teams=list(data["teams"]),
+                    phone=data["phone"],
                 )
             else:
-                values = {k: data[k] for k in ("username", "first_name", "last_name", "email", "phone",
-                                               "branch", "language", "is_active")}
-                saved = services.user_update(actor=actor, user=target, version=data["version"] or 0,
-                                             values=values, roles=list(data["roles"]),
-                                             teams=list(data["teams"]))
+                values = {
+                    k: data[k]
+                    for k in (
+                        "username",
+                        "first_name",
+                        "last_name",
+                        "email",
+                        "phone",
+                        "branch",
+                        "language",
+                        "is_active",
+                    )
+                }
+                saved = services.user_update(
+                    actor=actor,
+                    user=target,
+                    version=data["version"] or 0,
+                    values=values,
+                    roles=list(data["roles"]),
+                    teams=list(data["teams"]),
+                )
                 if data["password"]:
-                    services.user_change_password(actor=actor, user=saved, new_password=data["password"])
+                    services.user_change_password(
+                        actor=actor, user=saved, new_password=data["password"]
+                    )
             messages.success(request, _("User “%(name)s” saved.") % {"name": saved})
             return redirect("accounts:user-list")
         except DomainError as error:
             conflict = apply_domain_error(form, error)
     status = 409 if conflict else (422 if request.method == "POST" else 200)
-    return render(request, "accounts/user_form.html", {
-        "form": form, "target": target, "conflict": conflict, "section": "settings",
-        "history": audit.entries_for(target)[:30] if target else [],
-    }, status=status)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {
+            "form": form,
+            "target": target,
+            "conflict": conflict,
+            "section": "settings",
+            "history": audit.entries_for(target)[:30] if target else [],
+        },
+        status=status,
+    )
 
 
 # --- Settings: roles -----------------------------------------------------------------------------
 @login_required
 def role_list(request: HttpRequest) -> HttpResponse:
     _require(request, "roles", "view")
-    return render(request, "accounts/role_list.html", {
-        "roles": queries.roles(), "section": "settings",
-        "may_edit": access.has_any(request.user, "roles", "edit"),  # type: ignore[arg-type]
-    })
+    return render(
+        request,
+        "accounts/role_list.html",
+        {
+            "roles": queries.roles(),
+            "section": "settings",
+            "may_edit": access.has_any(signed_in(request), "roles", "edit"),
+        },
+    )
 
 
 @login_required
@@ -218,16 +289,27 @@ def role_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         role = queries.role(pk) if pk is not None else None
     except NotFoundError:
         raise Http404 from None
-    initial = {"name": role.name, "code": role.code, "description": role.description,
-               "version": role.version} if role else {}
+    initial = (
+        {
+            "name": role.name,
+            "code": role.code,
+            "description": role.description,
+            "version": role.version,
+        }
+        if role
+        else {}
+    )
     form = RoleForm(request.POST or None, initial=initial, role=role)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             services.role_save(
-                actor=request.user, role=role, name=form.cleaned_data["name"],  # type: ignore[arg-type]
+                actor=signed_in(request),
+                role=role,
+                name=form.cleaned_data["name"],
                 code=role.code if role else form.cleaned_data["code"],
-                description=form.cleaned_data["description"], cells=form.cells(),
+                description=form.cleaned_data["description"],
+                cells=form.cells(),
                 version=form.cleaned_data.get("version"),
             )
             messages.success(request, _("Role saved."))
@@ -235,9 +317,17 @@ def role_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except DomainError as error:
             conflict = apply_domain_error(form, error)
     status = 409 if conflict else (422 if request.method == "POST" else 200)
-    return render(request, "accounts/role_form.html", {
-        "form": form, "role": role, "conflict": conflict, "section": "settings",
-    }, status=status)
+    return render(
+        request,
+        "accounts/role_form.html",
+        {
+            "form": form,
+            "role": role,
+            "conflict": conflict,
+            "section": "settings",
+        },
+        status=status,
+    )
 
 
 # --- Settings: branches and teams ----------------------------------------------------------------
@@ -251,21 +341,34 @@ def branch_list(request: HttpRequest) -> HttpResponse:
             if "branch-name" in request.POST:
                 branch_form = BranchForm(request.POST, prefix="branch")
                 if branch_form.is_valid():
-                    services.branch_save(actor=request.user, branch=None, **branch_form.cleaned_data)  # type: ignore[arg-type]
+                    services.branch_save(
+                        actor=signed_in(request), branch=None, **branch_form.cleaned_data
+                    )
                     messages.success(request, _("Branch added."))
                     return redirect("accounts:branch-list")
             else:
                 team_form = TeamForm(request.POST, prefix="team")
                 if team_form.is_valid():
-                    services.team_save(actor=request.user, team=None, name=team_form.cleaned_data["name"],  # type: ignore[arg-type]
-                                       branch=team_form.cleaned_data["branch"],
-                                       members=list(team_form.cleaned_data["members"]))
+                    services.team_save(
+                        actor=signed_in(request),
+                        team=None,
+                        name=team_form.cleaned_data["name"],
+                        branch=team_form.cleaned_data["branch"],
+                        members=list(team_form.cleaned_data["members"]),
+                    )
                     messages.success(request, _("Team added."))
                     return redirect("accounts:branch-list")
         except DomainError as error:
             apply_domain_error(branch_form if "branch-name" in request.POST else team_form, error)
-    return render(request, "accounts/branch_list.html", {
-        "branches": queries.branches(), "branch_form": branch_form, "team_form": team_form,
-        "may_edit": access.has_any(request.user, "branches", "edit"),  # type: ignore[arg-type]
-        "section": "settings",
-    }, status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounts/branch_list.html",
+        {
+            "branches": queries.branches(),
+            "branch_form": branch_form,
+            "team_form": team_form,
+            "may_edit": access.has_any(signed_in(request), "branches", "edit"),
+            "section": "settings",
+        },
+        status=422 if request.method == "POST" else 200,
+    )

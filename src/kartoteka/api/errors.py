@@ -21,16 +21,24 @@ def _flatten(detail: Any) -> list[str]:
     return [str(detail)]
 
 
-def error_response(code: str, message: str, http_status: int, fields: dict[str, list[str]] | None = None,
-                   **extra: Any) -> Response:
-    return Response({"error": {"code": code, "message": message, "fields": fields or {}, **extra}},
-                    status=http_status)
+def error_response(
+    code: str,
+    message: str,
+    http_status: int,
+    fields: dict[str, list[str]] | None = None,
+    **extra: Any,
+) -> Response:
+    return Response(
+        {"error": {"code": code, "message": message, "fields": fields or {}, **extra}},
+        status=http_status,
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ConflictError):
-        return error_response(exc.code, exc.message, 409, current_version=exc.current_version,
-                              changes=exc.changes)
+        return error_response(
+            exc.code, exc.message, 409, current_version=exc.current_version, changes=exc.changes
+        )
     if isinstance(exc, DomainError):
         return error_response(exc.code, exc.message, exc.status, exc.fields)
     if isinstance(exc, Http404):
@@ -50,8 +58,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             fields = {str(name): _flatten(value) for name, value in detail.items()}
         else:
             fields = {"non_field_errors": _flatten(detail)}
-        response = error_response("invalid", _("The request is not valid."),
-                                  status.HTTP_400_BAD_REQUEST, fields)
+        response = error_response(
+            "invalid", _("The request is not valid."), status.HTTP_400_BAD_REQUEST, fields
+        )
     else:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"

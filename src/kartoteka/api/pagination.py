@@ -15,8 +15,9 @@ class IdCursorPagination(CursorPagination):
     max_page_size = 500
 
     def get_paginated_response(self, data: Any) -> Response:
-        return Response({"results": data, "next": self.get_next_link(),
-                         "previous": self.get_previous_link()})
+        return Response(
+            {"results": data, "next": self.get_next_link(), "previous": self.get_previous_link()}
+        )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.accounts.models import Branch, User
+from kartoteka.accounts.models import Branch, Team, User
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core import access
 from kartoteka.core.inn import validate_inn
 from kartoteka.core.phones import normalize_phone
+
+
+def picker(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return cast(forms.ModelChoiceField, form.fields[name])  # type: ignore[type-arg]
 
 
 class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -24,11 +28,11 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
         editing = self.instance.pk is not None
         may_assign = access.can(actor, "assign", self.instance) if editing else True
         # Pickers list only people and branches the user can see (relation pickers are scoped).
-        self.fields["owner"].queryset = access.scoped(
+        picker(self, "owner").queryset = access.scoped(
             User.objects.filter(is_active=True), actor, "view"
         ).select_related("branch")
         self.fields["owner"].required = False
-        self.fields["branch"].queryset = Branch.objects.filter(is_active=True)
+        picker(self, "branch").queryset = Branch.objects.filter(is_active=True)
         self.fields["branch"].required = False
         if not may_assign:
             self.fields["owner"].disabled = True
@@ -55,7 +59,9 @@ class CompanyForm(RecordForm):
     class Meta:
         model = Company
         fields = ("name", "inn", "phone", "email", "owner", "branch")
-        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})}
+        widgets = {
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})
+        }
 
     def clean_inn(self) -> str:
         # The service checks again; checking here names every bad field in one answer.
@@ -71,12 +77,25 @@ class CompanyForm(RecordForm):
 class ContactForm(RecordForm):
     class Meta:
         model = Contact
-        fields = ("last_name", "first_name", "middle_name", "company", "phone", "email", "owner", "branch")
-        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})}
+        fields = (
+            "last_name",
+            "first_name",
+            "middle_name",
+            "company",
+            "phone",
+            "email",
+            "owner",
+            "branch",
+        )
+        widgets = {
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})
+        }
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, actor=actor, **kwargs)
-        self.fields["company"].queryset = access.scoped(Company.objects.all(), actor, "view").order_by("name")
+        picker(self, "company").queryset = access.scoped(
+            Company.objects.all(), actor, "view"
+        ).order_by("name")
 
     def _post_clean(self) -> None:
         pass
@@ -84,18 +103,18 @@ class ContactForm(RecordForm):
 
 class ShareForm(forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
-    team = forms.ModelChoiceField(queryset=None, required=False, label=_("Team"))  # type: ignore[arg-type]
-    branch = forms.ModelChoiceField(queryset=Branch.objects.filter(is_active=True), required=False,
-                                    label=_("Branch"))
-    until = forms.DateField(required=False, label=_("Until"),
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label=_("Team"))
+    branch = forms.ModelChoiceField(
+        queryset=Branch.objects.filter(is_active=True), required=False, label=_("Branch")
+    )
+    until = forms.DateField(
+        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from kartoteka.accounts.models import Team
-
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_active=True).select_related("branch")
-        self.fields["team"].queryset = Team.objects.select_related("branch")
+        picker(self, "user").queryset = User.objects.filter(is_active=True).select_related("branch")
+        picker(self, "team").queryset = Team.objects.select_related("branch")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -56,7 +56,14 @@ class Contact(Record):
 
     access_entity: ClassVar[str] = "contacts"
     audited_fields: ClassVar[tuple[str, ...]] = (
-        "last_name", "first_name", "middle_name", "company", "phone", "email", "owner", "branch",
+        "last_name",
+        "first_name",
+        "middle_name",
+        "company",
+        "phone",
+        "email",
+        "owner",
+        "branch",
     )
 
     class Meta:
@@ -74,7 +81,9 @@ class Contact(Record):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.last_name, self.first_name, self.middle_name) if part)
+        return " ".join(
+            part for part in (self.last_name, self.first_name, self.middle_name) if part
+        )
 
     @property
     def phone_display(self) -> str:

@@ -33,7 +33,9 @@ def companies(user: User, *, text: str = "", action: str = "view") -> QuerySet[C
     return queryset
 
 
-def contacts(user: User, *, text: str = "", phone: str = "", action: str = "view") -> QuerySet[Contact]:
+def contacts(
+    user: User, *, text: str = "", phone: str = "", action: str = "view"
+) -> QuerySet[Contact]:
     queryset = access.scoped(Contact.objects.all(), user, action).select_related(
         "owner", "branch", "company"
     )

@@ -21,7 +21,9 @@ COMPANY_FIELDS = ("name", "inn", "phone", "email")
 CONTACT_FIELDS = ("last_name", "first_name", "middle_name", "phone", "email")
 
 
-def _clean_values(model: type[Record], values: dict[str, Any], allowed: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def _clean_values(
+    model: type[Record], values: dict[str, Any], allowed: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Trim and normalise input; returns the values and the field errors found so far."""
     unknown = set(values) - set(allowed) - {"owner", "branch", "company"}
     if unknown:
@@ -52,8 +54,9 @@ def _validate_all(obj: Record, values: dict[str, Any], errors: dict[str, list[st
         raise DomainError(fields=errors)
 
 
-def _check_placement(actor: User, model: type[Record], action: str, owner: User | None,
-                     branch: Branch) -> None:
+def _check_placement(
+    actor: User, model: type[Record], action: str, owner: User | None, branch: Branch
+) -> None:
     if not access.can_place(
         actor, model, action, owner_id=owner.pk if owner else None, branch_id=branch.pk
     ):
@@ -89,7 +92,9 @@ def _create(actor: User, model: type[R], values: dict[str, Any], allowed: tuple[
         raise DomainError(fields=error.message_dict) from None
 
 
-def _update(actor: User, obj: R, version: int, values: dict[str, Any], allowed: tuple[str, ...]) -> R:
+def _update(
+    actor: User, obj: R, version: int, values: dict[str, Any], allowed: tuple[str, ...]
+) -> R:
     if not access.can(actor, "edit", obj):
         raise NotFoundError()
     cleaned, errors = _clean_values(type(obj), values, allowed)
@@ -113,7 +118,9 @@ def company_create(*, actor: User, values: dict[str, Any]) -> Company:
     return _create(actor, Company, values, COMPANY_FIELDS)
 
 
-def company_update(*, actor: User, company: Company, version: int, values: dict[str, Any]) -> Company:
+def company_update(
+    *, actor: User, company: Company, version: int, values: dict[str, Any]
+) -> Company:
     """Edit a company if ``version`` is current; changing owner or branch needs "assign"."""
     return _update(actor, company, version, values, COMPANY_FIELDS)
 
@@ -123,7 +130,9 @@ def contact_create(*, actor: User, values: dict[str, Any]) -> Contact:
     return _create(actor, Contact, values, CONTACT_FIELDS)
 
 
-def contact_update(*, actor: User, contact: Contact, version: int, values: dict[str, Any]) -> Contact:
+def contact_update(
+    *, actor: User, contact: Contact, version: int, values: dict[str, Any]
+) -> Contact:
     """Edit a contact if ``version`` is current; changing owner or branch needs "assign"."""
     return _update(actor, contact, version, values, CONTACT_FIELDS)
 

@@ -11,7 +11,9 @@ for kind, plural in (("company", "companies"), ("contact", "contacts")):
         path(f"{plural}/new/", views.record_form, {"kind": kind}, name=f"{kind}-create"),
         path(f"{plural}/<int:pk>/", views.record_detail, {"kind": kind}, name=f"{kind}-detail"),
         path(f"{plural}/<int:pk>/edit/", views.record_form, {"kind": kind}, name=f"{kind}-edit"),
-        path(f"{plural}/<int:pk>/delete/", views.record_delete, {"kind": kind}, name=f"{kind}-delete"),
+        path(
+            f"{plural}/<int:pk>/delete/", views.record_delete, {"kind": kind}, name=f"{kind}-delete"
+        ),
         path(f"{plural}/<int:pk>/share/", views.record_share, {"kind": kind}, name=f"{kind}-share"),
         path(
             f"{plural}/<int:pk>/share/<int:share_id>/remove/",

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +16,9 @@ from kartoteka.clients import queries, services
 from kartoteka.clients.forms import CompanyForm, ContactForm, RecordForm, ShareForm
 from kartoteka.core import access, audit, sharing
 from kartoteka.core.errors import DomainError, NotFoundError
+from kartoteka.core.models import Record
 from kartoteka.core.pagination import keyset_page
-from kartoteka.core.web import apply_domain_error
+from kartoteka.core.web import apply_domain_error, signed_in
 
 KINDS: dict[str, dict[str, Any]] = {
     "company": {
@@ -48,7 +48,7 @@ KINDS: dict[str, dict[str, Any]] = {
 
 def _one(kind: str, request: HttpRequest, pk: int, action: str = "view") -> Any:
     try:
-        return KINDS[kind]["one"](request.user, pk, action)
+        return KINDS[kind]["one"](signed_in(request), pk, action)
     except NotFoundError:
         raise Http404 from None
 
@@ -56,42 +56,46 @@ def _one(kind: str, request: HttpRequest, pk: int, action: str = "view") -> Any:
 @login_required
 def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     spec = KINDS[kind]
-    if not access.has_any(request.user, spec["entity"], "view"):  # type: ignore[arg-type]
+    if not access.has_any(signed_in(request), spec["entity"], "view"):
         raise Http404
     text = request.GET.get("q", "")
-    page = keyset_page(spec["list"](request.user, text=text), request.GET)
-    return render(request, f"clients/{kind}_list.html", {
-        "page": page,
-        "query": text,
-        "section": spec["section"],
-        "may_create": access.has_any(request.user, spec["entity"], "create"),  # type: ignore[arg-type]
-    })
+    page = keyset_page(spec["list"](signed_in(request), text=text), request.GET)
+    return render(
+        request,
+        f"clients/{kind}_list.html",
+        {
+            "page": page,
+            "query": text,
+            "section": spec["section"],
+            "may_create": access.has_any(signed_in(request), spec["entity"], "create"),
+        },
+    )
 
 
 @login_required
 def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     obj = _one(kind, request, pk)
-    user = request.user
+    user = signed_in(request)
     context: dict[str, Any] = {
         "object": obj,
         "section": KINDS[kind]["section"],
         "history": audit.entries_for(obj)[:50],
-        "may_edit": access.can(user, "edit", obj),  # type: ignore[arg-type]
-        "may_delete": access.can(user, "delete", obj),  # type: ignore[arg-type]
+        "may_edit": access.can(user, "edit", obj),
+        "may_delete": access.can(user, "delete", obj),
         "shares": sharing.shares_of(obj),
         "share_form": ShareForm(),
     }
     if kind == "company":
-        context["contacts"] = queries.company_contacts(user, obj)[:100]  # type: ignore[arg-type]
+        context["contacts"] = queries.company_contacts(user, obj)[:100]
     return render(request, f"clients/{kind}_detail.html", context)
 
 
 @login_required
 def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     spec = KINDS[kind]
-    actor = request.user
+    actor = signed_in(request)
     obj = _one(kind, request, pk, "edit") if pk is not None else None
-    if obj is None and not access.has_any(actor, spec["entity"], "create"):  # type: ignore[arg-type]
+    if obj is None and not access.has_any(actor, spec["entity"], "create"):
         raise Http404
     initial = {"company": request.GET.get("company")} if kind == "contact" and obj is None else {}
     form: RecordForm = spec["form"](
@@ -118,9 +122,17 @@ def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
                 form = spec["form"](data, instance=obj, actor=actor)
                 form.is_valid()
     status = 409 if conflict else (422 if request.method == "POST" else 200)
-    return render(request, f"clients/{kind}_form.html", {
-        "form": form, "object": obj, "section": spec["section"], "conflict": conflict,
-    }, status=status)
+    return render(
+        request,
+        f"clients/{kind}_form.html",
+        {
+            "form": form,
+            "object": obj,
+            "section": spec["section"],
+            "conflict": conflict,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -128,7 +140,7 @@ def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
 def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     obj = _one(kind, request, pk)
     try:
-        services.record_trash(actor=request.user, obj=obj)  # type: ignore[arg-type]
+        services.record_trash(actor=signed_in(request), obj=obj)
     except NotFoundError:
         raise Http404 from None
     messages.success(request, _("“%(name)s” moved to the trash.") % {"name": obj})
@@ -138,18 +150,23 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    obj: Model = _one(kind, request, pk)
+    obj: Record = _one(kind, request, pk)
     form = ShareForm(request.POST)
     if form.is_valid():
         try:
-            sharing.share_create(actor=request.user, obj=obj, **form.cleaned_data)  # type: ignore[arg-type]
+            sharing.share_create(actor=signed_in(request), obj=obj, **form.cleaned_data)
             messages.success(request, _("Shared."))
         except NotFoundError:
             raise Http404 from None
         except DomainError as error:
-            messages.error(request, "; ".join(m for ms in error.fields.values() for m in ms) or error.message)
+            messages.error(
+                request, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
+            )
     else:
-        messages.error(request, "; ".join(form.non_field_errors()) or _("Check the share form."))
+        messages.error(
+            request,
+            "; ".join(str(e) for e in form.non_field_errors()) or _("Check the share form."),
+        )
     return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "#sharing")
 
 
@@ -158,7 +175,7 @@ def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> HttpResponse:
     obj = _one(kind, request, pk)
     try:
-        sharing.share_remove(actor=request.user, obj=obj, share_id=share_id)  # type: ignore[arg-type]
+        sharing.share_remove(actor=signed_in(request), obj=obj, share_id=share_id)
     except NotFoundError:
         raise Http404 from None
     messages.success(request, _("Share removed."))

@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -116,7 +117,11 @@ def visible(user: User, model: type[models.Model], action: str = "view") -> Q | 
         parts.append(Q(**{owner: user.pk}) | Q(**{f"{owner}__in": _team_member_ids(user)}))
     if "branch" in scopes:
         parts.append(Q(**{f"{branch}_id": user.branch_id}))  # type: ignore[attr-defined]
-    if shareable and user.is_authenticated and (parts or scopes_for(user, entity_of(model), "view")):
+    if (
+        shareable
+        and user.is_authenticated
+        and (parts or scopes_for(user, entity_of(model), "view"))
+    ):
         parts.append(Q(pk__in=_shared_ids(user, model)))
     if not parts:
         return None
@@ -134,11 +139,13 @@ def scoped(queryset: QuerySet[M], user: User, action: str = "view") -> QuerySet[
     return queryset.filter(condition)
 
 
-def get_for_user_or_404(queryset: QuerySet[M], user: User, action: str = "view", **lookup: Any) -> M:
+def get_for_user_or_404(
+    queryset: QuerySet[M], user: User, action: str = "view", **lookup: Any
+) -> M:
     """One record in the user's scope, or :class:`NotFoundError` (missing and hidden look alike)."""
     try:
         return scoped(queryset, user, action).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFoundError() from None
 
 
@@ -162,8 +169,14 @@ def can(user: User, action: str, obj: models.Model) -> bool:
     return False
 
 
-def can_place(user: User, model: type[models.Model], action: str, *, owner_id: int | None,
-              branch_id: int | None) -> bool:
+def can_place(
+    user: User,
+    model: type[models.Model],
+    action: str,
+    *,
+    owner_id: int | None,
+    branch_id: int | None,
+) -> bool:
     """May ``user`` create (or move) a ``model`` record with this owner and branch?
 
     Own scope: only records owned by oneself; team: owned by a teammate; branch: in one's

@@ -23,8 +23,9 @@ def display_value(obj: models.Model, field_name: str) -> Any:
         related = getattr(obj, field_name)
         return str(related) if related is not None else None
     value = getattr(obj, field_name)
-    if getattr(field, "choices", None):
-        return str(dict(field.choices or []).get(value, value)) if value not in (None, "") else value
+    choices = getattr(field, "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value)) if value not in (None, "") else value
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -56,7 +57,9 @@ def record(
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
-        content_type=ContentType.objects.get_for_model(obj._meta.model) if obj is not None else None,
+        content_type=ContentType.objects.get_for_model(obj._meta.model)
+        if obj is not None
+        else None,
         object_id=obj.pk if obj is not None else None,
         object_repr=(object_repr or str(obj))[:300] if obj is not None else object_repr[:300],
         changes=changes or {},

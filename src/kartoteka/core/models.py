@@ -146,12 +146,20 @@ class RecordShare(models.Model):
         related_name="+",
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="+",
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     branch = models.ForeignKey(
-        "accounts.Branch", verbose_name=_("branch"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="+",
+        "accounts.Branch",
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     until = models.DateField(_("until"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -173,6 +181,9 @@ class RecordShare(models.Model):
                 name="share_exactly_one_target",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} → {self.target}"
 
     @property
     def target(self) -> object:

@@ -19,7 +19,6 @@ class KeysetPage(Generic[M]):
     previous: bool
 
 
-
 def keyset_page(queryset: QuerySet[M], params: QueryDict, size: int = PAGE_SIZE) -> KeysetPage[M]:
     """Newest first by id; one query fetching one row more than shown to know if more exist."""
     after: Any = params.get("after", "")

@@ -23,7 +23,9 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError(_("Enter a phone number, e.g. +7 916 123-45-67."), code="phone") from None
+        raise ValidationError(
+            _("Enter a phone number, e.g. +7 916 123-45-67."), code="phone"
+        ) from None
     if not phonenumbers.is_possible_number(number):
         raise ValidationError(_("Enter a phone number, e.g. +7 916 123-45-67."), code="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -31,8 +31,11 @@ def create_record(*, actor: User, model: type[R], values: dict[str, Any]) -> R:
             actor=actor,
             action=AuditEntry.Action.CREATE,
             obj=obj,
-            changes={k: [None, v] for k, v in audit.snapshot(obj, model.audited_fields).items()
-                     if v not in (None, "")},
+            changes={
+                k: [None, v]
+                for k, v in audit.snapshot(obj, model.audited_fields).items()
+                if v not in (None, "")
+            },
         )
     return obj
 
@@ -73,8 +76,10 @@ def update_record(*, actor: User, obj: R, version: int, values: dict[str, Any]) 
 
 def trash_record(*, actor: User, obj: Record) -> None:
     with transaction.atomic():
-        moved = type(obj).all_objects.filter(pk=obj.pk, deleted_at__isnull=True).update(
-            deleted_at=timezone.now(), deleted_by=actor, version=F("version") + 1
+        moved = (
+            type(obj)
+            .all_objects.filter(pk=obj.pk, deleted_at__isnull=True)
+            .update(deleted_at=timezone.now(), deleted_by=actor, version=F("version") + 1)
         )
         if moved != 1:
             raise NotFoundError()
@@ -84,8 +89,10 @@ def trash_record(*, actor: User, obj: Record) -> None:
 
 def restore_record(*, actor: User, obj: Record) -> None:
     with transaction.atomic():
-        restored = type(obj).all_objects.filter(pk=obj.pk, deleted_at__isnull=False).update(
-            deleted_at=None, deleted_by=None, version=F("version") + 1
+        restored = (
+            type(obj)
+            .all_objects.filter(pk=obj.pk, deleted_at__isnull=False)
+            .update(deleted_at=None, deleted_by=None, version=F("version") + 1)
         )
         if restored != 1:
             raise NotFoundError()

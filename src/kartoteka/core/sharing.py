@@ -55,8 +55,10 @@ def share_create(
             actor=actor,
             action=AuditEntry.Action.SHARE,
             obj=obj,
-            changes={"shared_with": [None, str(share.target)],
-                     "until": [None, until.isoformat() if until else None]},
+            changes={
+                "shared_with": [None, str(share.target)],
+                "until": [None, until.isoformat() if until else None],
+            },
         )
     return share
 
@@ -68,6 +70,10 @@ def share_remove(*, actor: User, obj: Record, share_id: int) -> None:
     if share is None:
         raise NotFoundError()
     with transaction.atomic():
-        audit.record(actor=actor, action=AuditEntry.Action.UNSHARE, obj=obj,
-                     changes={"shared_with": [str(share.target), None]})
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UNSHARE,
+            obj=obj,
+            changes={"shared_with": [str(share.target), None]},
+        )
         share.delete()

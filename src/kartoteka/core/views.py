@@ -19,6 +19,7 @@ from kartoteka.core import access, jobs, trash
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.pagination import keyset_page
+from kartoteka.core.web import signed_in
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -41,21 +42,25 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    return render(request, "core/home.html", {
-        "section": "home",
-        "my_companies": client_queries.companies(user).filter(owner=user).order_by("-pk")[:10],
-        "my_contacts": client_queries.contacts(user).filter(owner=user).order_by("-pk")[:10],
-        "recent": AuditEntry.objects.filter(actor=user).exclude(
-            action__in=[AuditEntry.Action.LOGIN]
-        ).order_by("-id")[:10],
-    })
+    user: User = signed_in(request)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "section": "home",
+            "my_companies": client_queries.companies(user).filter(owner=user).order_by("-pk")[:10],
+            "my_contacts": client_queries.contacts(user).filter(owner=user).order_by("-pk")[:10],
+            "recent": AuditEntry.objects.filter(actor=user)
+            .exclude(action__in=[AuditEntry.Action.LOGIN])
+            .order_by("-id")[:10],
+        },
+    )
 
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     """The whole trail, filterable by person and by record."""
-    if not access.has_any(request.user, "audit", "view"):  # type: ignore[arg-type]
+    if not access.has_any(signed_in(request), "audit", "view"):
         raise Http404
     entries = AuditEntry.objects.select_related("actor", "content_type")
     actor_id = request.GET.get("actor", "")
@@ -67,30 +72,41 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
         entries = entries.filter(content_type=content_type, object_id=int(record_id))
     page = keyset_page(entries, request.GET, size=100)
-    return render(request, "core/audit_list.html", {
-        "page": page, "section": "settings",
-        "people": User.objects.order_by("last_name", "first_name"),
-        "actor_id": actor_id, "record_type": record_type, "record_id": record_id,
-        "extra_query": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "after"),
-    })
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "page": page,
+            "section": "settings",
+            "people": User.objects.order_by("last_name", "first_name"),
+            "actor_id": actor_id,
+            "record_type": record_type,
+            "record_id": record_id,
+            "extra_query": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "after"),
+        },
+    )
 
 
 @login_required
 def trash_list(request: HttpRequest) -> HttpResponse:
-    if not access.has_any(request.user, "trash", "view"):  # type: ignore[arg-type]
+    if not access.has_any(signed_in(request), "trash", "view"):
         raise Http404
-    return render(request, "core/trash_list.html", {
-        "records": trash.trash_list(request.user),  # type: ignore[arg-type]
-        "may_restore": access.has_any(request.user, "trash", "edit"),  # type: ignore[arg-type]
-        "section": "settings",
-    })
+    return render(
+        request,
+        "core/trash_list.html",
+        {
+            "records": trash.trash_list(signed_in(request)),
+            "may_restore": access.has_any(signed_in(request), "trash", "edit"),
+            "section": "settings",
+        },
+    )
 
 
 @login_required
 @require_POST
 def trash_restore(request: HttpRequest, label: str, pk: int) -> HttpResponse:
     try:
-        restored = trash.trash_restore(actor=request.user, label=label, pk=pk)  # type: ignore[arg-type]
+        restored = trash.trash_restore(actor=signed_in(request), label=label, pk=pk)
     except NotFoundError:
         raise Http404 from None
     messages.success(request, _("“%(name)s” restored.") % {"name": restored})

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from kartoteka.accounts.models import User
 
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 
 
-def apply_domain_error(form: forms.Form, error: DomainError) -> dict[str, Any] | None:
+def apply_domain_error(form: forms.BaseForm, error: DomainError) -> dict[str, Any] | None:
     """Put a service's field errors on the form; return conflict details for the page, if any.
 
     A missing/hidden record becomes a 404, the same answer as for a record that never existed.
@@ -21,7 +25,11 @@ def apply_domain_error(form: forms.Form, error: DomainError) -> dict[str, Any] |
     if isinstance(error, ForbiddenError):
         raise PermissionDenied(error.message)
     if isinstance(error, ConflictError):
-        return {"message": error.message, "changes": error.changes, "version": error.current_version}
+        return {
+            "message": error.message,
+            "changes": error.changes,
+            "version": error.current_version,
+        }
     for field, messages in error.fields.items():
         target = field if field in form.fields else None
         for message in messages:
@@ -29,3 +37,8 @@ def apply_domain_error(form: forms.Form, error: DomainError) -> dict[str, Any] |
     if not error.fields:
         form.add_error(None, error.message)
     return None
+
+
+def signed_in(request: HttpRequest | Request) -> User:
+    """The user of a request that passed login (pages) or authentication (API)."""
+    return cast("User", request.user)

@@ -4,7 +4,9 @@ from django.db import migrations
 def install(apps, schema_editor):
     from kartoteka.accounts.builtin_roles import install_builtin_roles
 
-    install_builtin_roles(apps.get_model("accounts", "Role"), apps.get_model("accounts", "RoleGrant"))
+    install_builtin_roles(
+        apps.get_model("accounts", "Role"), apps.get_model("accounts", "RoleGrant")
+    )
 
 
 def uninstall(apps, schema_editor):

@@ -7,54 +7,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("accounts", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
-                ('action', models.CharField(choices=[('create', 'created'), ('update', 'changed'), ('delete', 'moved to trash'), ('restore', 'restored'), ('purge', 'deleted for good'), ('login', 'logged in'), ('login_failed', 'failed login'), ('lockout', 'locked out'), ('share', 'shared'), ('unshare', 'share removed')], max_length=20, verbose_name='action')),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('object_repr', models.CharField(blank=True, max_length=300, verbose_name='record')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('version', models.PositiveIntegerField(blank=True, null=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_entries', to=settings.AUTH_USER_MODEL, verbose_name='who')),
-                ('content_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="when"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "created"),
+                            ("update", "changed"),
+                            ("delete", "moved to trash"),
+                            ("restore", "restored"),
+                            ("purge", "deleted for good"),
+                            ("login", "logged in"),
+                            ("login_failed", "failed login"),
+                            ("lockout", "locked out"),
+                            ("share", "shared"),
+                            ("unshare", "share removed"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=300, verbose_name="record"),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                ("version", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_entries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit trail',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['content_type', 'object_id', '-id'], name='audit_record_idx'), models.Index(fields=['actor', '-id'], name='audit_actor_idx')],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit trail",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["content_type", "object_id", "-id"], name="audit_record_idx"
+                    ),
+                    models.Index(fields=["actor", "-id"], name="audit_actor_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RecordShare',
+            name="RecordShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.BigIntegerField()),
-                ('until', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.branch', verbose_name='branch')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.team', verbose_name='team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.BigIntegerField()),
+                ("until", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.branch",
+                        verbose_name="branch",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'share',
-                'verbose_name_plural': 'shares',
-                'indexes': [models.Index(fields=['content_type', 'object_id'], name='share_record_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('branch__isnull', True), ('team__isnull', True), ('user__isnull', False)), models.Q(('branch__isnull', True), ('team__isnull', False), ('user__isnull', True)), models.Q(('branch__isnull', False), ('team__isnull', True), ('user__isnull', True)), _connector='OR'), name='share_exactly_one_target')],
+                "verbose_name": "share",
+                "verbose_name_plural": "shares",
+                "indexes": [
+                    models.Index(fields=["content_type", "object_id"], name="share_record_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("branch__isnull", True),
+                                ("team__isnull", True),
+                                ("user__isnull", False),
+                            ),
+                            models.Q(
+                                ("branch__isnull", True),
+                                ("team__isnull", False),
+                                ("user__isnull", True),
+                            ),
+                            models.Q(
+                                ("branch__isnull", False),
+                                ("team__isnull", True),
+                                ("user__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="share_exactly_one_target",
+                    )
+                ],
             },
         ),
     ]
