@@ -159,3 +159,36 @@ def test_idle_session_ends(client: Client, personas: Personas, settings: Any) ->
     response = client.get("/")
     assert response.status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_administrator_deactivates_a_user_on_the_page(
+    client: Client, personas: Personas, api: Any
+) -> None:
+    target = personas.manager_a
+    token_client = api(target)
+    their_browser = Client()
+    their_browser.force_login(target)
+    client.force_login(personas.admin)
+    response = client.post(
+        f"/settings/users/{target.pk}/",
+        {
+            "username": target.username,
+            "first_name": target.first_name,
+            "last_name": target.last_name,
+            "email": target.email,
+            "branch": target.branch_id,
+            "language": "en",
+            "version": target.version,
+            "roles": [role.pk for role in target.roles.all()],
+        },
+    )  # "is_active" unticked
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.is_active is False
+    assert token_client.get("/api/v1/users/me/").status_code == 401
+    assert their_browser.get("/").status_code == 302
+    assert post_login(Client(), target.username, PASSWORD).status_code == 401
+    entry = AuditEntry.objects.filter(
+        action="update", object_id=target.pk, content_type__model="user"
+    ).get()
+    assert entry.changes["is_active"] == [True, False]

@@ -209,6 +209,11 @@ def user_update(
         _set_roles(current, roles)
         if teams is not None:
             current.teams.set(teams)
+        if before["is_active"] and not current.is_active:
+            # Deactivation ends programs' access at once; browser sessions end on next request.
+            ApiToken.objects.filter(user=current, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
         after = {
             **audit.snapshot(current, USER_AUDITED_FIELDS),
             "roles": sorted(str(r) for r in current.roles.all()),
@@ -234,24 +239,6 @@ def user_change_password(*, actor: User, user: User, new_password: str) -> None:
             action=AuditEntry.Action.UPDATE,
             obj=user,
             changes={"password": ["•••", "•••"]},
-        )
-
-
-def user_deactivate(*, actor: User, user: User) -> None:
-    """Deactivation ends the user's tokens at once; sessions end on their next request."""
-    if not access.can(actor, "delete", user) or actor.pk == user.pk:
-        raise NotFoundError()
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=False, version=F("version") + 1)
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        user.refresh_from_db()
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            obj=user,
-            changes={"is_active": [True, False]},
         )
 
 
