@@ -139,7 +139,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     queue = queue_status()
     print(f"job queue: {'ok' if queue['ok'] else 'FAILED'} ({queue})")
     problems += 0 if queue["ok"] else 1
+    if args.mail_to:
+        problems += 0 if _send_test_mail(args.mail_to) else 1
     return 1 if problems else 0
+
+
+def _send_test_mail(address: str) -> bool:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(
+            "Kartoteka: test message",
+            "If you can read this, Kartoteka's mail settings work.",
+            settings.DEFAULT_FROM_EMAIL,
+            [address],
+        )
+    except OSError as error:
+        print(f"mail: FAILED via {settings.EMAIL_HOST}:{settings.EMAIL_PORT} ({error})")
+        return False
+    print(
+        f"mail: ok, test message sent to {address} via {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    )
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check configuration, database and job queue")
     check.add_argument("--deploy", action="store_true", help="also the production security checks")
+    check.add_argument("--mail-to", default="", help="send a test message to this address")
     check.set_defaults(handler=cmd_check)
     return parser
 
