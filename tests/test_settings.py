@@ -75,3 +75,21 @@ def test_embedded_database_is_sqlite_in_wal_mode_by_default(tmp_path: Path) -> N
 
     connection = sqlite3.connect(tmp_path / "kartoteka.sqlite3")
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_readme_documents_every_variable() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    used: set[str] = set()
+    for folder in ("src", "bin", ".ci"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file() and path.suffix in {".py", ""} or path.name.endswith(".sh"):
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                used |= set(re.findall(r"KARTOTEKA_[A-Z_]+[A-Z]", text))
+    settings_text = (root / "src/kartoteka/settings.py").read_text(encoding="utf-8")
+    used |= {"KARTOTEKA_" + name for name in re.findall(r'env_\w+\(\s*"([A-Z_]+)"', settings_text)}
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"KARTOTEKA_[A-Z_]+[A-Z]", readme))
+    missing = sorted(used - documented - {"KARTOTEKA_"})
+    assert not missing, f"document in README.md: {missing}"
