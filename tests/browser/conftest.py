@@ -46,9 +46,19 @@ def browser() -> Iterator[Any]:
     executable = chromium_path()
     if executable is None:
         require_in_ci("Chromium not installed (apt-get install chromium); browser tests need it")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Django keeps a thread's database connections in an asgiref Local, which switches to
+    # context-variable storage while an event loop runs in the thread - and Playwright's loop
+    # runs in this one for the rest of the session. Without help the test thread would then get
+    # a second, fresh connection object: one without the serialized copy of the migrated
+    # database, so serialized_rollback silently stopped restoring the built-in roles in every
+    # test after the first browser test. Keep using the very same connection objects.
+    before = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, connection in before.items():
+            connections[alias] = connection
         chromium = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )

@@ -291,9 +291,9 @@ def role_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise Http404 from None
     initial = (
         {
-            "name": role.name,
+            "name": role.display_name,
             "code": role.code,
-            "description": role.description,
+            "description": role.display_description,
             "version": role.version,
         }
         if role

@@ -70,7 +70,7 @@ def record(
 def entries_for(obj: models.Model) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(obj._meta.model), object_id=obj.pk
-    ).select_related("actor")
+    ).select_related("actor", "content_type")
 
 
 def changes_since(obj: models.Model, version: int) -> list[dict[str, Any]]:

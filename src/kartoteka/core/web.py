@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
@@ -27,8 +28,18 @@ def apply_domain_error(form: forms.BaseForm, error: DomainError) -> dict[str, An
     if isinstance(error, ConflictError):
         return {
             "message": error.message,
-            "changes": error.changes,
             "version": error.current_version,
+            "changes": [
+                {
+                    "at": datetime.fromisoformat(change["at"]),
+                    "who": change["who"],
+                    "fields": [
+                        (form.fields[name].label if name in form.fields else name, old, new)
+                        for name, (old, new) in change["changes"].items()
+                    ],
+                }
+                for change in error.changes
+            ],
         }
     for field, messages in error.fields.items():
         target = field if field in form.fields else None

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
+
+from kartoteka.core.models import AuditEntry
+from kartoteka.core.phones import format_phone
 
 register = template.Library()
 
@@ -14,3 +19,36 @@ def kind_name(obj: Model) -> str:
 @register.filter
 def label_lower(obj: Model) -> str:
     return obj._meta.label_lower
+
+
+# Audit entries also record things that are not model fields.
+_EXTRA_LABELS = {
+    "roles": _("roles"),
+    "teams": _("teams"),
+    "members": _("members"),
+    "password": _("password"),
+    "shared_with": _("shared with"),
+    "until": _("until"),
+}
+
+
+@register.filter
+def field_label(entry: AuditEntry, name: str) -> str:
+    """A changed field's name as people read it, in their language."""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    if model is not None:
+        try:
+            return str(model._meta.get_field(name).verbose_name).capitalize()
+        except FieldDoesNotExist:
+            pass
+    return str(_EXTRA_LABELS.get(name, name)).capitalize()
+
+
+@register.filter
+def audit_value(value: object, name: str) -> object:
+    """Phones are kept as E.164 in the trail and shown the way people write them."""
+    if name == "phone" and isinstance(value, str) and value.startswith("+"):
+        return format_phone(value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return value
