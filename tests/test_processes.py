@@ -87,7 +87,8 @@ def run_job_through_worker(env: dict[str, str]) -> str:
     )
     try:
         producer = (
-            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='kartoteka.settings'; django.setup();"
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='kartoteka.settings';"
+            "django.setup();"
             "from kartoteka.core.tasks import ping; print(ping().get(blocking=True, timeout=60))"
         )
         result = subprocess.run(
