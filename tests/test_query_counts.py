@@ -13,6 +13,7 @@ from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 
 PAGES = [
+    "/search/?q=%D0%9E%D0%9E%D0%9E",
     "/",
     "/companies/",
     "/contacts/",

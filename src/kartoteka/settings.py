@@ -95,6 +95,8 @@ except OSError as error:
     raise _bad("DATA_DIR", str(DATA_DIR), f"a writable folder ({error.strerror})") from None
 MEDIA_ROOT = DATA_DIR / "uploads"
 BACKUP_DIR = DATA_DIR / "backups"
+for _folder in (MEDIA_ROOT, BACKUP_DIR):
+    _folder.mkdir(exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -127,6 +129,7 @@ except ValueError as error:
 if not _database.get("ENGINE"):
     raise _bad("DATABASE_URL", _database_url, "a sqlite:// or postgres:// URL")
 if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["ENGINE"] = "kartoteka.core.db.sqlite"
     _database["CONN_MAX_AGE"] = 0
     _database["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE avoids lock upgrade deadlocks.
@@ -142,7 +145,6 @@ else:
     raise _bad("DATABASE_URL", _database_url, "a sqlite:// or postgres:// URL")
 _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "") or None}
 DATABASES = {"default": _database}
-DATABASE_VENDOR = "sqlite" if "sqlite" in _database["ENGINE"] else "postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Applications --------------------------------------------------------------------------------

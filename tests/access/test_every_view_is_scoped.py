@@ -44,6 +44,7 @@ ROUTES: dict[str, str] = {
     "core:audit": "admin",
     "core:trash": "admin",
     "core:trash-restore": "admin",
+    "clients:search": "list",
     "clients:company-list": "list",
     "clients:company-create": "self",
     "clients:company-detail": "record",
@@ -77,6 +78,8 @@ ROUTES: dict[str, str] = {
 LIST_URLS = {
     "home": "/",
     "accounts:user-list": "/settings/users/",
+    "clients:search": "/search/?q=%D0%9E%D0%9E%D0%9E",
+    "clients:search-contact": "/search/?q=%D0%BE%D0%B2",
     "clients:company-list": "/companies/",
     "clients:contact-list": "/contacts/",
     "api:user-list": "/api/v1/users/?limit=500",
@@ -134,9 +137,9 @@ def test_no_list_shows_records_out_of_scope(
     text = response.content.decode()
     assert SECRET_COMPANY not in text and SECRET_CONTACT not in text
     assert "manager_b" not in text
-    if route in ("clients:company-list", "api:company-list"):
+    if route in ("clients:company-list", "api:company-list", "clients:search"):
         assert "ООО «Моя»" in text  # the list works, it is not just empty
-    if route in ("clients:contact-list", "api:contact-list"):
+    if route in ("clients:contact-list", "api:contact-list", "clients:search-contact"):
         assert "Мойков" in text
 
 

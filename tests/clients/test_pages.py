@@ -240,3 +240,15 @@ def test_card_shows_audit_history(client: Client, personas: Personas) -> None:
     )
     card = client.get(f"/contacts/{contact.pk}/").content.decode()
     assert "Пётр → Павел" in card
+
+
+def test_top_search_finds_by_name_and_any_phone_format(client: Client, personas: Personas) -> None:
+    ContactFactory(owner=personas.manager_a, last_name="Звонарёв", phone="+79161234567")
+    CompanyFactory(owner=personas.manager_a, name="ООО «Звон»")
+    ContactFactory(owner=personas.manager_b, last_name="Звонов", phone="+79161234567")  # Kazan
+    client.force_login(personas.manager_a)
+    by_name = client.get("/search/", {"q": "звон"}).content.decode()
+    assert "Звонарёв" in by_name and "ООО «Звон»" in by_name and "Звонов" not in by_name
+    for raw in ("8 (916) 123-45-67", "+7 916 1234567", "9161234567"):
+        page = client.get("/search/", {"q": raw}).content.decode()
+        assert "Звонарёв" in page and "Звонов" not in page, raw

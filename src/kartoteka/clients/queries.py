@@ -25,7 +25,7 @@ def companies(user: User, *, text: str = "", action: str = "view") -> QuerySet[C
     queryset = access.scoped(Company.objects.all(), user, action).select_related("owner", "branch")
     text = text.strip()
     if text:
-        condition = Q(name__icontains=text) | Q(email__icontains=text) | Q(inn=text)
+        condition = Q(name__folded=text) | Q(email__folded=text) | Q(inn=text)
         phone = _phone_or_none(text)
         if phone:
             condition |= Q(phone=phone)
@@ -41,9 +41,7 @@ def contacts(
     )
     text = text.strip()
     if text:
-        condition = (
-            Q(last_name__icontains=text) | Q(first_name__icontains=text) | Q(email__icontains=text)
-        )
+        condition = Q(last_name__folded=text) | Q(first_name__folded=text) | Q(email__folded=text)
         as_phone = _phone_or_none(text)
         if as_phone:
             condition |= Q(phone=as_phone)

@@ -4,7 +4,7 @@ from kartoteka.clients import views
 
 app_name = "clients"
 
-urlpatterns = []
+urlpatterns = [path("search/", views.search, name="search")]
 for kind, plural in (("company", "companies"), ("contact", "contacts")):
     urlpatterns += [
         path(f"{plural}/", views.record_list, {"kind": kind}, name=f"{kind}-list"),

@@ -180,3 +180,17 @@ def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> H
         raise Http404 from None
     messages.success(request, _("Share removed."))
     return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "#sharing")
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """The top bar's box: companies and contacts the user may see, grouped by kind."""
+    user = signed_in(request)
+    text = request.GET.get("q", "").strip()
+    companies = queries.companies(user, text=text).order_by("name")[:20] if text else []
+    contacts = queries.contacts(user, text=text).order_by("last_name")[:20] if text else []
+    return render(
+        request,
+        "clients/search.html",
+        {"query": text, "companies": companies, "contacts": contacts},
+    )

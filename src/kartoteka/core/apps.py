@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "kartoteka.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from kartoteka.core.text import register_lookups
+
+        register_lookups()
