@@ -35,12 +35,14 @@ _EXTRA_LABELS = {
 @register.filter
 def field_label(entry: AuditEntry, name: str) -> str:
     """A changed field's name as people read it, in their language."""
-    model = entry.content_type.model_class() if entry.content_type_id else None
+    model = entry.content_type.model_class() if entry.content_type is not None else None
     if model is not None:
         try:
-            return str(model._meta.get_field(name).verbose_name).capitalize()
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
-            pass
+            field = None
+        if field is not None and hasattr(field, "verbose_name"):
+            return str(field.verbose_name).capitalize()
     return str(_EXTRA_LABELS.get(name, name)).capitalize()
 
 
