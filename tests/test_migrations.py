@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 OUR_APPS = ("clients", "core", "accounts")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrations_unapply_and_reapply(db: Any) -> None:
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
