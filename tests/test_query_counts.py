@@ -35,20 +35,21 @@ API = [
 
 def grow(personas: Personas, rows: int) -> None:
     """rows companies and contacts, each contact at a company, plus trash and audit rows."""
-    from kartoteka.clients import services
+    from kartoteka.clients.services import common
+    from kartoteka.clients.services.companies import company_update
 
-    companies = CompanyFactory.create_batch(rows, owner=personas.admin)
-    for company in companies:
+    made = CompanyFactory.create_batch(rows, owner=personas.admin)
+    for company in made:
         ContactFactory(owner=personas.admin, company=company)
-    for company in companies[: rows // 10]:
-        services.company_update(
+    for company in made[: rows // 10]:
+        company_update(
             actor=personas.admin,
             company=company,
             version=company.version,
             values={"name": company.name + " (изм.)"},
         )
-    for company in companies[rows // 10 : rows // 5]:
-        services.record_trash(actor=personas.admin, obj=company)
+    for company in made[rows // 10 : rows // 5]:
+        common.record_trash(actor=personas.admin, obj=company)
 
 
 def count(callable_: Any) -> int:
@@ -80,14 +81,14 @@ def test_api_queries_do_not_grow_with_data(url: str, personas: Personas, api: An
 
 
 def test_card_queries_do_not_grow_with_history(personas: Personas, client: Client) -> None:
-    from kartoteka.clients import services
+    from kartoteka.clients.services.companies import company_update
 
     client.force_login(personas.admin)
     company = CompanyFactory(owner=personas.admin)
     ContactFactory.create_batch(3, owner=personas.admin, company=company)
     small = count(lambda: client.get(f"/companies/{company.pk}/"))
     for number in range(30):
-        company = services.company_update(
+        company = company_update(
             actor=personas.admin,
             company=company,
             version=company.version,

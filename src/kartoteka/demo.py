@@ -8,6 +8,7 @@ is missing, so it is safe to call on every start.
 
 from __future__ import annotations
 
+import datetime
 import random
 import secrets
 from collections.abc import Iterator
@@ -20,7 +21,17 @@ from faker import Faker
 
 from kartoteka.accounts.models import Branch, Role, Team, User
 from kartoteka.accounts.services import user_create
-from kartoteka.clients.models import Company, Contact
+from kartoteka.clients.models import (
+    Company,
+    CompanyEmail,
+    CompanyPhone,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Employment,
+    RelatedPerson,
+    Tag,
+)
 from kartoteka.core.inn import inn_with_check_digits
 
 SIZES = {"small": 600, "medium": 20_000, "large": 200_000}
@@ -195,13 +206,55 @@ def _batches(total: int) -> Iterator[int]:
         done += step
 
 
+INDUSTRIES = [
+    "Розничная торговля",
+    "Оптовая торговля",
+    "Строительство",
+    "Производство",
+    "Логистика",
+    "IT",
+    "Медицина",
+    "Общепит",
+    "Образование",
+    "Сельское хозяйство",
+]
+SOURCES = [
+    "Сайт",
+    "Рекомендация",
+    "Выставка",
+    "Яндекс.Директ",
+    "Холодный звонок",
+    "Повторное обращение",
+]
+POSITIONS = [
+    "Генеральный директор",
+    "Коммерческий директор",
+    "Главный бухгалтер",
+    "Менеджер по закупкам",
+    "Руководитель отдела снабжения",
+    "Офис-менеджер",
+    "Инженер",
+]
+TAGS = [
+    ("VIP", "#b42318"),
+    ("Постоянный клиент", "#1d7a46"),
+    ("Опт", "#6941c6"),
+    ("Есть дети", "#c4320a"),
+]
+
+
 def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[int, int]:
     owners = [
         user
         for user in people
         if user.roles.filter(code__in=["sales_manager", "branch_head"]).exists()
     ]
+    cities = dict(Branch.objects.values_list("pk", "city"))
+    tags = [
+        Tag.objects.get_or_create(name=name, defaults={"color": color})[0] for name, color in TAGS
+    ]
     pools = _Pools(seed + Contact.all_objects.count())
+    rnd = pools.random
     companies_wanted = contacts_wanted * 3 // 10
     new_companies = max(0, companies_wanted - Company.all_objects.count())
     new_contacts = max(0, contacts_wanted - Contact.all_objects.count())
@@ -209,19 +262,33 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
         with transaction.atomic():
             batch = []
             for _ in range(step):
-                owner = pools.random.choice(owners)
+                owner = rnd.choice(owners)
                 name = pools.company_name()
                 batch.append(
                     Company(
                         name=name,
+                        legal_form=name.split(" ", 1)[0],
                         inn=pools.inn(),
-                        phone=pools.phone(),
-                        email=pools.email("info"),
+                        industry=rnd.choice(INDUSTRIES),
+                        city=cities.get(owner.branch_id, ""),
+                        source=rnd.choice(SOURCES),
+                        status=rnd.choice(["prospect", "client", "client", "former"]),
                         owner=owner,
                         branch_id=owner.branch_id,
                     )
                 )
             Company.objects.bulk_create(batch)
+            CompanyPhone.objects.bulk_create(
+                CompanyPhone(company_id=c.pk, number=pools.phone(), kind="work") for c in batch
+            )
+            CompanyEmail.objects.bulk_create(
+                CompanyEmail(company_id=c.pk, address=pools.email("info")) for c in batch
+            )
+            Company.tags.through.objects.bulk_create(
+                Company.tags.through(company_id=c.pk, tag_id=rnd.choice(tags).pk)
+                for c in batch
+                if rnd.random() < 0.15
+            )
     company_ids: dict[int, list[int]] = {}
     for pk, branch_id in Company.objects.values_list("pk", "branch_id").order_by("pk")[:200_000]:
         company_ids.setdefault(branch_id, []).append(pk)
@@ -229,12 +296,11 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
         with transaction.atomic():
             contact_batch: list[Contact] = []
             for _ in range(step):
-                owner = pools.random.choice(owners)
+                owner = rnd.choice(owners)
                 first, last, middle = pools.person()
-                in_branch = company_ids.get(owner.branch_id, [])
-                company_id = (
-                    pools.random.choice(in_branch)
-                    if in_branch and pools.random.random() < 0.7
+                birthday = (
+                    datetime.date(rnd.randint(1955, 2003), rnd.randint(1, 12), rnd.randint(1, 28))
+                    if rnd.random() < 0.6
                     else None
                 )
                 contact_batch.append(
@@ -242,14 +308,44 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
                         first_name=first,
                         last_name=last,
                         middle_name=middle,
-                        company_id=company_id,
-                        phone=pools.phone(),
-                        email=pools.email("client"),
+                        birthday=birthday,
                         owner=owner,
                         branch_id=owner.branch_id,
                     )
                 )
             Contact.objects.bulk_create(contact_batch)
+            ContactPhone.objects.bulk_create(
+                ContactPhone(contact_id=c.pk, number=pools.phone()) for c in contact_batch
+            )
+            ContactEmail.objects.bulk_create(
+                ContactEmail(contact_id=c.pk, address=pools.email("client"))
+                for c in contact_batch
+                if rnd.random() < 0.8
+            )
+            jobs = []
+            for contact in contact_batch:
+                in_branch = company_ids.get(contact.branch_id, [])
+                if in_branch and rnd.random() < 0.7:
+                    jobs.append(
+                        Employment(
+                            contact_id=contact.pk,
+                            company_id=rnd.choice(in_branch),
+                            position=rnd.choice(POSITIONS),
+                        )
+                    )
+            Employment.objects.bulk_create(jobs)
+            RelatedPerson.objects.bulk_create(
+                RelatedPerson(
+                    contact_id=c.pk,
+                    name=pools.person()[0],
+                    relation=rnd.choice(["spouse", "child"]),
+                    birthday=datetime.date(
+                        rnd.randint(1960, 2020), rnd.randint(1, 12), rnd.randint(1, 28)
+                    ),
+                )
+                for c in contact_batch
+                if rnd.random() < 0.1
+            )
     return new_companies, new_contacts
 
 

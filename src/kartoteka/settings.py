@@ -239,6 +239,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'"],
+        # Tag colours are per-record style attributes; attributes cannot run script.
+        "style-src-attr": ["'unsafe-inline'"],
         "script-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],

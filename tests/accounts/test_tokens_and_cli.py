@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from kartoteka import cli
 from kartoteka.accounts.models import ApiToken, Branch, User
-from kartoteka.clients.models import Company, Contact
+from kartoteka.clients.models import Company, Contact, ContactPhone, Employment
 from kartoteka.core.inn import is_valid_inn
 from tests.conftest import Personas
 
@@ -101,10 +101,11 @@ def test_demo_builds_a_realistic_company(db: Any, capsys: Any) -> None:
     assert Contact.objects.count() == 300
     assert Company.objects.count() == 90
     assert all(is_valid_inn(inn) for inn in Company.objects.values_list("inn", flat=True))
-    assert all(
-        phone.startswith("+7") and len(phone) == 12
-        for phone in Contact.objects.values_list("phone", flat=True)
-    )
+    phones = list(ContactPhone.objects.values_list("number", flat=True))
+    assert len(phones) == 300
+    assert all(phone.startswith("+7") and len(phone) == 12 for phone in phones)
+    assert Employment.objects.count() > 100  # most people work at a company of their branch
+    assert not Employment.objects.exclude(company__branch=models_f("contact__branch")).exists()
     # Every record sits in its owner's branch, so scoping by branch and by owner agree.
     assert not Contact.objects.exclude(branch=models_f("owner__branch")).exists()
     # Running it again adds nothing and keeps the password.

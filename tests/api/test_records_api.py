@@ -23,12 +23,12 @@ def test_create_read_update_delete(personas: Personas, api: Any) -> None:
     client = api(personas.manager_a)
     created = client.post(
         "/api/v1/companies/",
-        {"name": "ООО «Апи»", "inn": "7707083893", "phone": "8 916 000-00-01"},
+        {"name": "ООО «Апи»", "inn": "7707083893", "phones": [{"number": "8 916 000-00-01"}]},
         format="json",
     )
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["phone"] == "+79160000001"
+    assert body["phones"] == [{"number": "+79160000001", "kind": "mobile"}]
     assert body["owner"] == personas.manager_a.pk and body["branch"] == personas.branch_a.pk
     assert body["version"] == 1
     pk = body["id"]
@@ -75,12 +75,17 @@ def test_update_without_version_is_400_naming_the_field(personas: Personas, api:
 def test_invalid_inn_phone_email_name_their_fields(personas: Personas, api: Any) -> None:
     response = api(personas.manager_a).post(
         "/api/v1/companies/",
-        {"name": "ООО «Ошибка»", "inn": "1234567890", "phone": "abc", "email": "not-an-email"},
+        {
+            "name": "ООО «Ошибка»",
+            "inn": "1234567890",
+            "phones": [{"number": "abc", "kind": "work"}],
+            "emails": [{"address": "not-an-email", "kind": "work"}],
+        },
         format="json",
     )
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
-    assert {"inn", "phone", "email"} <= set(fields)
+    assert {"inn", "phones", "emails"} <= set(fields)
     assert not Company.objects.filter(name="ООО «Ошибка»").exists()
 
 
@@ -108,9 +113,9 @@ def test_writes_naming_other_branch_owner_or_company_are_refused(
     client = api(personas.manager_a)
     foreign = CompanyFactory(owner=personas.manager_b)
     response = client.post(
-        "/api/v1/contacts/", {"last_name": "Х", "company": foreign.pk}, format="json"
+        "/api/v1/contacts/", {"last_name": "Х", "companies": [foreign.pk]}, format="json"
     )
-    assert response.status_code == 400 and "company" in response.json()["error"]["fields"]
+    assert response.status_code == 400 and "companies" in response.json()["error"]["fields"]
     response = client.post(
         "/api/v1/companies/", {"name": "Y", "owner": personas.manager_b.pk}, format="json"
     )
@@ -168,3 +173,43 @@ def test_contact_lookup_by_phone_in_any_format(personas: Personas, api: Any) -> 
     for raw in ("8 916 123-45-67", "+7(916)1234567", "9161234567"):
         results = client.get("/api/v1/contacts/", {"phone": raw}).json()["results"]
         assert [row["id"] for row in results] == [contact.pk], raw
+
+
+def test_contact_api_shape_round_trip(personas: Personas, api: Any) -> None:
+    company = CompanyFactory(owner=personas.manager_a)
+    client = api(personas.manager_a)
+    payload = {
+        "last_name": "Петрова",
+        "first_name": "Ольга",
+        "middle_name": "Ивановна",
+        "phones": [
+            {"number": "8 (916) 555-44-33", "kind": "mobile"},
+            {"number": "4951112233", "kind": "work"},
+        ],
+        "emails": [{"address": "olga@example.ru", "kind": "personal"}],
+        "birthday": "1990-05-17",
+        "companies": [company.pk],
+        "tags": ["VIP", "Есть дети"],
+        "related_persons": [{"name": "Миша", "relation": "child", "birthday": "2016-02-29"}],
+    }
+    created = client.post("/api/v1/contacts/", payload, format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["phones"] == [
+        {"number": "+79165554433", "kind": "mobile"},
+        {"number": "+74951112233", "kind": "work"},
+    ]
+    assert body["emails"] == [{"address": "olga@example.ru", "kind": "personal"}]
+    assert body["companies"] == [company.pk]
+    assert body["tags"] == ["VIP", "Есть дети"]
+    assert body["related_persons"] == [
+        {"name": "Миша", "relation": "child", "birthday": "2016-02-29", "anniversary": None}
+    ]
+    assert body["custom_fields"] == {} and body["version"] == 1
+    found = client.get("/api/v1/contacts/", {"phone": "+7 916 555 44 33"}).json()["results"]
+    assert [row["id"] for row in found] == [body["id"]]
+    # Lists sent replace what was stored; lists not sent stay.
+    updated = client.patch(
+        f"/api/v1/contacts/{body['id']}/", {"phones": [], "version": 1}, format="json"
+    )
+    assert updated.json()["phones"] == [] and updated.json()["emails"] == body["emails"]

@@ -8,6 +8,7 @@ from django.test import Client
 
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core.models import AuditEntry
+from tests.clients.post_data import company_post, contact_post
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 
@@ -16,19 +17,23 @@ def test_manager_creates_a_company_owned_by_them(client: Client, personas: Perso
     client.force_login(personas.manager_a)
     response = client.post(
         "/companies/new/",
-        {
-            "name": "ООО «Вектор»",
-            "inn": "7707083893",
-            "phone": "8 (916) 123-45-67",
-            "email": "info@vector.ru",
-        },
+        company_post(
+            name="ООО «Вектор»",
+            inn="7707083893",
+            kpp="770701001",
+            ogrn="1027700132195",
+            city="Москва",
+            phones=["8 (916) 123-45-67", "+7 495 111-22-33"],
+            emails=["info@vector.ru"],
+        ),
     )
     company = Company.objects.get(name="ООО «Вектор»")
     assert response.status_code == 302 and response["Location"] == f"/companies/{company.pk}/"
     assert company.owner == personas.manager_a and company.branch == personas.branch_a
-    assert company.phone == "+79161234567"
+    assert [p.number for p in company.phones.all()] == ["+79161234567", "+74951112233"]
+    assert [e.address for e in company.emails.all()] == ["info@vector.ru"]
     card = client.get(f"/companies/{company.pk}/").content.decode()
-    assert "+7 916 123-45-67" in card
+    assert "+7 916 123-45-67" in card and "+7 495 111-22-33" in card and "770701001" in card
     entry = AuditEntry.objects.get(
         action="create", object_id=company.pk, content_type__model="company"
     )
@@ -41,22 +46,22 @@ def test_bad_inn_and_phone_are_named_beside_their_fields(
 ) -> None:
     client.force_login(personas.manager_a)
     response = client.post(
-        "/companies/new/", {"name": "ООО «Брак»", "inn": "7707083890", "phone": "12"}
+        "/companies/new/",
+        company_post(name="ООО «Брак»", inn="7707083890", ogrn="1027700132190", phones=["12"]),
     )
     assert response.status_code == 422
     form = response.context["form"]
-    assert "inn" in form.errors
+    assert "inn" in form.errors and "ogrn" in form.errors
+    phone_rows = next(fs for spec, fs in response.context["formsets"] if spec.name == "phones")
+    assert phone_rows.forms[0].errors["number"]
     assert not Company.objects.filter(name="ООО «Брак»").exists()
-    response = client.post("/companies/new/", {"name": "ООО «Брак»", "phone": "12"})
-    assert response.status_code == 422
-    assert "phone" in response.context["form"].errors
     assert 'value="ООО «Брак»"' in response.content.decode()  # what was typed is kept
 
 
 def test_manager_cannot_give_a_record_to_another_branch(client: Client, personas: Personas) -> None:
     client.force_login(personas.manager_a)
     response = client.post(
-        "/companies/new/", {"name": "ООО «Чужое»", "owner": personas.manager_b.pk}
+        "/companies/new/", company_post(name="ООО «Чужое»", owner=personas.manager_b.pk)
     )
     assert response.status_code == 422
     assert not Company.objects.filter(name="ООО «Чужое»").exists()
@@ -71,13 +76,13 @@ def test_stale_edit_is_refused_and_shows_what_changed(client: Client, personas: 
     assert (
         other.post(
             f"/companies/{company.pk}/edit/",
-            {"name": "ООО «Новое»", "version": 1, "phone": company.phone},
+            company_post(name="ООО «Новое»", version=1, phones=["+79160000001"]),
         ).status_code
         == 302
     )
     response = client.post(
         f"/companies/{company.pk}/edit/",
-        {"name": "ООО «Моё»", "version": 1, "phone": company.phone},
+        company_post(name="ООО «Моё»", version=1, phones=["+79160000001"]),
     )
     assert response.status_code == 409
     page = response.content.decode()
@@ -90,7 +95,7 @@ def test_stale_edit_is_refused_and_shows_what_changed(client: Client, personas: 
     assert (
         client.post(
             f"/companies/{company.pk}/edit/",
-            {"name": "ООО «Моё»", "version": 2, "phone": company.phone},
+            company_post(name="ООО «Моё»", version=2, phones=["+79160000001"]),
         ).status_code
         == 302
     )
@@ -220,26 +225,70 @@ def test_contact_links_only_to_visible_companies(client: Client, personas: Perso
     foreign = CompanyFactory(owner=personas.manager_b)
     mine = CompanyFactory(owner=personas.manager_a)
     client.force_login(personas.manager_a)
-    response = client.post("/contacts/new/", {"last_name": "Сидоров", "company": foreign.pk})
+    response = client.post(
+        "/contacts/new/", contact_post(last_name="Сидоров", companies=[(foreign.pk, "директор")])
+    )
     assert response.status_code == 422
     assert not Contact.objects.filter(last_name="Сидоров").exists()
-    response = client.post("/contacts/new/", {"last_name": "Сидоров", "company": mine.pk})
+    response = client.post(
+        "/contacts/new/", contact_post(last_name="Сидоров", companies=[(mine.pk, "директор")])
+    )
     assert response.status_code == 302
-    assert Contact.objects.get(last_name="Сидоров").company == mine
+    job = Contact.objects.get(last_name="Сидоров").employments.get()
+    assert (job.company, job.position) == (mine, "директор")
+    assert "директор" in client.get(f"/companies/{mine.pk}/").content.decode()
 
 
 def test_card_shows_audit_history(client: Client, personas: Personas) -> None:
     client.force_login(personas.manager_a)
     client.post(
-        "/contacts/new/", {"last_name": "Петров", "first_name": "Пётр", "phone": "9161112233"}
+        "/contacts/new/",
+        contact_post(last_name="Петров", first_name="Пётр", phones=["9161112233"]),
     )
     contact = Contact.objects.get(last_name="Петров")
     client.post(
         f"/contacts/{contact.pk}/edit/",
-        {"last_name": "Петров", "first_name": "Павел", "phone": "+79161112233", "version": 1},
+        contact_post(
+            last_name="Петров",
+            first_name="Павел",
+            phones=["+79161112233", "84951234567"],
+            version=1,
+        ),
     )
     card = client.get(f"/contacts/{contact.pk}/").content.decode()
     assert "Пётр → Павел" in card
+    assert "+7 495 123-45-67" in card  # the added phone is in the history and the card
+
+
+def test_contact_with_relatives_dates_and_tags(client: Client, personas: Personas) -> None:
+    client.force_login(personas.manager_a)
+    response = client.post(
+        "/contacts/new/",
+        contact_post(
+            last_name="Соколова",
+            first_name="Анна",
+            birthday="1985-03-14",
+            preferences="Любит Пелевина",
+            emails=["anna@example.ru"],
+            related=[
+                {
+                    "name": "Игорь",
+                    "relation": "spouse",
+                    "birthday": "1983-07-01",
+                    "anniversary": "",
+                },
+                {"name": "Маша", "relation": "child", "birthday": "2015-09-01", "anniversary": ""},
+            ],
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contact = Contact.objects.get(last_name="Соколова")
+    assert [(p.name, p.relation) for p in contact.related_persons.all()] == [
+        ("Игорь", "spouse"),
+        ("Маша", "child"),
+    ]
+    card = client.get(f"/contacts/{contact.pk}/").content.decode()
+    assert "Игорь" in card and "01.07" in card and "Любит Пелевина" in card and "14.03.1985" in card
 
 
 def test_top_search_finds_by_name_and_any_phone_format(client: Client, personas: Personas) -> None:

@@ -1,4 +1,4 @@
-"""REST endpoints for companies and contacts."""
+"""REST endpoints for companies and contacts (public shape: integrators rely on it)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,39 @@ from rest_framework.response import Response
 
 from kartoteka.accounts.models import Branch, User
 from kartoteka.api.versioning import required_version
-from kartoteka.clients import queries, services
+from kartoteka.clients import queries
 from kartoteka.clients.models import Company, Contact
+from kartoteka.clients.models.channels import EmailKind, PhoneKind
+from kartoteka.clients.models.relation import Relation
+from kartoteka.clients.services import common
+from kartoteka.clients.services.companies import company_create, company_update
+from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.core import access
 from kartoteka.core.models import Record
 from kartoteka.core.web import signed_in
+
+
+class PhoneSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    number = serializers.CharField(max_length=40, help_text="Any format in; E.164 out")
+    kind = serializers.ChoiceField(choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+
+
+class EmailSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    # Shape only: the service checks the address so every bad field is named in one answer.
+    address = serializers.CharField(max_length=254)
+    kind = serializers.ChoiceField(choices=EmailKind.choices, default=EmailKind.WORK)
+
+
+class RelatedPersonSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField(max_length=200)
+    relation = serializers.ChoiceField(choices=Relation.choices)
+    birthday = serializers.DateField(required=False, allow_null=True)
+    anniversary = serializers.DateField(required=False, allow_null=True)
+
+
+class EmploymentSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    company = serializers.IntegerField()
+    position = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
 
 class RecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -27,13 +55,16 @@ class RecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     version = serializers.IntegerField(
         required=False, help_text="Required on update: the version you read."
     )
-    # Shape only here: the services validate content, so every bad field is named in one answer.
-    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    phone = serializers.CharField(
+    phones = PhoneSerializer(many=True, required=False)
+    emails = EmailSerializer(many=True, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60),
         required=False,
-        allow_blank=True,
-        max_length=40,
-        help_text="Any format; stored and returned as E.164",
+        write_only=True,
+        help_text="Tag names; unknown names create tags.",
+    )
+    custom_fields = serializers.DictField(
+        required=False, help_text="Values keyed by the field's code."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -41,14 +72,12 @@ class RecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             # Pickers are scoped: an id the caller cannot see is "not found", like a missing one.
-            viewer = signed_in(request)
-            self.fields["owner"].queryset = access.scoped(User.objects.all(), viewer)  # type: ignore[attr-defined]
-            if "company" in self.fields:
-                self.fields["company"].queryset = access.scoped(Company.objects.all(), viewer)  # type: ignore[attr-defined]
+            self.fields["owner"].queryset = access.scoped(User.objects.all(), signed_in(request))  # type: ignore[attr-defined]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Field rules (phone, INN, scope of owner/branch) are the services' to enforce.
-        return attrs
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["tags"] = sorted(tag.name for tag in instance.tags.all())
+        return data
 
 
 class CompanySerializer(RecordSerializer):
@@ -57,23 +86,52 @@ class CompanySerializer(RecordSerializer):
         fields = (
             "id",
             "name",
+            "legal_form",
             "inn",
-            "phone",
-            "email",
+            "kpp",
+            "ogrn",
+            "phones",
+            "emails",
+            "industry",
+            "region",
+            "city",
+            "legal_address",
+            "postal_address",
+            "website",
+            "source",
+            "status",
+            "notes",
             "owner",
             "branch",
+            "tags",
+            "custom_fields",
             "version",
             "created_at",
             "updated_at",
         )
         read_only_fields = ("id", "created_at", "updated_at")
-        extra_kwargs: ClassVar[dict[str, Any]] = {"inn": {"validators": [], "max_length": 20}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {
+            "inn": {"validators": [], "max_length": 20},
+            "kpp": {"validators": [], "max_length": 20},
+            "ogrn": {"validators": [], "max_length": 20},
+            "website": {"validators": []},
+        }
 
 
 class ContactSerializer(RecordSerializer):
-    company = serializers.PrimaryKeyRelatedField(
-        queryset=Company.objects.all(), required=False, allow_null=True
+    companies = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        write_only=True,
+        help_text="Ids of the companies the person works at.",
     )
+    employments = EmploymentSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="Companies with positions; wins over `companies`.",
+    )
+    related_persons = RelatedPersonSerializer(many=True, required=False, write_only=True)
 
     class Meta:
         model = Contact
@@ -82,16 +140,42 @@ class ContactSerializer(RecordSerializer):
             "last_name",
             "first_name",
             "middle_name",
-            "company",
-            "phone",
-            "email",
+            "phones",
+            "emails",
+            "birthday",
+            "companies",
+            "employments",
+            "address",
+            "messengers",
+            "preferences",
             "owner",
             "branch",
+            "tags",
+            "related_persons",
+            "custom_fields",
             "version",
             "created_at",
             "updated_at",
         )
         read_only_fields = ("id", "created_at", "updated_at")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        jobs = list(instance.employments.all())
+        data["companies"] = [job.company_id for job in jobs]
+        data["employments"] = [
+            {"company": job.company_id, "position": job.position} for job in jobs
+        ]
+        data["related_persons"] = [
+            {
+                "name": p.name,
+                "relation": p.relation,
+                "birthday": p.birthday.isoformat() if p.birthday else None,
+                "anniversary": p.anniversary.isoformat() if p.anniversary else None,
+            }
+            for p in instance.related_persons.all()
+        ]
+        return data
 
 
 class RecordViewSet(
@@ -119,13 +203,19 @@ class RecordViewSet(
     def _values(self, serializer: serializers.BaseSerializer) -> dict[str, Any]:  # type: ignore[type-arg]
         data = dict(serializer.validated_data)
         data.pop("version", None)
+        for key in ("phones", "emails", "related_persons", "employments"):
+            if key in data:
+                data[key] = [dict(item) for item in data[key]]
         return data
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         obj = self.create_service(signed_in(request), self._values(serializer))
-        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(self.one(signed_in(request), obj.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
@@ -135,18 +225,29 @@ class RecordViewSet(
         serializer.is_valid(raise_exception=True)
         version = required_version(request)
         updated = self.update_service(signed_in(request), obj, version, self._values(serializer))
-        return Response(self.get_serializer(updated).data)
+        return Response(self.get_serializer(self.one(signed_in(request), updated.pk)).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.record_trash(actor=signed_in(request), obj=self.get_object())
+        common.record_trash(actor=signed_in(request), obj=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+FILTER_DOC = "Also: owner, branch, tag, cf_<code> (a custom field's value)."
 
 
 @extend_schema_view(
     list=extend_schema(
+        description=FILTER_DOC,
         parameters=[
-            OpenApiParameter("q", str, description="Name, email, INN or phone fragment"),
-        ]
+            OpenApiParameter(
+                "q", str, description="Name, email, INN, phone (any format) or its last digits"
+            ),
+            OpenApiParameter("status", str),
+            OpenApiParameter("city", str),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("owner", int),
+            OpenApiParameter("branch", int),
+        ],
     )
 )
 class CompanyViewSet(RecordViewSet):
@@ -154,29 +255,36 @@ class CompanyViewSet(RecordViewSet):
     queryset = Company.objects.none()
 
     def get_queryset(self) -> QuerySet[Company]:
-        text = self.request.query_params.get("q", "")
-        return queries.companies(signed_in(self.request), text=text)
+        params = self.request.query_params
+        return queries.companies(signed_in(self.request), text=params.get("q", ""), params=params)
 
     def one(self, user: User, pk: int) -> Company:
         return queries.company(user, pk)
 
     def create_service(self, actor: User, values: dict[str, Any]) -> Company:
-        return services.company_create(actor=actor, values=values)
+        return company_create(actor=actor, values=values)
 
     def update_service(
         self, actor: User, obj: Company, version: int, values: dict[str, Any]
     ) -> Company:
-        return services.company_update(actor=actor, company=obj, version=version, values=values)
+        return company_update(actor=actor, company=obj, version=version, values=values)
 
 
 @extend_schema_view(
     list=extend_schema(
+        description=FILTER_DOC,
         parameters=[
-            OpenApiParameter("q", str, description="Name, email or phone fragment"),
+            OpenApiParameter(
+                "q", str, description="Name, email, phone (any format) or its last digits"
+            ),
             OpenApiParameter(
                 "phone", str, description="A phone number in any format (caller ID lookup)"
             ),
-        ]
+            OpenApiParameter("company", int),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("owner", int),
+            OpenApiParameter("branch", int),
+        ],
     )
 )
 class ContactViewSet(RecordViewSet):
@@ -186,16 +294,19 @@ class ContactViewSet(RecordViewSet):
     def get_queryset(self) -> QuerySet[Contact]:
         params = self.request.query_params
         return queries.contacts(
-            signed_in(self.request), text=params.get("q", ""), phone=params.get("phone", "")
-        )
+            signed_in(self.request),
+            text=params.get("q", ""),
+            phone=params.get("phone", ""),
+            params=params,
+        ).prefetch_related("emails", "related_persons")
 
     def one(self, user: User, pk: int) -> Contact:
         return queries.contact(user, pk)
 
     def create_service(self, actor: User, values: dict[str, Any]) -> Contact:
-        return services.contact_create(actor=actor, values=values)
+        return contact_create(actor=actor, values=values)
 
     def update_service(
         self, actor: User, obj: Contact, version: int, values: dict[str, Any]
     ) -> Contact:
-        return services.contact_update(actor=actor, contact=obj, version=version, values=values)
+        return contact_update(actor=actor, contact=obj, version=version, values=values)

@@ -4,30 +4,62 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import Branch, Team, User
-from kartoteka.clients.models import Company, Contact
+from kartoteka.clients.models import Company, Contact, CustomField, Tag
+from kartoteka.clients.models.channels import EmailKind, PhoneKind
+from kartoteka.clients.models.custom_fields import FieldType
+from kartoteka.clients.models.relation import Relation
 from kartoteka.core import access
-from kartoteka.core.inn import validate_inn
+from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
+
+CUSTOM_PREFIX = "cf_"
 
 
 def picker(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
     return cast(forms.ModelChoiceField, form.fields[name])  # type: ignore[type-arg]
 
 
+def custom_form_field(field: CustomField) -> forms.Field:
+    """A form field for a custom field; the service checks the value again by type."""
+    common: dict[str, Any] = {"label": field.label, "required": False}
+    if field.type == FieldType.CHOICE:
+        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in field.choices]], **common)
+    if field.type == FieldType.MULTIPLE:
+        return forms.MultipleChoiceField(
+            choices=[(c, c) for c in field.choices], widget=forms.CheckboxSelectMultiple, **common
+        )
+    if field.type == FieldType.BOOLEAN:
+        return forms.ChoiceField(
+            choices=[("", "—"), ("true", _("yes")), ("false", _("no"))], **common
+        )
+    if field.type == FieldType.DATE:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if field.type == FieldType.LINK:
+        return forms.CharField(widget=forms.URLInput, **common)
+    if field.type in (FieldType.NUMBER, FieldType.MONEY):
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+    return forms.CharField(**common)
+
+
 class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
-    """Common to company and contact forms: version for optimistic locking, scoped pickers."""
+    """Common to company and contact forms: version, scoped pickers, tags, custom fields."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.all(), required=False, label=_("Tags")
+    )
+    entity = ""
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
         editing = self.instance.pk is not None
         may_assign = access.can(actor, "assign", self.instance) if editing else True
-        # Pickers list only people and branches the user can see (relation pickers are scoped).
+        # Pickers list only people the user can see (relation pickers are scoped).
         picker(self, "owner").queryset = access.scoped(
             User.objects.filter(is_active=True), actor, "view"
         ).select_related("branch")
@@ -39,82 +71,206 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields["branch"].disabled = True
         if editing:
             self.fields["version"].initial = self.instance.version
+            self.fields["tags"].initial = list(self.instance.tags.all())
+        self.custom = list(CustomField.objects.filter(entity=self.entity))
+        for definition in self.custom:
+            name = CUSTOM_PREFIX + definition.code
+            self.fields[name] = custom_form_field(definition)
+            stored = self.instance.custom_fields.get(definition.code) if editing else None
+            if stored is not None:
+                self.fields[name].initial = (
+                    str(stored).lower() if isinstance(stored, bool) else stored
+                )
 
-    def clean_phone(self) -> str:
-        # The service normalises again; this only lets the form name every bad field at once.
-        try:
-            return normalize_phone(str(self.cleaned_data.get("phone") or ""))
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages) from None
+    @property
+    def custom_bound_fields(self) -> list[forms.BoundField]:
+        return [self[CUSTOM_PREFIX + definition.code] for definition in self.custom]
+
+    @property
+    def main_bound_fields(self) -> list[forms.BoundField]:
+        return [
+            field for field in self.visible_fields() if not field.name.startswith(CUSTOM_PREFIX)
+        ]
 
     def service_values(self) -> dict[str, Any]:
-        values = {name: self.cleaned_data[name] for name in self.Meta.fields}  # type: ignore[attr-defined]
+        data = self.cleaned_data
+        values = {name: data[name] for name in self.Meta.fields}  # type: ignore[attr-defined]
         for name in ("owner", "branch"):
             if self.fields[name].disabled or values.get(name) is None:
                 values.pop(name, None)
+        values["tags"] = list(data.get("tags") or [])
+        values["custom_fields"] = {
+            definition.code: data.get(CUSTOM_PREFIX + definition.code) for definition in self.custom
+        }
         return values
+
+    def _post_clean(self) -> None:
+        # Model validation is the service's job; it reports every bad field at once.
+        pass
+
+
+def _https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:  # type: ignore[type-arg]
+    # A website typed without a scheme is taken as https://, not http://.
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class CompanyForm(RecordForm):
+    entity = "companies"
+
     class Meta:
+        formfield_callback = _https_urls
         model = Company
-        fields = ("name", "inn", "phone", "email", "owner", "branch")
+        fields = (
+            "name",
+            "legal_form",
+            "inn",
+            "kpp",
+            "ogrn",
+            "status",
+            "industry",
+            "region",
+            "city",
+            "legal_address",
+            "postal_address",
+            "website",
+            "source",
+            "notes",
+            "owner",
+            "branch",
+        )
         widgets = {
-            "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})
+            "legal_address": forms.Textarea(attrs={"rows": 2}),
+            "postal_address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "legal_form": forms.TextInput(attrs={"list": "legal-forms", "placeholder": "ООО"}),
         }
 
     def clean_inn(self) -> str:
-        # The service checks again; checking here names every bad field in one answer.
         inn = str(self.cleaned_data.get("inn") or "").replace(" ", "")
         validate_inn(inn)
         return inn
 
-    def _post_clean(self) -> None:
-        # Validation is the service's job (it also normalises the phone), so skip model checks.
-        pass
+    def clean_kpp(self) -> str:
+        kpp = str(self.cleaned_data.get("kpp") or "").replace(" ", "")
+        validate_kpp(kpp)
+        return kpp
+
+    def clean_ogrn(self) -> str:
+        ogrn = str(self.cleaned_data.get("ogrn") or "").replace(" ", "")
+        validate_ogrn(ogrn)
+        return ogrn
 
 
 class ContactForm(RecordForm):
+    entity = "contacts"
+
     class Meta:
         model = Contact
         fields = (
             "last_name",
             "first_name",
             "middle_name",
-            "company",
-            "phone",
-            "email",
+            "birthday",
+            "address",
+            "preferences",
             "owner",
             "branch",
         )
         widgets = {
-            "phone": forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"})
+            "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "preferences": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
-        super().__init__(*args, actor=actor, **kwargs)
-        picker(self, "company").queryset = access.scoped(
-            Company.objects.all(), actor, "view"
-        ).order_by("name")
 
-    def _post_clean(self) -> None:
-        pass
+class PhoneRow(forms.Form):
+    number = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "placeholder": "+7 916 123-45-67"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices, initial=PhoneKind.MOBILE)
+
+    def clean_number(self) -> str:
+        # The service normalises again; checking here puts the error beside the row.
+        text = str(self.cleaned_data.get("number") or "").strip()
+        if text:
+            try:
+                normalize_phone(text)
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from None
+        return text
+
+
+class EmailRow(forms.Form):
+    address = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"placeholder": "name@example.ru"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=EmailKind.choices, initial=EmailKind.WORK)
+
+
+class EmploymentRow(forms.Form):
+    company = forms.ModelChoiceField(
+        label=_("Company"), queryset=Company.objects.none(), required=False
+    )
+    position = forms.CharField(label=_("Position"), required=False, max_length=150)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        picker(self, "company").queryset = access.scoped(Company.objects.all(), actor).order_by(
+            "name"
+        )
+
+
+class RelatedRow(forms.Form):
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    relation = forms.ChoiceField(
+        label=_("Relation"), choices=Relation.choices, initial=Relation.SPOUSE
+    )
+    birthday = forms.DateField(
+        label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    anniversary = forms.DateField(
+        label=_("Anniversary"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+PhoneFormSet = forms.formset_factory(PhoneRow, extra=1)
+EmailFormSet = forms.formset_factory(EmailRow, extra=1)
+EmploymentFormSet = forms.formset_factory(EmploymentRow, extra=1)
+RelatedFormSet = forms.formset_factory(RelatedRow, extra=1)
+
+
+def rows(formset: forms.BaseFormSet, keys: tuple[str, ...]) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    """The filled-in rows of a valid formset as plain dicts, in order."""
+    return [
+        {key: form.cleaned_data.get(key) for key in keys}
+        for form in formset.forms
+        if form.cleaned_data and form.cleaned_data.get(keys[0])
+    ]
 
 
 class ShareForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label=_("Team"))
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).select_related("branch"),
+        required=False,
+        label=_("User"),
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.select_related("branch"), required=False, label=_("Team")
+    )
     branch = forms.ModelChoiceField(
         queryset=Branch.objects.filter(is_active=True), required=False, label=_("Branch")
     )
     until = forms.DateField(
         required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        picker(self, "user").queryset = User.objects.filter(is_active=True).select_related("branch")
-        picker(self, "team").queryset = Team.objects.select_related("branch")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -1,47 +1,88 @@
-"""Pages for companies and contacts: list, card, create, edit, trash, share."""
+"""Pages for companies and contacts: list, card, create, edit, trash, share, search."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.clients import queries, services
-from kartoteka.clients.forms import CompanyForm, ContactForm, RecordForm, ShareForm
+from kartoteka.accounts.models import User
+from kartoteka.clients import queries
+from kartoteka.clients.forms import (
+    CUSTOM_PREFIX,
+    CompanyForm,
+    ContactForm,
+    EmailFormSet,
+    EmploymentFormSet,
+    PhoneFormSet,
+    RecordForm,
+    RelatedFormSet,
+    ShareForm,
+    rows,
+)
+from kartoteka.clients.models import Company, Contact, CustomField, Tag
+from kartoteka.clients.services import common
+from kartoteka.clients.services.companies import company_create, company_update
+from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.core import access, audit, sharing
+from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, NotFoundError
 from kartoteka.core.models import Record
 from kartoteka.core.pagination import keyset_page
 from kartoteka.core.web import apply_domain_error, signed_in
 
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str
+    formset: type[forms.BaseFormSet]  # type: ignore[type-arg]
+    keys: tuple[str, ...]
+    label: str
+
+
+PHONES = ListSpec("phones", PhoneFormSet, ("number", "kind"), "Phones")
+EMAILS = ListSpec("emails", EmailFormSet, ("address", "kind"), "Emails")
+EMPLOYMENTS = ListSpec("employments", EmploymentFormSet, ("company", "position"), "Companies")
+RELATED = ListSpec(
+    "related_persons",
+    RelatedFormSet,
+    ("name", "relation", "birthday", "anniversary"),
+    "Related persons",
+)
+
 KINDS: dict[str, dict[str, Any]] = {
     "company": {
+        "model": Company,
         "form": CompanyForm,
         "list": queries.companies,
         "one": queries.company,
-        "create": lambda actor, values: services.company_create(actor=actor, values=values),
-        "update": lambda actor, obj, version, values: services.company_update(
-            actor=actor, company=obj, version=version, values=values
-        ),
+        "create": company_create,
+        "update": company_update,
+        "object_arg": "company",
         "section": "companies",
         "entity": "companies",
+        "lists": (PHONES, EMAILS),
     },
     "contact": {
+        "model": Contact,
         "form": ContactForm,
         "list": queries.contacts,
         "one": queries.contact,
-        "create": lambda actor, values: services.contact_create(actor=actor, values=values),
-        "update": lambda actor, obj, version, values: services.contact_update(
-            actor=actor, contact=obj, version=version, values=values
-        ),
+        "create": contact_create,
+        "update": contact_update,
+        "object_arg": "contact",
         "section": "contacts",
         "entity": "contacts",
+        "lists": (PHONES, EMAILS, EMPLOYMENTS, RELATED),
     },
 }
 
@@ -53,13 +94,32 @@ def _one(kind: str, request: HttpRequest, pk: int, action: str = "view") -> Any:
         raise Http404 from None
 
 
+def _custom_values(entity: str, obj: Record) -> list[tuple[str, Any]]:
+    values = getattr(obj, "custom_fields", {})
+    shown = []
+    for field in CustomField.objects.filter(entity=entity):
+        value = values.get(field.code)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif isinstance(value, list):
+            value = ", ".join(value)
+        shown.append((field.label, value))
+    return shown
+
+
 @login_required
 def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     spec = KINDS[kind]
-    if not access.has_any(signed_in(request), spec["entity"], "view"):
+    user = signed_in(request)
+    if not access.has_any(user, spec["entity"], "view"):
         raise Http404
     text = request.GET.get("q", "")
-    page = keyset_page(spec["list"](signed_in(request), text=text), request.GET)
+    page = keyset_page(spec["list"](user, text=text, params=request.GET), request.GET)
+    filters = {
+        key: value for key, value in request.GET.items() if key not in ("after", "q") and value
+    }
     return render(
         request,
         f"clients/{kind}_list.html",
@@ -67,7 +127,17 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "page": page,
             "query": text,
             "section": spec["section"],
-            "may_create": access.has_any(signed_in(request), spec["entity"], "create"),
+            "filters": filters,
+            "filtered": bool(text or filters),
+            "may_create": access.has_any(user, spec["entity"], "create"),
+            "owners": access.scoped(User.objects.filter(is_active=True), user).order_by(
+                "last_name"
+            ),
+            "tags": Tag.objects.all(),
+            "custom_filters": CustomField.objects.filter(entity=spec["entity"]),
+            "query_without_after": "&".join(
+                f"{k}={v}" for k, v in request.GET.items() if k != "after" and v
+            ),
         },
     )
 
@@ -84,10 +154,50 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "may_delete": access.can(user, "delete", obj),
         "shares": sharing.shares_of(obj),
         "share_form": ShareForm(),
+        "custom_values": _custom_values(KINDS[kind]["entity"], obj),
     }
     if kind == "company":
-        context["contacts"] = queries.company_contacts(user, obj)[:100]
+        context["people"] = queries.company_people(user, obj)[:100]
+    else:
+        context["employments"] = [
+            e for e in obj.employments.all() if access.can(user, "view", e.company)
+        ]
+        if obj.birthday:
+            context["birthday_in_days"] = days_until_next(obj.birthday, timezone.localdate())
     return render(request, f"clients/{kind}_detail.html", context)
+
+
+def _list_initial(spec: ListSpec, obj: Any, request: HttpRequest) -> list[dict[str, Any]]:
+    if obj is None:
+        if spec.name == "employments" and str(request.GET.get("company", "")).isdigit():
+            return [{"company": int(request.GET["company"])}]
+        return []
+    if spec.name == "phones":
+        return [{"number": p.display, "kind": p.kind} for p in obj.phones.all()]
+    if spec.name == "emails":
+        return [{"address": e.address, "kind": e.kind} for e in obj.emails.all()]
+    if spec.name == "employments":
+        return [{"company": e.company_id, "position": e.position} for e in obj.employments.all()]
+    return [
+        {
+            "name": r.name,
+            "relation": r.relation,
+            "birthday": r.birthday,
+            "anniversary": r.anniversary,
+        }
+        for r in obj.related_persons.all()
+    ]
+
+
+def _formsets(kind: str, request: HttpRequest, obj: Any, data: Any) -> dict[str, forms.BaseFormSet]:  # type: ignore[type-arg]
+    actor = signed_in(request)
+    built = {}
+    for spec in KINDS[kind]["lists"]:
+        kwargs: dict[str, Any] = {"prefix": spec.name, "initial": _list_initial(spec, obj, request)}
+        if spec.name == "employments":
+            kwargs["form_kwargs"] = {"actor": actor}
+        built[spec.name] = spec.formset(data, **kwargs)
+    return built
 
 
 @login_required
@@ -97,36 +207,45 @@ def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
     obj = _one(kind, request, pk, "edit") if pk is not None else None
     if obj is None and not access.has_any(actor, spec["entity"], "create"):
         raise Http404
-    initial = {"company": request.GET.get("company")} if kind == "contact" and obj is None else {}
-    form: RecordForm = spec["form"](
-        request.POST or None, instance=obj, actor=actor, initial=initial
-    )
+    data = request.POST if request.method == "POST" else None
+    form: RecordForm = spec["form"](data, instance=obj, actor=actor)
+    formsets = _formsets(kind, request, obj, data)
     conflict = None
-    if request.method == "POST" and form.is_valid():
+    if data is not None and form.is_valid() and all(fs.is_valid() for fs in formsets.values()):
+        values = form.service_values()
+        for list_spec in spec["lists"]:
+            values[list_spec.name] = rows(formsets[list_spec.name], list_spec.keys)
         try:
             if obj is None:
-                saved = spec["create"](actor, form.service_values())
+                saved = spec["create"](actor=actor, values=values)
                 messages.success(request, _("Saved."))
             else:
                 saved = spec["update"](
-                    actor, obj, form.cleaned_data.get("version") or 0, form.service_values()
+                    actor=actor,
+                    version=form.cleaned_data.get("version") or 0,
+                    values=values,
+                    **{spec["object_arg"]: obj},
                 )
                 messages.success(request, _("Changes saved."))
             return redirect(f"clients:{kind}-detail", pk=saved.pk)
         except DomainError as error:
+            for name in list(error.fields):
+                if name.startswith("custom_fields."):
+                    error.fields[CUSTOM_PREFIX + name.split(".", 1)[1]] = error.fields.pop(name)
             conflict = apply_domain_error(form, error)
             if conflict:
                 # Keep the user's edits but arm the form with the current version.
-                data = request.POST.copy()
-                data["version"] = str(conflict["version"])
-                form = spec["form"](data, instance=obj, actor=actor)
+                fresh = request.POST.copy()
+                fresh["version"] = str(conflict["version"])
+                form = spec["form"](fresh, instance=obj, actor=actor)
                 form.is_valid()
-    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    status = 409 if conflict else (422 if data is not None else 200)
     return render(
         request,
         f"clients/{kind}_form.html",
         {
             "form": form,
+            "formsets": [(s, formsets[s.name]) for s in spec["lists"]],
             "object": obj,
             "section": spec["section"],
             "conflict": conflict,
@@ -140,7 +259,7 @@ def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
 def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     obj = _one(kind, request, pk)
     try:
-        services.record_trash(actor=signed_in(request), obj=obj)
+        common.record_trash(actor=signed_in(request), obj=obj)
     except NotFoundError:
         raise Http404 from None
     messages.success(request, _("“%(name)s” moved to the trash.") % {"name": obj})
@@ -163,10 +282,8 @@ def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 request, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
             )
     else:
-        messages.error(
-            request,
-            "; ".join(str(e) for e in form.non_field_errors()) or _("Check the share form."),
-        )
+        problems = "; ".join(str(e) for e in form.non_field_errors())
+        messages.error(request, problems or _("Check the share form."))
     return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "#sharing")
 
 

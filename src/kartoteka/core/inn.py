@@ -39,3 +39,37 @@ def inn_with_check_digits(body: str) -> str:
         eleventh = _check(digits, _WEIGHTS_11)
         return body + str(eleventh) + str(_check([*digits, eleventh], _WEIGHTS_12))
     raise ValueError("an INN body has 9 or 10 digits")
+
+
+def is_valid_kpp(value: str) -> bool:
+    """KPP: 9 characters; digits except positions 5-6, which may be capital Latin letters."""
+    if len(value) != 9:
+        return False
+    return value[:4].isdigit() and value[4:6].isalnum() and value[6:].isdigit()
+
+
+def is_valid_ogrn(value: str) -> bool:
+    """OGRN (13 digits, check = number mod 11 mod 10) or OGRNIP (15 digits, mod 13 mod 10)."""
+    if not value.isdigit() or len(value) not in (13, 15):
+        return False
+    body, check = int(value[:-1]), int(value[-1])
+    modulus = 11 if len(value) == 13 else 13
+    return body % modulus % 10 == check
+
+
+def validate_kpp(value: str) -> None:
+    if value and not is_valid_kpp(value):
+        raise ValidationError(_("KPP must be 9 characters, e.g. 770101001."), code="kpp")
+
+
+def validate_ogrn(value: str) -> None:
+    if value and not is_valid_ogrn(value):
+        raise ValidationError(
+            _("OGRN must be 13 digits (15 for an entrepreneur) with a correct check digit."),
+            code="ogrn",
+        )
+
+
+def ogrn_with_check_digit(body: str) -> str:
+    modulus = 11 if len(body) == 12 else 13
+    return body + str(int(body) % modulus % 10)

@@ -6,6 +6,7 @@ the version, the audit trail and the trash consistent in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
@@ -22,28 +23,40 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Record)
 
 
-def create_record(*, actor: User, model: type[R], values: dict[str, Any]) -> R:
+#: writes a record's lists (phones, tags...) and returns their changes as {name: [old, new]}
+RelatedWriter = Callable[[Any], dict[str, list[Any]]]
+
+
+def create_record(
+    *, actor: User, model: type[R], values: dict[str, Any], related: RelatedWriter | None = None
+) -> R:
     with transaction.atomic():
         obj = model(**values)
         obj.full_clean()
         obj.save()
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj=obj,
-            changes={
-                k: [None, v]
-                for k, v in audit.snapshot(obj, model.audited_fields).items()
-                if v not in (None, "")
-            },
-        )
+        changes = {
+            k: [None, v]
+            for k, v in audit.snapshot(obj, model.audited_fields).items()
+            if v not in (None, "", [], {})
+        }
+        if related is not None:
+            changes.update(related(obj))
+        audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=obj, changes=changes)
     return obj
 
 
-def update_record(*, actor: User, obj: R, version: int, values: dict[str, Any]) -> R:
+def update_record(
+    *,
+    actor: User,
+    obj: R,
+    version: int,
+    values: dict[str, Any],
+    related: RelatedWriter | None = None,
+) -> R:
     """Apply ``values`` if nobody changed ``obj`` since ``version``; else :class:`ConflictError`.
 
-    The version check and the write are one UPDATE, so two concurrent edits can never both win.
+    The row is locked, checked and written in one transaction, so two concurrent edits can never
+    both win. ``related`` writes the record's lists inside the same transaction.
     """
     model = type(obj)
     with transaction.atomic():
@@ -59,6 +72,8 @@ def update_record(*, actor: User, obj: R, version: int, values: dict[str, Any]) 
             setattr(current, name, value)
         current.full_clean()
         changes = audit.diff(before, audit.snapshot(current, model.audited_fields))
+        if related is not None:
+            changes.update(related(current))
         if not changes:
             return current
         current.updated_at = timezone.now()
@@ -67,7 +82,7 @@ def update_record(*, actor: User, obj: R, version: int, values: dict[str, Any]) 
             updated_at=current.updated_at,
             version=F("version") + 1,
         )
-        if updated != 1:  # pragma: no cover - select_for_update makes this unreachable on PG
+        if updated != 1:  # pragma: no cover - the row lock makes this unreachable
             raise ConflictError(current_version=version + 1, changes=[])
         current.version = version + 1
         audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=current, changes=changes)

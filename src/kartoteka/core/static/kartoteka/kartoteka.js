@@ -12,6 +12,19 @@ document.addEventListener("DOMContentLoaded", () => {
       search.focus();
     }
   });
+  // "+ add" in a list of phones, emails...: copy the empty row Django's formset provides.
+  document.querySelectorAll("fieldset[data-formset]").forEach((fieldset) => {
+    const prefix = fieldset.dataset.formset;
+    const total = fieldset.querySelector(`input[name="${prefix}-TOTAL_FORMS"]`);
+    const template = fieldset.querySelector("template");
+    fieldset.querySelector(".formset-add")?.addEventListener("click", () => {
+      const index = Number(total.value);
+      const html = template.innerHTML.replaceAll("__prefix__", String(index));
+      fieldset.querySelector(".formset-rows").insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      fieldset.querySelector(".formset-rows .formset-row:last-child input, .formset-rows .formset-row:last-child select")?.focus();
+    });
+  });
   // Toasts leave by themselves after ten seconds.
   document.querySelectorAll(".toast").forEach((toast) => setTimeout(() => toast.remove(), 10000));
 });

@@ -1,0 +1,56 @@
+"""Phones and emails: a record has several, each of a kind; phones are stored as E.164."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kartoteka.core.phones import format_phone
+
+
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", _("mobile")
+    WORK = "work", _("work")
+    HOME = "home", _("home")
+    FAX = "fax", _("fax")
+    OTHER = "other", _("other")
+
+
+class EmailKind(models.TextChoices):
+    WORK = "work", _("work")
+    PERSONAL = "personal", _("personal")
+    OTHER = "other", _("other")
+
+
+class PhoneBase(models.Model):
+    number = models.CharField(_("number"), max_length=20, db_index=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        return format_phone(self.number)
+
+
+class EmailBase(models.Model):
+    address = models.EmailField(_("email"), db_index=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=EmailKind.choices, default=EmailKind.WORK
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.address

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kartoteka.clients.models.channels import EmailBase, PhoneBase
+from kartoteka.core.models import Record
+
+
+class Contact(Record):
+    """A person: works at zero or more companies; a private buyer stands alone."""
+
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    middle_name = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    #: [{"kind": "telegram", "handle": "@ivanov"}, ...]
+    messengers = models.JSONField(_("messengers"), default=list, blank=True)
+    preferences = models.TextField(
+        _("preferences and interests"),
+        blank=True,
+        help_text=_("Anything that helps to serve the person: “has children”, “likes Pelevin”."),
+    )
+    companies = models.ManyToManyField(
+        "clients.Company",
+        through="clients.Employment",
+        verbose_name=_("companies"),
+        blank=True,
+        related_name="people",
+    )
+    tags = models.ManyToManyField(
+        "clients.Tag", verbose_name=_("tags"), blank=True, related_name="contacts"
+    )
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+
+    access_entity: ClassVar[str] = "contacts"
+    audited_fields: ClassVar[tuple[str, ...]] = (
+        "last_name",
+        "first_name",
+        "middle_name",
+        "birthday",
+        "address",
+        "messengers",
+        "preferences",
+        "custom_fields",
+        "owner",
+        "branch",
+    )
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["branch", "id"], name="contact_branch_idx"),
+            models.Index(fields=["owner", "id"], name="contact_owner_idx"),
+            models.Index(fields=["last_name"], name="contact_last_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def first_phone(self) -> str:
+        """The main phone, formatted (uses the prefetched list: no extra query)."""
+        phones = list(self.phones.all())  # type: ignore[attr-defined]
+        return phones[0].display if phones else ""
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(
+            part for part in (self.last_name, self.first_name, self.middle_name) if part
+        )
+
+
+class Employment(models.Model):
+    """A contact works at a company, in a position."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="employments")
+    company = models.ForeignKey(
+        "clients.Company", on_delete=models.CASCADE, related_name="employments"
+    )
+    position = models.CharField(_("position"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "company"], name="employment_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} — {self.position} @ {self.company}"
+
+
+class ContactPhone(PhoneBase):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+
+    class Meta(PhoneBase.Meta):
+        verbose_name = _("contact phone")
+        verbose_name_plural = _("contact phones")
+
+
+class ContactEmail(EmailBase):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+
+    class Meta(EmailBase.Meta):
+        verbose_name = _("contact email")
+        verbose_name_plural = _("contact emails")

@@ -1,0 +1,179 @@
+"""The lists a record carries: phones, emails, tags, employments, related persons.
+
+Each ``clean_*`` checks input and returns it normalised plus field errors; each ``write_*`` replaces
+the stored list and returns the change for the audit trail (``{name: [old, new]}`` or nothing).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.utils.translation import gettext as _
+
+from kartoteka.clients.models import Tag
+from kartoteka.clients.models.channels import EmailKind, PhoneKind
+from kartoteka.clients.models.relation import Relation
+from kartoteka.core.phones import format_phone, normalize_phone
+
+Errors = dict[str, list[str]]
+
+
+def clean_phones(raw: list[dict[str, Any]], errors: Errors) -> list[dict[str, str]]:
+    phones: list[dict[str, str]] = []
+    for number, item in enumerate(raw, start=1):
+        text = str(item.get("number") or "").strip()
+        if not text:
+            continue
+        kind = str(item.get("kind") or PhoneKind.MOBILE)
+        if kind not in PhoneKind.values:
+            errors.setdefault("phones", []).append(
+                _("%(n)d: unknown kind of phone.") % {"n": number}
+            )
+            continue
+        try:
+            e164 = normalize_phone(text)
+        except ValidationError as error:
+            errors.setdefault("phones", []).append(f"{number}: {text} — {error.messages[0]}")
+            continue
+        if e164 not in [phone["number"] for phone in phones]:
+            phones.append({"number": e164, "kind": kind})
+    return phones
+
+
+def clean_emails(raw: list[dict[str, Any]], errors: Errors) -> list[dict[str, str]]:
+    emails: list[dict[str, str]] = []
+    for number, item in enumerate(raw, start=1):
+        address = str(item.get("address") or "").strip()
+        if not address:
+            continue
+        kind = str(item.get("kind") or EmailKind.WORK)
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors.setdefault("emails", []).append(
+                f"{number}: {address} — " + _("Enter a valid email address.")
+            )
+            continue
+        if kind not in EmailKind.values:
+            kind = EmailKind.OTHER
+        if address.lower() not in [email["address"].lower() for email in emails]:
+            emails.append({"address": address, "kind": kind})
+    return emails
+
+
+def _date(value: Any) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(str(value), pattern).date()  # noqa: DTZ007
+        except ValueError:
+            continue
+    raise ValueError(str(value))
+
+
+def clean_related_persons(raw: list[dict[str, Any]], errors: Errors) -> list[dict[str, Any]]:
+    people: list[dict[str, Any]] = []
+    for number, item in enumerate(raw, start=1):
+        name = str(item.get("name") or "").strip()
+        if not name:
+            continue
+        relation = str(item.get("relation") or Relation.OTHER)
+        if relation not in Relation.values:
+            errors.setdefault("related_persons", []).append(
+                _("%(n)d: unknown relation.") % {"n": number}
+            )
+            continue
+        try:
+            birthday, anniversary = _date(item.get("birthday")), _date(item.get("anniversary"))
+        except ValueError as error:
+            errors.setdefault("related_persons", []).append(
+                _("%(n)d: “%(value)s” is not a date.") % {"n": number, "value": error}
+            )
+            continue
+        people.append(
+            {"name": name, "relation": relation, "birthday": birthday, "anniversary": anniversary}
+        )
+    return people
+
+
+def tags_by_name(names: list[str]) -> list[Tag]:
+    """Tags named, created with the default colour when new (tags are a shared vocabulary)."""
+    tags = []
+    for name in dict.fromkeys(name.strip() for name in names if name and name.strip()):
+        tag, _created = Tag.objects.get_or_create(name=name[:60])
+        tags.append(tag)
+    return tags
+
+
+def _replace(
+    manager: Any,
+    model: type[models.Model],
+    owner_field: str,
+    owner: models.Model,
+    rows: list[dict[str, Any]],
+) -> None:
+    manager.all().delete()
+    model._default_manager.bulk_create(
+        [model(**{owner_field: owner, "position": index, **row}) for index, row in enumerate(rows)]
+    )
+
+
+def phones_display(obj: Any) -> list[str]:
+    return [f"{format_phone(p.number)} ({p.kind})" for p in obj.phones.all()]
+
+
+def write_phones(obj: Any, owner_field: str, phones: list[dict[str, str]]) -> dict[str, list[Any]]:
+    before = phones_display(obj)
+    _replace(obj.phones, obj.phones.model, owner_field, obj, phones)
+    after = [f"{format_phone(p['number'])} ({p['kind']})" for p in phones]
+    return {"phones": [before, after]} if before != after else {}
+
+
+def write_emails(obj: Any, owner_field: str, emails: list[dict[str, str]]) -> dict[str, list[Any]]:
+    before = [f"{e.address} ({e.kind})" for e in obj.emails.all()]
+    _replace(obj.emails, obj.emails.model, owner_field, obj, emails)
+    after = [f"{e['address']} ({e['kind']})" for e in emails]
+    return {"emails": [before, after]} if before != after else {}
+
+
+def write_tags(obj: Any, tags: list[Tag]) -> dict[str, list[Any]]:
+    before = sorted(tag.name for tag in obj.tags.all())
+    obj.tags.set(tags)
+    after = sorted(tag.name for tag in tags)
+    return {"tags": [before, after]} if before != after else {}
+
+
+def write_related_persons(contact: Any, people: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    def show(name: str, relation: str, birthday: Any, anniversary: Any) -> str:
+        dates = ", ".join(str(d) for d in (birthday, anniversary) if d)
+        return f"{name} ({relation}{', ' + dates if dates else ''})"
+
+    before = [
+        show(p.name, p.relation, p.birthday, p.anniversary) for p in contact.related_persons.all()
+    ]
+    contact.related_persons.all().delete()
+    model = contact.related_persons.model
+    model.objects.bulk_create([model(contact=contact, **person) for person in people])
+    after = [show(p["name"], p["relation"], p["birthday"], p["anniversary"]) for p in people]
+    return {"related_persons": [before, after]} if before != after else {}
+
+
+def write_employments(contact: Any, employments: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    before = [f"{e.company} — {e.position}".rstrip(" —") for e in contact.employments.all()]
+    contact.employments.all().delete()
+    model = contact.employments.model
+    model.objects.bulk_create(
+        [
+            model(contact=contact, company=e["company"], position=e.get("position", ""))
+            for e in employments
+        ]
+    )
+    after = [f"{e['company']} — {e.get('position', '')}".rstrip(" —") for e in employments]
+    return {"companies": [before, after]} if before != after else {}

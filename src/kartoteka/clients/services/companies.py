@@ -1,0 +1,73 @@
+"""Company writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kartoteka.accounts.models import User
+from kartoteka.clients.models import Company
+from kartoteka.clients.services import channels, common
+
+FIELDS = (
+    "name",
+    "legal_form",
+    "inn",
+    "kpp",
+    "ogrn",
+    "industry",
+    "region",
+    "city",
+    "legal_address",
+    "postal_address",
+    "website",
+    "source",
+    "status",
+    "notes",
+)
+
+
+def _prepare(
+    actor: User, values: dict[str, Any], current: Company | None
+) -> tuple[dict[str, Any], Any, common.Errors]:
+    scalars, lists = common.split(values, FIELDS, common.LIST_KEYS)
+    for name in ("inn", "kpp", "ogrn"):
+        if name in scalars:
+            scalars[name] = (scalars[name] or "").replace(" ", "")
+    errors: common.Errors = {}
+    cleaned = common.clean_common_lists(
+        "companies", lists, errors, current.custom_fields if current else None
+    )
+    if "custom_fields" in cleaned:
+        scalars["custom_fields"] = cleaned.pop("custom_fields")
+
+    def write(company: Company) -> dict[str, list[Any]]:
+        changes: dict[str, list[Any]] = {}
+        if "phones" in cleaned:
+            changes.update(channels.write_phones(company, "company", cleaned["phones"]))
+        if "emails" in cleaned:
+            changes.update(channels.write_emails(company, "company", cleaned["emails"]))
+        if "tags" in cleaned:
+            changes.update(channels.write_tags(company, cleaned["tags"]))
+        return changes
+
+    return scalars, write, errors
+
+
+def company_create(*, actor: User, values: dict[str, Any]) -> Company:
+    """Create a company with its phones, emails, tags and custom fields.
+
+    Owner defaults to the actor and branch to the owner's; every bad field is reported at once.
+    """
+    scalars, write, errors = _prepare(actor, values, None)
+    return common.create(actor, Company, scalars, write, errors)
+
+
+def company_update(
+    *, actor: User, company: Company, version: int, values: dict[str, Any]
+) -> Company:
+    """Edit a company if ``version`` is current; lists sent replace the stored ones.
+
+    Changing the owner or branch needs the "assign" grant.
+    """
+    scalars, write, errors = _prepare(actor, values, company)
+    return common.update(actor, company, version, scalars, write, errors)

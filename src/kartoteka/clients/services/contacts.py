@@ -1,0 +1,100 @@
+"""Contact writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kartoteka.accounts.models import User
+from kartoteka.clients.models import Company, Contact
+from kartoteka.clients.services import channels, common
+from kartoteka.core import access
+
+FIELDS = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birthday",
+    "address",
+    "messengers",
+    "preferences",
+)
+LIST_KEYS = (*common.LIST_KEYS, "companies", "employments", "related_persons")
+
+
+def _employments(actor: User, raw: list[Any], errors: common.Errors) -> list[dict[str, Any]]:
+    """[company or id or {"company": ..., "position": ...}] → checked employments.
+
+    A relation picker is scoped too: a company the actor cannot see is refused like a missing one.
+    """
+    result: list[dict[str, Any]] = []
+    for item in raw:
+        entry = item if isinstance(item, dict) else {"company": item}
+        company = entry.get("company")
+        if not isinstance(company, Company):
+            company = Company.objects.filter(pk=company).first() if str(company).isdigit() else None
+        if company is None or not access.can(actor, "view", company):
+            errors.setdefault("companies", []).append(_("Choose a company from the list."))
+            continue
+        if company.pk not in [e["company"].pk for e in result]:
+            result.append(
+                {"company": company, "position": str(entry.get("position") or "").strip()}
+            )
+    return result
+
+
+def _prepare(
+    actor: User, values: dict[str, Any], current: Contact | None
+) -> tuple[dict[str, Any], Any, common.Errors]:
+    scalars, lists = common.split(values, FIELDS, LIST_KEYS)
+    errors: common.Errors = {}
+    cleaned = common.clean_common_lists(
+        "contacts", lists, errors, current.custom_fields if current else None
+    )
+    if "custom_fields" in cleaned:
+        scalars["custom_fields"] = cleaned.pop("custom_fields")
+    if "employments" in lists or "companies" in lists:
+        cleaned["employments"] = _employments(
+            actor, list(lists.get("employments") or lists.get("companies") or []), errors
+        )
+    if "related_persons" in lists:
+        cleaned["related_persons"] = channels.clean_related_persons(
+            list(lists["related_persons"] or []), errors
+        )
+    if "messengers" in scalars:
+        scalars["messengers"] = [
+            {"kind": str(m.get("kind", "")).strip(), "handle": str(m.get("handle", "")).strip()}
+            for m in scalars["messengers"] or []
+            if isinstance(m, dict) and m.get("handle")
+        ]
+
+    def write(contact: Contact) -> dict[str, list[Any]]:
+        changes: dict[str, list[Any]] = {}
+        if "phones" in cleaned:
+            changes.update(channels.write_phones(contact, "contact", cleaned["phones"]))
+        if "emails" in cleaned:
+            changes.update(channels.write_emails(contact, "contact", cleaned["emails"]))
+        if "tags" in cleaned:
+            changes.update(channels.write_tags(contact, cleaned["tags"]))
+        if "employments" in cleaned:
+            changes.update(channels.write_employments(contact, cleaned["employments"]))
+        if "related_persons" in cleaned:
+            changes.update(channels.write_related_persons(contact, cleaned["related_persons"]))
+        return changes
+
+    return scalars, write, errors
+
+
+def contact_create(*, actor: User, values: dict[str, Any]) -> Contact:
+    """Create a person, with phones, emails, companies (with positions), relatives, tags."""
+    scalars, write, errors = _prepare(actor, values, None)
+    return common.create(actor, Contact, scalars, write, errors)
+
+
+def contact_update(
+    *, actor: User, contact: Contact, version: int, values: dict[str, Any]
+) -> Contact:
+    """Edit a person if ``version`` is current; lists sent replace the stored ones."""
+    scalars, write, errors = _prepare(actor, values, contact)
+    return common.update(actor, contact, version, scalars, write, errors)

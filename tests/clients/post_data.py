@@ -1,0 +1,45 @@
+"""Form posts as a browser sends them, lists (phones, emails...) included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def formset(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"{prefix}-{index}-{key}"] = value
+    return data
+
+
+def company_post(
+    phones: list[str] | None = None, emails: list[str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    return {
+        "status": "prospect",
+        **fields,
+        **formset("phones", [{"number": number, "kind": "work"} for number in phones or []]),
+        **formset("emails", [{"address": address, "kind": "work"} for address in emails or []]),
+    }
+
+
+def contact_post(
+    phones: list[str] | None = None,
+    emails: list[str] | None = None,
+    companies: list[tuple[int, str]] | None = None,
+    related: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    return {
+        **fields,
+        **formset("phones", [{"number": number, "kind": "mobile"} for number in phones or []]),
+        **formset("emails", [{"address": address, "kind": "work"} for address in emails or []]),
+        **formset("employments", [{"company": pk, "position": pos} for pk, pos in companies or []]),
+        **formset("related_persons", related or []),
+    }
