@@ -40,3 +40,45 @@ def test_models_match_migrations(db: Any) -> None:
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_single_phone_email_company_move_into_lists_and_back(db: Any) -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([("clients", "0001_initial")])
+    old = executor.loader.project_state([("clients", "0001_initial")]).apps
+    branch = old.get_model("accounts", "Branch").objects.create(name="Тверь")
+    company = old.get_model("clients", "Company").objects.create(
+        name="ООО «Старая схема»", phone="+74951234567", email="old@example.ru", branch_id=branch.pk
+    )
+    old.get_model("clients", "Contact").objects.create(
+        last_name="Староверов",
+        phone="+79161234567",
+        email="p@example.ru",
+        company_id=company.pk,
+        branch_id=branch.pk,
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from kartoteka.clients.models import Company, Contact
+
+    new_company = Company.objects.get(name="ООО «Старая схема»")
+    assert [(p.number, p.kind) for p in new_company.phones.all()] == [("+74951234567", "work")]
+    assert [e.address for e in new_company.emails.all()] == ["old@example.ru"]
+    person = Contact.objects.get(last_name="Староверов")
+    assert [p.number for p in person.phones.all()] == ["+79161234567"]
+    assert [job.company_id for job in person.employments.all()] == [new_company.pk]
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("clients", "0001_initial")])
+    back = MigrationExecutor(connection).loader.project_state([("clients", "0001_initial")]).apps
+    restored = back.get_model("clients", "Contact").objects.get(last_name="Староверов")
+    assert (restored.phone, restored.email, restored.company_id) == (
+        "+79161234567",
+        "p@example.ru",
+        company.pk,
+    )
+    assert back.get_model("clients", "Company").objects.get(pk=company.pk).phone == "+74951234567"
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
