@@ -188,3 +188,55 @@ class RecordShare(models.Model):
     @property
     def target(self) -> object:
         return self.user or self.team or self.branch
+
+
+class Batch(models.Model):
+    """One named bulk change (reassign, replace a field, tag, delete) that can be undone as one."""
+
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: counts and anything else worth showing in the list of batches
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk change")
+        verbose_name_plural = _("bulk changes")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BatchChange(models.Model):
+    """One record's field changed by a batch: enough to put it back, unless changed since."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="changes")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    field = models.CharField(max_length=100)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    #: the record's version right after the batch changed it
+    version_after = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk change item")
+        verbose_name_plural = _("bulk change items")
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="batchchange_record_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.content_type_id}:{self.object_id}.{self.field}"
