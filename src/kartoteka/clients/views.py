@@ -70,6 +70,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "object_arg": "company",
         "section": "companies",
         "entity": "companies",
+        "sortable": {"name": "name", "city": "city", "status": "status", "created": "created_at"},
         "lists": (PHONES, EMAILS),
     },
     "contact": {
@@ -82,6 +83,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "object_arg": "contact",
         "section": "contacts",
         "entity": "contacts",
+        "sortable": {"name": "last_name", "created": "created_at"},
         "lists": (PHONES, EMAILS, EMPLOYMENTS, RELATED),
     },
 }
@@ -116,7 +118,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     if not access.has_any(user, spec["entity"], "view"):
         raise Http404
     text = request.GET.get("q", "")
-    page = keyset_page(spec["list"](user, text=text, params=request.GET), request.GET)
+    page = keyset_page(
+        spec["list"](user, text=text, params=request.GET), request.GET, sortable=spec["sortable"]
+    )
     filters = {
         key: value for key, value in request.GET.items() if key not in ("after", "q") and value
     }

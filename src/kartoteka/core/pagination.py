@@ -1,12 +1,20 @@
-"""Keyset paging for pages: ``?after=<id>`` instead of OFFSET, so page 1000 is as fast as page 1."""
+"""Keyset paging for lists: ``?after=<cursor>``, not OFFSET, so page 1000 is as fast as page 1.
+
+A list is ordered by one sortable column and then by id; the cursor carries the last row's value
+of both, so the next page starts right after it, whatever was inserted meanwhile.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Model, QuerySet
-from django.http import QueryDict
+from django.db.models import Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
 PAGE_SIZE = 50
@@ -15,19 +23,68 @@ PAGE_SIZE = 50
 @dataclass
 class KeysetPage(Generic[M]):
     rows: list[M]
-    next_after: int | None
+    next_after: str | None
     previous: bool
+    sort: str
 
 
-def keyset_page(queryset: QuerySet[M], params: QueryDict, size: int = PAGE_SIZE) -> KeysetPage[M]:
-    """Newest first by id; one query fetching one row more than shown to know if more exist."""
-    after: Any = params.get("after", "")
-    queryset = queryset.order_by("-pk")
-    if str(after).isdigit():
-        queryset = queryset.filter(pk__lt=int(after))
+def _encode(value: Any, pk: int) -> str:
+    if isinstance(value, datetime.datetime | datetime.date):
+        value = value.isoformat()
+    raw = json.dumps([value, pk], ensure_ascii=False).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode(token: str) -> tuple[Any, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value, pk = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError):
+        return None
+    return (value, pk) if isinstance(pk, int) else None
+
+
+def keyset_page(
+    queryset: QuerySet[M],
+    params: Mapping[str, Any],
+    size: int = PAGE_SIZE,
+    sortable: Mapping[str, str] | None = None,
+) -> KeysetPage[M]:
+    """One page of ``queryset`` sorted by ``params["sort"]`` (a key of ``sortable``, "-" for
+    descending; newest first by default). One query, fetching one row more than shown."""
+    sortable = sortable or {}
+    requested = str(params.get("sort", "") or "")
+    key = requested.lstrip("-")
+    if key in sortable:
+        field, descending, sort = sortable[key], requested.startswith("-"), requested
+    else:
+        field, descending, sort = "pk", True, ""
+    direction = "-" if descending else ""
+    queryset = queryset.order_by(f"{direction}{field}", f"{direction}pk")
+    after = str(params.get("after", "") or "")
+    if after:
+        cursor = _decode(after)
+        if cursor is not None:
+            value, pk = cursor
+            beyond = "lt" if descending else "gt"
+            if field == "pk":
+                queryset = queryset.filter(**{f"pk__{beyond}": pk})
+            else:
+                queryset = queryset.filter(
+                    Q(**{f"{field}__{beyond}": value}) | Q(**{field: value, f"pk__{beyond}": pk})
+                )
     rows = list(queryset[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
-    return KeysetPage(
-        rows=rows, next_after=rows[-1].pk if has_more and rows else None, previous=bool(after)
-    )
+    next_after = None
+    if has_more and rows:
+        last = rows[-1]
+        value = last.pk if field == "pk" else _attribute(last, field)
+        next_after = _encode(value, last.pk)
+    return KeysetPage(rows=rows, next_after=next_after, previous=bool(after), sort=sort)
+
+
+def _attribute(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        obj = getattr(obj, part)
+    return obj

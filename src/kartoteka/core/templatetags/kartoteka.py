@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.core.models import AuditEntry
@@ -54,3 +57,19 @@ def audit_value(value: object, name: str) -> object:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return value
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: dict[str, Any], key: str, label: str) -> str:
+    """A column title that sorts the list by it; a second click reverses the order."""
+    request = context["request"]
+    params = request.GET.copy()
+    params.pop("after", None)
+    current = params.get("sort", "")
+    params["sort"] = f"-{key}" if current == key else key
+    arrow = " ▲" if current == key else " ▼" if current == f"-{key}" else ""
+    state = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+    aria = format_html(' aria-sort="{}"', state) if state else ""
+    return format_html(
+        '<a class="sort" href="?{}"{}>{}{}</a>', params.urlencode(), aria, label, arrow
+    )

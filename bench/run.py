@@ -1,0 +1,240 @@
+"""Time Kartoteka over HTTP against a running server: median and p95 per scenario, as JSON.
+
+Run it beside a server started on the same database (see bench/README.md):
+
+    KARTOTEKA_DATA_DIR=... KARTOTEKA_DATABASE_URL=... .venv/bin/python bench/run.py \
+        --url http://127.0.0.1:8000 --requests 300 --out bench/results/sqlite-1m.json
+
+It signs in as the demo administrator, warms every scenario up, then measures each request from
+send to last byte over one keep-alive connection. It also times the phone lookup as a raw SQL
+query in this process, to report how much the HTTP stack adds (ratio HTTP / SQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Browser:
+    """One keep-alive connection with cookies: what a user's browser holds."""
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+        all_headers = {**self.headers, **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=body, headers=all_headers)
+            response = self.connection.getresponse()
+            payload = response.read()
+        except (http.client.HTTPException, ConnectionError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            self.connection.request(method, path, body=body, headers=all_headers)
+            response = self.connection.getresponse()
+            payload = response.read()
+        elapsed = time.perf_counter() - started
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _eq, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, payload, elapsed
+
+    def log_in(self, username: str, password: str) -> None:
+        status, page, _ = self.request("GET", "/login/")
+        token = page.decode().split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username,
+                                       "password": password})
+        status, _page, _ = self.request(
+            "POST", "/login/", form,
+            {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{self.host}:{self.port}/login/"},
+        )
+        if status != 302:
+            raise SystemExit(f"login as {username} failed with HTTP {status}")
+
+
+def summary(seconds: list[float]) -> dict[str, float | int]:
+    ordered = sorted(seconds)
+    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return {
+        "requests": len(ordered),
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(p95 * 1000, 2),
+        "min_ms": round(ordered[0] * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+def sample_inputs(count: int, seed: int) -> dict[str, list[Any]]:
+    """Real values from the database: phones to look up, name fragments, owners, cards."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
+    django.setup()
+    from django.db import connection
+
+    rng = random.Random(seed)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM clients_contactphone")
+        top = cursor.fetchone()[0] or 0
+        ids = [rng.randint(1, top) for _ in range(count * 2)]
+        cursor.execute(
+            f"SELECT number FROM clients_contactphone WHERE id IN ({','.join(['%s'] * len(ids))})", ids
+        )
+        phones = [row[0] for row in cursor.fetchall()][:count]
+        cursor.execute("SELECT MAX(id) FROM clients_contact")
+        top_contact = cursor.fetchone()[0] or 0
+        ids = [rng.randint(1, top_contact) for _ in range(count * 2)]
+        cursor.execute(
+            f"SELECT last_name FROM clients_contact WHERE id IN ({','.join(['%s'] * len(ids))})", ids
+        )
+        fragments = [row[0][: max(4, len(row[0]) - 2)] for row in cursor.fetchall()][:count]
+        cursor.execute("SELECT MAX(id) FROM clients_company")
+        top_company = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT DISTINCT owner_id FROM clients_company WHERE owner_id IS NOT NULL")
+        owners = [row[0] for row in cursor.fetchall()]
+    return {
+        "phones": phones,
+        "fragments": fragments,
+        "owners": owners,
+        "cards": [rng.randint(1, top_company) for _ in range(count)],
+    }
+
+
+def raw_phone_lookup(phones: list[str]) -> list[float]:
+    """The caller-ID lookup as one SQL query, without Django's request/response stack."""
+    from django.db import connection
+
+    sql = (
+        "SELECT c.id, c.last_name, c.first_name FROM clients_contact c "
+        "WHERE c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM clients_contactphone p "
+        "WHERE p.contact_id = c.id AND p.number = %s) ORDER BY c.id DESC LIMIT 51"
+    )
+    timings = []
+    with connection.cursor() as cursor:
+        for number in phones[:20]:
+            cursor.execute(sql, [number])
+            cursor.fetchall()
+        for number in phones:
+            started = time.perf_counter()
+            cursor.execute(sql, [number])
+            cursor.fetchall()
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
+def counts() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        result = {}
+        for table in ("clients_contact", "clients_company", "clients_contactphone"):
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed table names
+            result[table] = cursor.fetchone()[0]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--password", default="", help="default: $KARTOTEKA_DATA_DIR/demo-password.txt")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+
+    data_dir = Path(os.environ.get("KARTOTEKA_DATA_DIR", "./var")).resolve()
+    password = args.password or (data_dir / "demo-password.txt").read_text().strip()
+    inputs = sample_inputs(args.requests + args.warmup, args.seed)
+    vendor_counts = counts()
+    from django.db import connection
+
+    token = subprocess.run(
+        [sys.executable, "-m", "kartoteka.cli", "token", "create", args.username, "--name", "bench", "--days", "1"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()[-1]
+    api = Browser(args.url)
+    api.headers["Authorization"] = f"Bearer {token}"
+    pages = Browser(args.url)
+    pages.log_in(args.username, password)
+    rng = random.Random(args.seed)
+
+    def phone_path(i: int) -> str:
+        number = inputs["phones"][i % len(inputs["phones"])]
+        # As telephony sends it: national format with the trunk 8.
+        return "/api/v1/contacts/?" + urllib.parse.urlencode({"phone": "8" + number[2:]})
+
+    def search_path(i: int) -> str:
+        return "/api/v1/search/?" + urllib.parse.urlencode({"q": inputs["fragments"][i % len(inputs["fragments"])]})
+
+    def list_path(i: int) -> str:
+        owner = rng.choice(inputs["owners"])
+        return f"/companies/?status=client&owner={owner}&sort=name"
+
+    def card_path(i: int) -> str:
+        return f"/companies/{inputs['cards'][i % len(inputs['cards'])]}/"
+
+    scenarios = {
+        "phone_lookup_api": (api, phone_path),
+        "search_api": (api, search_path),
+        "client_list_page": (pages, list_path),
+        "client_card_page": (pages, card_path),
+    }
+    results: dict[str, Any] = {}
+    for name, (client, path_for) in scenarios.items():
+        statuses: dict[int, int] = {}
+        for i in range(args.warmup):
+            client.request("GET", path_for(i))
+        timings = []
+        for i in range(args.warmup, args.warmup + args.requests):
+            status, _body, elapsed = client.request("GET", path_for(i))
+            statuses[status] = statuses.get(status, 0) + 1
+            if status == 200:
+                timings.append(elapsed)
+        results[name] = {**(summary(timings) if timings else {}), "statuses": statuses}
+        print(name, results[name], flush=True)
+    raw = summary(raw_phone_lookup(inputs["phones"][: args.requests]))
+    ratio = round(results["phone_lookup_api"]["median_ms"] / raw["median_ms"], 1) if raw["median_ms"] else None
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "rows": vendor_counts,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
+        "server": args.url,
+        "scenarios": results,
+        "raw_sql_phone_lookup": raw,
+        "http_to_sql_ratio_median": ratio,
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
