@@ -32,6 +32,7 @@ from kartoteka.clients.models import (
     RelatedPerson,
     Tag,
 )
+from kartoteka.core import search
 from kartoteka.core.inn import inn_with_check_digits
 
 SIZES = {"small": 600, "medium": 20_000, "large": 200_000}
@@ -357,6 +358,10 @@ def create_demo(
     password = _demo_password(reset_password)
     people = _ensure_people(password, reset_password)
     new_companies, new_contacts = _add_clients(contacts_wanted, people, seed)
+    # Bulk inserts skip the services, so the search index is redone in one pass at the end
+    # (also when an older database without an index is topped up with nothing new).
+    if new_companies or new_contacts or not search.is_complete():
+        search.rebuild()
     return [
         f"Demo company ready: {len(BRANCHES)} branches, {len(people)} users, "
         f"{Company.objects.count()} companies (+{new_companies}), "

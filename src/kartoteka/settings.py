@@ -143,7 +143,9 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database["ENGINE"] = "django.db.backends.postgresql"
 else:
     raise _bad("DATABASE_URL", _database_url, "a sqlite:// or postgres:// URL")
-_database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "") or None}
+if DATABASE_IS_POSTGRES := _database["ENGINE"] == "django.db.backends.postgresql":
+    # Parallel test runs on one server need distinct database names; SQLite tests stay in memory.
+    _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "") or None}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -269,8 +271,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Without collectstatic (first run, tests) WhiteNoise serves straight from the app folders.
-WHITENOISE_USE_FINDERS = True
+# `kartoteka serve` collects static files at start; WhiteNoise serves that copy, which cannot
+# change under a running server (a file changed in place would be cut at its old length).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Background jobs -----------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

@@ -45,6 +45,8 @@ ROUTES: dict[str, str] = {
     "core:trash": "admin",
     "core:trash-restore": "admin",
     "clients:search": "list",
+    "clients:saved-view-create": "self",
+    "clients:saved-view-delete": "self",
     "clients:company-list": "list",
     "clients:company-create": "self",
     "clients:company-detail": "record",
@@ -59,7 +61,34 @@ ROUTES: dict[str, str] = {
     "clients:contact-delete": "record",
     "clients:contact-share": "record",
     "clients:contact-unshare": "record",
+    "clients:duplicates": "list",
+    "clients:company-duplicates-check": "list",
+    "clients:contact-duplicates-check": "list",
+    "clients:company-merge": "record",
+    "clients:contact-merge": "record",
+    "api:company-duplicates": "list",
+    "api:contact-duplicates": "list",
+    "api:company-merge": "record",
+    "api:contact-merge": "record",
+    "clients:company-export": "list",
+    "clients:contact-export": "list",
+    "clients:custom-field-list": "admin",
+    "clients:custom-field-create": "admin",
+    "clients:custom-field-edit": "admin",
+    "clients:custom-field-delete": "admin",
+    "clients:custom-field-move": "admin",
+    "clients:group-rule-list": "admin",
+    "clients:group-rule-create": "admin",
+    "clients:group-rule-edit": "admin",
+    "clients:group-rule-apply": "admin",
+    "clients:group-rule-move": "admin",
+    "clients:group-rule-delete": "admin",
+    "api:custom-field-list": "public-to-users",
+    "api:custom-field-detail": "public-to-users",
+    "api:company-export": "list",
+    "api:contact-export": "list",
     "api:schema": "public",
+    "api:search": "list",
     "api:docs": "public",
     "api:user-list": "list",
     "api:user-detail": "record",
@@ -74,6 +103,16 @@ ROUTES: dict[str, str] = {
     "api:company-detail": "record",
     "api:contact-list": "list",
     "api:contact-detail": "record",
+    "clients:company-bulk": "record",
+    "clients:contact-bulk": "record",
+    "core:batch-list": "list",
+    "core:batch-undo": "record",
+    "core:handover": "admin",
+    "api:company-bulk": "record",
+    "api:contact-bulk": "record",
+    "api:batch-list": "list",
+    "api:batch-detail": "record",
+    "api:batch-undo": "record",
 }
 LIST_URLS = {
     "home": "/",
@@ -82,9 +121,24 @@ LIST_URLS = {
     "clients:search-contact": "/search/?q=%D0%BE%D0%B2",
     "clients:company-list": "/companies/",
     "clients:contact-list": "/contacts/",
+    "clients:duplicates": "/duplicates/?kind=companies&reason=name",
+    "clients:duplicates-contacts": "/duplicates/?kind=contacts&reason=name",
+    "clients:company-duplicates-check": "/companies/duplicates/check/?name=Секрет+Казани",
+    "clients:contact-duplicates-check": (
+        "/contacts/duplicates/check/?last_name=Тайнов&first_name=Иван"
+    ),
+    "api:company-duplicates": "/api/v1/companies/duplicates/?reason=name",
+    "api:contact-duplicates": "/api/v1/contacts/duplicates/?reason=name",
+    "clients:company-export": "/companies/export/",
+    "clients:contact-export": "/contacts/export/",
+    "api:company-export": "/api/v1/companies/export/",
+    "api:contact-export": "/api/v1/contacts/export/",
     "api:user-list": "/api/v1/users/?limit=500",
+    "api:search": "/api/v1/search/?q=%D0%BE%D0%B2",
     "api:company-list": "/api/v1/companies/?limit=500",
     "api:contact-list": "/api/v1/contacts/?limit=500",
+    "core:batch-list": "/settings/batches/",
+    "api:batch-list": "/api/v1/batches/",
 }
 ADMIN_URLS = {
     "accounts:user-create": "/settings/users/new/",
@@ -92,6 +146,10 @@ ADMIN_URLS = {
     "accounts:role-create": "/settings/roles/new/",
     "accounts:branch-list": "/settings/branches/",
     "core:audit": "/settings/audit/",
+    "clients:custom-field-list": "/settings/custom-fields/",
+    "clients:custom-field-create": "/settings/custom-fields/new/",
+    "clients:group-rule-list": "/settings/group-rules/",
+    "clients:group-rule-create": "/settings/group-rules/new/",
     "core:trash": "/settings/trash/",
     "api:audit-list": "/api/v1/audit/",
 }
@@ -134,12 +192,23 @@ def test_no_list_shows_records_out_of_scope(
         client.force_login(personas.manager_a)
         response = client.get(url)
     assert response.status_code == 200
-    text = response.content.decode()
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode()
     assert SECRET_COMPANY not in text and SECRET_CONTACT not in text
     assert "manager_b" not in text
-    if route in ("clients:company-list", "api:company-list", "clients:search"):
+    if route in (
+        "clients:company-list",
+        "api:company-list",
+        "clients:search",
+        "api:company-export",
+    ):
         assert "ООО «Моя»" in text  # the list works, it is not just empty
-    if route in ("clients:contact-list", "api:contact-list", "clients:search-contact"):
+    if route in (
+        "clients:contact-list",
+        "api:contact-list",
+        "clients:search-contact",
+        "api:search",
+    ):
         assert "Мойков" in text
 
 

@@ -5,6 +5,7 @@ from typing import Any
 import factory
 
 from kartoteka.clients.models import Company, CompanyPhone, Contact, ContactPhone, Employment
+from kartoteka.core import search
 from tests.factories.accounts import UserFactory
 
 
@@ -23,6 +24,12 @@ class CompanyFactory(factory.django.DjangoModelFactory):
             number = extracted if extracted is not None else f"+7916{self.pk:07d}"
             if number:
                 CompanyPhone.objects.create(company=self, number=number, kind="work")
+
+    @factory.post_generation
+    def search_index(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        # Last: the services index what they write; factories do the same once all is in place.
+        if create:
+            search.index(self)
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -48,3 +55,8 @@ class ContactFactory(factory.django.DjangoModelFactory):
             Employment.objects.create(
                 contact=self, company=extracted, position=kwargs.get("position", "")
             )
+
+    @factory.post_generation
+    def search_index(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            search.index(self)

@@ -13,6 +13,9 @@ from rest_framework.response import Response
 from kartoteka.accounts.models import Branch, User
 from kartoteka.api.versioning import required_version
 from kartoteka.clients import queries
+from kartoteka.clients.api_bulk import BulkActions
+from kartoteka.clients.api_duplicates import DuplicateActions
+from kartoteka.clients.api_exports import ExportActions
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, PhoneKind
 from kartoteka.clients.models.relation import Relation
@@ -20,6 +23,7 @@ from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.core import access
+from kartoteka.core.errors import NotFoundError
 from kartoteka.core.models import Record
 from kartoteka.core.web import signed_in
 
@@ -213,9 +217,17 @@ class RecordViewSet(
         serializer.is_valid(raise_exception=True)
         obj = self.create_service(signed_in(request), self._values(serializer))
         return Response(
-            self.get_serializer(self.one(signed_in(request), obj.pk)).data,
+            self.get_serializer(self._reread(signed_in(request), obj)).data,
             status=status.HTTP_201_CREATED,
         )
+
+    def _reread(self, user: User, obj: Record) -> Record:
+        # A group rule may have given the record to someone outside the caller's scope; the
+        # caller still learns what they just wrote, as it was saved.
+        try:
+            return self.one(user, obj.pk)
+        except NotFoundError:
+            return obj
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
@@ -225,7 +237,7 @@ class RecordViewSet(
         serializer.is_valid(raise_exception=True)
         version = required_version(request)
         updated = self.update_service(signed_in(request), obj, version, self._values(serializer))
-        return Response(self.get_serializer(self.one(signed_in(request), updated.pk)).data)
+        return Response(self.get_serializer(self._reread(signed_in(request), updated)).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         common.record_trash(actor=signed_in(request), obj=self.get_object())
@@ -250,7 +262,8 @@ FILTER_DOC = "Also: owner, branch, tag, cf_<code> (a custom field's value)."
         ],
     )
 )
-class CompanyViewSet(RecordViewSet):
+class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet):
+    entity = "companies"
     serializer_class = CompanySerializer
     queryset = Company.objects.none()
 
@@ -287,7 +300,8 @@ class CompanyViewSet(RecordViewSet):
         ],
     )
 )
-class ContactViewSet(RecordViewSet):
+class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet):
+    entity = "contacts"
     serializer_class = ContactSerializer
     queryset = Contact.objects.none()
 

@@ -6,3 +6,10 @@ class ClientsConfig(AppConfig):
     name = "kartoteka.clients"
     label = "clients"
     verbose_name = _("Clients")
+
+    def ready(self) -> None:
+        from kartoteka.clients.search import register
+        from kartoteka.clients.services import bulk
+
+        register()
+        bulk.register()

@@ -15,6 +15,7 @@ from kartoteka.clients.models.relation import Relation
 from kartoteka.core import access
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
+from kartoteka.core.widgets import RemoteSelect
 
 CUSTOM_PREFIX = "cf_"
 
@@ -217,7 +218,10 @@ class EmailRow(forms.Form):
 
 class EmploymentRow(forms.Form):
     company = forms.ModelChoiceField(
-        label=_("Company"), queryset=Company.objects.none(), required=False
+        label=_("Company"),
+        queryset=Company.objects.none(),
+        required=False,
+        widget=RemoteSelect(model=Company, search_url="/api/v1/search/", kind="companies"),
     )
     position = forms.CharField(label=_("Position"), required=False, max_length=150)
 

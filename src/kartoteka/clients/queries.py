@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from kartoteka.clients import custom_queries
 from kartoteka.clients.models import (
     Company,
     CompanyEmail,
     CompanyPhone,
     Contact,
-    ContactEmail,
     ContactPhone,
-    CustomField,
     Employment,
+    SavedView,
 )
-from kartoteka.core import access
+from kartoteka.core import access, search
 from kartoteka.core.phones import normalize_phone
 
 if TYPE_CHECKING:
@@ -50,50 +50,11 @@ def phone_or_none(text: str) -> str | None:
         return None
 
 
-def _phone_condition(phone_model: Any, owner_field: str, text: str) -> Q | None:
-    """The full number in any format, or (4+ digits typed) the number's last digits."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    full = phone_or_none(text)
-    lookups = Q()
-    if full:
-        lookups |= Q(number=full)
-    if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").replace("-", "")):
-        lookups |= Q(number__endswith=digits)
-    if not lookups:
-        return None
-    return Q(Exists(phone_model.objects.filter(lookups, **{owner_field: OuterRef("pk")})))
-
-
 def _custom_filters(
     queryset: QuerySet[Any], entity: str, params: Mapping[str, Any]
 ) -> QuerySet[Any]:
-    wanted = {
-        key[3:]: value
-        for key, value in params.items()
-        if key.startswith("cf_") and value not in ("", None)
-    }
-    if not wanted:
-        return queryset
-    for field in CustomField.objects.filter(entity=entity, code__in=list(wanted)):
-        value = wanted[field.code]
-        if field.type == "multiple":
-            queryset = queryset.filter(**{f"custom_fields__{field.code}__icontains": str(value)})
-        elif field.type == "boolean":
-            queryset = queryset.filter(
-                **{f"custom_fields__{field.code}": str(value).lower() in {"1", "true", "yes", "да"}}
-            )
-        elif field.type in ("number",):
-            try:
-                queryset = queryset.filter(
-                    **{f"custom_fields__{field.code}": float(str(value).replace(",", "."))}
-                )
-            except ValueError:
-                return queryset.none()
-        elif field.type == "text":
-            queryset = queryset.filter(**{f"custom_fields__{field.code}__icontains": str(value)})
-        else:
-            queryset = queryset.filter(**{f"custom_fields__{field.code}": str(value)})
-    return queryset
+    # Each type compares its own way (numbers as numbers, lists by element, ranges): see there.
+    return custom_queries.filter_by_custom(queryset, entity, params)
 
 
 def _filters(
@@ -120,17 +81,10 @@ def companies(
             "tags",
         )
     )
-    text = text.strip()
-    if text:
-        condition = (
-            Q(name__folded=text)
-            | Q(inn=text.replace(" ", ""))
-            | Q(Exists(CompanyEmail.objects.filter(company=OuterRef("pk"), address__folded=text)))
-        )
-        phone = _phone_condition(CompanyPhone, "company", text)
-        if phone is not None:
-            condition |= phone
-        queryset = queryset.filter(condition)
+    if text.strip():
+        # The search index: name in any word form, phone in any format or its last digits,
+        # INN, email, tag, custom field value, city.
+        queryset = queryset.filter(search.matches(Company, text))
     if params:
         queryset = _custom_filters(_filters(queryset, COMPANY_FILTERS, params), "companies", params)
         if params.get("tag"):
@@ -155,17 +109,10 @@ def contacts(
             "tags",
         )
     )
-    text = text.strip()
-    if text:
-        condition = (
-            Q(last_name__folded=text)
-            | Q(first_name__folded=text)
-            | Q(Exists(ContactEmail.objects.filter(contact=OuterRef("pk"), address__folded=text)))
-        )
-        by_phone = _phone_condition(ContactPhone, "contact", text)
-        if by_phone is not None:
-            condition |= by_phone
-        queryset = queryset.filter(condition)
+    if text.strip():
+        # The search index: names in any word form, phone in any format or its last digits,
+        # email, the company they work at, tag, custom field value, address.
+        queryset = queryset.filter(search.matches(Contact, text))
     if phone:
         number = phone_or_none(phone) or "-"
         queryset = queryset.filter(
@@ -186,6 +133,13 @@ def company(user: User, pk: int, action: str = "view") -> Company:
 def contact(user: User, pk: int, action: str = "view") -> Contact:
     queryset = contacts(user, action=action).prefetch_related("emails", "related_persons")
     return access.get_for_user_or_404(queryset, user, action, pk=pk)
+
+
+def saved_views(user: User, entity: str) -> QuerySet[SavedView]:
+    """The user's own views and everyone's shared ones, for the list's tabs."""
+    return SavedView.objects.filter(Q(owner=user) | Q(is_shared=True), entity=entity).order_by(
+        "name"
+    )
 
 
 def company_people(user: User, company: Company) -> QuerySet[Employment]:

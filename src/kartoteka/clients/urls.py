@@ -1,10 +1,22 @@
 from django.urls import path
 
-from kartoteka.clients import views
+from kartoteka.clients import (
+    bulk_views,
+    export_views,
+    list_views,
+    settings_views,
+    views,
+    views_duplicates,
+)
 
 app_name = "clients"
 
-urlpatterns = [path("search/", views.search, name="search")]
+urlpatterns = [
+    path("search/", views.search, name="search"),
+    path("views/new/", list_views.saved_view_new, name="saved-view-create"),
+    path("views/<int:pk>/delete/", list_views.saved_view_remove, name="saved-view-delete"),
+    path("duplicates/", views_duplicates.duplicates_page, name="duplicates"),
+]
 for kind, plural in (("company", "companies"), ("contact", "contacts")):
     urlpatterns += [
         path(f"{plural}/", views.record_list, {"kind": kind}, name=f"{kind}-list"),
@@ -21,4 +33,52 @@ for kind, plural in (("company", "companies"), ("contact", "contacts")):
             {"kind": kind},
             name=f"{kind}-unshare",
         ),
+        path(
+            f"{plural}/duplicates/check/",
+            views_duplicates.duplicates_check,
+            {"kind": kind},
+            name=f"{kind}-duplicates-check",
+        ),
+        path(
+            f"{plural}/<int:pk>/merge/<int:other>/",
+            views_duplicates.merge_screen,
+            {"kind": kind},
+            name=f"{kind}-merge",
+        ),
     ]
+for kind, plural in (("company", "companies"), ("contact", "contacts")):
+    urlpatterns.append(
+        path(f"{plural}/export/", export_views.export_csv, {"kind": kind}, name=f"{kind}-export")
+    )
+for kind, plural in (("company", "companies"), ("contact", "contacts")):
+    urlpatterns.append(
+        path(f"{plural}/bulk/", bulk_views.record_bulk, {"kind": kind}, name=f"{kind}-bulk")
+    )
+_settings = settings_views
+urlpatterns += [
+    path("settings/custom-fields/", _settings.custom_field_list, name="custom-field-list"),
+    path("settings/custom-fields/new/", _settings.custom_field_form, name="custom-field-create"),
+    path("settings/custom-fields/<int:pk>/", _settings.custom_field_form, name="custom-field-edit"),
+    path(
+        "settings/custom-fields/<int:pk>/delete/",
+        _settings.custom_field_delete,
+        name="custom-field-delete",
+    ),
+    path(
+        "settings/custom-fields/<int:pk>/move/",
+        _settings.custom_field_move,
+        name="custom-field-move",
+    ),
+    path("settings/group-rules/", _settings.group_rule_list, name="group-rule-list"),
+    path("settings/group-rules/new/", _settings.group_rule_form, name="group-rule-create"),
+    path("settings/group-rules/<int:pk>/", _settings.group_rule_form, name="group-rule-edit"),
+    path(
+        "settings/group-rules/<int:pk>/apply/", _settings.group_rule_apply, name="group-rule-apply"
+    ),
+    path("settings/group-rules/<int:pk>/move/", _settings.group_rule_move, name="group-rule-move"),
+    path(
+        "settings/group-rules/<int:pk>/delete/",
+        _settings.group_rule_delete,
+        name="group-rule-delete",
+    ),
+]

@@ -12,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.models import User
-from kartoteka.clients import queries
+from kartoteka.clients import bulk_views, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
     CompanyForm,
@@ -38,6 +39,7 @@ from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, NotFoundError
 from kartoteka.core.models import Record
 from kartoteka.core.pagination import keyset_page
+from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, signed_in
 
 
@@ -122,8 +124,11 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         spec["list"](user, text=text, params=request.GET), request.GET, sortable=spec["sortable"]
     )
     filters = {
-        key: value for key, value in request.GET.items() if key not in ("after", "q") and value
+        key: value
+        for key, value in request.GET.items()
+        if key not in ("after", "q", "view") and value
     }
+    owners = access.scoped(User.objects.filter(is_active=True), user).order_by("last_name")
     return render(
         request,
         f"clients/{kind}_list.html",
@@ -134,14 +139,21 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "filters": filters,
             "filtered": bool(text or filters),
             "may_create": access.has_any(user, spec["entity"], "create"),
-            "owners": access.scoped(User.objects.filter(is_active=True), user).order_by(
-                "last_name"
+            "may_export": access.has_any(user, spec["entity"], "export"),
+            # The export takes exactly the list's filters (paging aside), URL-encoded.
+            "export_query": urlencode(
+                [(k, str(v)) for k, v in request.GET.items() if k != "after"]
             ),
+            "owners": owners,
             "tags": Tag.objects.all(),
             "custom_filters": CustomField.objects.filter(entity=spec["entity"]),
+            "entity": spec["entity"],
+            "saved_views": queries.saved_views(user, spec["entity"]),
+            "current_view": request.GET.get("view", ""),
             "query_without_after": "&".join(
                 f"{k}={v}" for k, v in request.GET.items() if k != "after" and v
             ),
+            **bulk_views.list_context(request, kind, owners),
         },
     )
 
@@ -231,6 +243,14 @@ def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
                     **{spec["object_arg"]: obj},
                 )
                 messages.success(request, _("Changes saved."))
+            if not access.can(actor, "view", saved):
+                # A group rule gave the record to someone outside the actor's scope.
+                messages.info(
+                    request,
+                    _("A group rule gave “%(name)s” to %(owner)s.")
+                    % {"name": saved, "owner": saved.owner},
+                )
+                return redirect(f"clients:{kind}-list")
             return redirect(f"clients:{kind}-detail", pk=saved.pk)
         except DomainError as error:
             for name in list(error.fields):
@@ -306,12 +326,10 @@ def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> H
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """The top bar's box: companies and contacts the user may see, grouped by kind."""
-    user = signed_in(request)
     text = request.GET.get("q", "").strip()
-    companies = queries.companies(user, text=text).order_by("name")[:20] if text else []
-    contacts = queries.contacts(user, text=text).order_by("last_name")[:20] if text else []
+    groups = find_records(signed_in(request), text)
     return render(
         request,
         "clients/search.html",
-        {"query": text, "companies": companies, "contacts": contacts},
+        {"query": text, "companies": groups["companies"], "contacts": groups["contacts"]},
     )

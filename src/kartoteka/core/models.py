@@ -240,3 +240,7 @@ class BatchChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}: {self.content_type_id}:{self.object_id}.{self.field}"
+
+
+# The search index's table is core's; its code lives with the rest of search.
+from kartoteka.core.search.document import SearchDocument as SearchDocument  # noqa: E402

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kartoteka.core import audit
+from kartoteka.core import audit, search
 from kartoteka.core.errors import ConflictError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record
 
@@ -100,6 +100,7 @@ def trash_record(*, actor: User, obj: Record) -> None:
             raise NotFoundError()
         obj.refresh_from_db()
         audit.record(actor=actor, action=AuditEntry.Action.DELETE, obj=obj)
+        search.remove(obj)
 
 
 def restore_record(*, actor: User, obj: Record) -> None:
@@ -113,6 +114,7 @@ def restore_record(*, actor: User, obj: Record) -> None:
             raise NotFoundError()
         obj.refresh_from_db()
         audit.record(actor=actor, action=AuditEntry.Action.RESTORE, obj=obj)
+        search.index(obj)
 
 
 def purge_record(*, actor: User | None, obj: Record) -> None:

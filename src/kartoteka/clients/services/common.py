@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import Branch, User
 from kartoteka.clients.models import Tag
-from kartoteka.clients.services import channels, custom_fields
-from kartoteka.core import access, records
+from kartoteka.clients.services import channels, custom_fields, group_rules
+from kartoteka.core import access, records, search
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import Record
 
@@ -98,7 +98,11 @@ def create(
     check_placement(actor, model, "create", owner, branch)
     values = {**scalars, "owner": owner, "branch": branch}
     validate_all(model(), values, errors)
-    return records.create_record(actor=actor, model=model, values=values, related=writer)
+    # Group rules act inside the same transaction and land in the same audit entry.
+    related = group_rules.with_rules(actor, writer)
+    obj = records.create_record(actor=actor, model=model, values=values, related=related)
+    search.index(obj)
+    return obj
 
 
 def update(
@@ -118,9 +122,12 @@ def update(
             raise DomainError(fields={"owner": [_("You may not reassign this record.")]})
         check_placement(actor, type(obj), "assign", owner, branch)
     validate_all(obj, scalars, errors)
-    return records.update_record(
-        actor=actor, obj=obj, version=version, values=scalars, related=writer
+    related = group_rules.with_rules(actor, writer, before=obj)
+    updated = records.update_record(
+        actor=actor, obj=obj, version=version, values=scalars, related=related
     )
+    search.index(updated)
+    return updated
 
 
 def record_trash(*, actor: User, obj: Record) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import CustomField
+from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.models.custom_fields import FieldType
 from kartoteka.core import access, audit
 from kartoteka.core.errors import DomainError, ForbiddenError
@@ -30,7 +31,7 @@ def _convert(field: CustomField, raw: Any) -> Any:
         return str(raw).strip()
     if kind in (FieldType.NUMBER, FieldType.MONEY):
         try:
-            number = Decimal(str(raw).replace(" ", "").replace("\\u00a0", "").replace(",", "."))
+            number = Decimal(str(raw).replace(" ", "").replace("\u00a0", "").replace(",", "."))
         except InvalidOperation:
             raise ValueError(_("Enter a number.")) from None
         if not number.is_finite():
@@ -117,6 +118,24 @@ def clean_values(
     return values, errors
 
 
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+ENTITIES = ("companies", "contacts")
+
+
+def _model(entity: str) -> type[Company] | type[Contact]:
+    return Company if entity == "companies" else Contact
+
+
+def custom_field_usage(field: CustomField) -> int:
+    """How many records (the trash included) hold a value of ``field``."""
+    return _model(field.entity).all_objects.filter(**{"custom_fields__has_key": field.code}).count()
+
+
+def _require_admin(actor: User) -> None:
+    if not access.has_any(actor, "roles", "edit"):
+        raise ForbiddenError()
+
+
 def custom_field_save(
     *,
     actor: User,
@@ -127,19 +146,49 @@ def custom_field_save(
     type: str,
     choices: list[str],
     is_required: bool = False,
+    position: int | None = None,
 ) -> CustomField:
-    """Define or change a custom field (administrators: "edit" on roles, like other settings)."""
-    if not access.has_any(actor, "roles", "edit"):
-        raise ForbiddenError()
+    """Define or change a custom field (administrators: "edit" on roles, like other settings).
+
+    The code names the value in the API, filters and exports, so it is fixed at creation; the type
+    is fixed while records hold values, which could no longer be read as the new type.
+    """
+    _require_admin(actor)
+    errors: dict[str, list[str]] = {}
+    label = label.strip()
+    choices = list(dict.fromkeys(choice.strip() for choice in choices if choice.strip()))
+    if field is None:
+        code = code.strip()
+        if entity not in ENTITIES:
+            errors["entity"] = [_("Choose companies or contacts.")]
+        if not CODE_PATTERN.match(code):
+            errors["code"] = [
+                _("Latin lowercase letters, digits and _, starting with a letter: discount_rate.")
+            ]
+        elif CustomField.objects.filter(entity=entity, code=code).exists():
+            errors["code"] = [_("This code is taken.")]
+    elif code and code != field.code:
+        errors["code"] = [_("The code cannot be changed after the field is created.")]
+    if not label:
+        errors["label"] = [_("This field is required.")]
     if type not in FieldType.values:
-        raise DomainError(fields={"type": [_("Unknown field type.")]})
-    choices = [choice.strip() for choice in choices if choice.strip()]
+        errors["type"] = [_("Unknown field type.")]
+    elif field is not None and type != field.type and custom_field_usage(field):
+        errors["type"] = [
+            _("The type cannot change while %(count)d records hold a value.")
+            % {"count": custom_field_usage(field)}
+        ]
     if type in (FieldType.CHOICE, FieldType.MULTIPLE) and not choices:
-        raise DomainError(fields={"choices": [_("List the choices, one per line.")]})
+        errors["choices"] = [_("List the choices, one per line.")]
+    if type not in (FieldType.CHOICE, FieldType.MULTIPLE):
+        choices = []
+    if errors:
+        raise DomainError(fields=errors)
     with transaction.atomic():
         if field is None:
-            if CustomField.objects.filter(entity=entity, code=code).exists():
-                raise DomainError(fields={"code": [_("This code is taken.")]})
+            if position is None:
+                last = CustomField.objects.filter(entity=entity).order_by("-position").first()
+                position = last.position + 1 if last else 0
             field = CustomField.objects.create(
                 entity=entity,
                 code=code,
@@ -147,21 +196,96 @@ def custom_field_save(
                 type=type,
                 choices=choices,
                 is_required=is_required,
+                position=position,
             )
+            changes = {
+                name: [None, value]
+                for name, value in audit.snapshot(field, AUDITED).items()
+                if value not in (None, "", [])
+            }
             action = AuditEntry.Action.CREATE
         else:
+            field = CustomField.objects.select_for_update().get(pk=field.pk)
+            before = audit.snapshot(field, AUDITED)
             field.label, field.type, field.choices, field.is_required = (
                 label,
                 type,
                 choices,
                 is_required,
             )
+            if position is not None:
+                field.position = position
             field.save()
+            changes = audit.diff(before, audit.snapshot(field, AUDITED))
             action = AuditEntry.Action.UPDATE
+        if changes:
+            audit.record(actor=actor, action=action, obj=field, changes=changes)
+    return field
+
+
+AUDITED = ("entity", "code", "label", "type", "choices", "is_required", "position")
+
+
+def custom_field_delete(*, actor: User, field: CustomField, confirmed: bool = False) -> int:
+    """Delete a custom field and every value of it; returns how many records lost a value.
+
+    Values are data people typed in, so a field that has any is deleted only when ``confirmed``.
+    """
+    _require_admin(actor)
+    affected = custom_field_usage(field)
+    if affected and not confirmed:
+        raise DomainError(
+            _("%(count)d records hold a value of this field; confirm to delete them too.")
+            % {"count": affected},
+            fields={"confirm": [_("Confirm that the values will be deleted.")]},
+        )
+    model = _model(field.entity)
+    with transaction.atomic():
+        # Chunks by id keep memory flat however many records carry the value; the change is
+        # recorded once, on the field (below), rather than on every record.
+        last = 0
+        while True:
+            chunk = list(
+                model.all_objects.filter(custom_fields__has_key=field.code, pk__gt=last)
+                .order_by("pk")
+                .only("pk", "custom_fields")[:1000]
+            )
+            if not chunk:
+                break
+            for record in chunk:
+                record.custom_fields.pop(field.code, None)
+            model.all_objects.bulk_update(chunk, ["custom_fields"])
+            last = chunk[-1].pk
         audit.record(
             actor=actor,
-            action=action,
+            action=AuditEntry.Action.PURGE,
             obj=field,
-            changes={"label": [None, label], "type": [None, type], "choices": [None, choices]},
+            changes={
+                **{name: [value, None] for name, value in audit.snapshot(field, AUDITED).items()},
+                "records_affected": [None, affected],
+            },
         )
-    return field
+        field.delete()
+    return affected
+
+
+def custom_field_move(*, actor: User, field: CustomField, offset: int) -> None:
+    """Move a field up (-1) or down (+1) among its entity's fields, renumbering them."""
+    _require_admin(actor)
+    with transaction.atomic():
+        fields = list(CustomField.objects.select_for_update().filter(entity=field.entity))
+        index = next(i for i, f in enumerate(fields) if f.pk == field.pk)
+        target = max(0, min(len(fields) - 1, index + offset))
+        if target == index:
+            return
+        fields.insert(target, fields.pop(index))
+        for position, item in enumerate(fields):
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=field,
+            changes={"position": [index, target]},
+        )

@@ -32,6 +32,10 @@ _EXTRA_LABELS = {
     "password": _("password"),
     "shared_with": _("shared with"),
     "until": _("until"),
+    "merged_with": _("merged with"),
+    "merged_into": _("merged into"),
+    "people": _("people"),
+    "batch": _("bulk change"),
 }
 
 

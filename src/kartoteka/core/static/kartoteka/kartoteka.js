@@ -27,4 +27,111 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   // Toasts leave by themselves after ten seconds.
   document.querySelectorAll(".toast").forEach((toast) => setTimeout(() => toast.remove(), 10000));
+  // New company / contact: while the user types, warn of records that look like the same client.
+  // The server answers an HTML fragment (escaped there) listing only records the user may see.
+  const duplicateForm = document.querySelector("form[data-duplicates-url]");
+  const duplicateBox = document.getElementById("duplicate-warning");
+  if (duplicateForm && duplicateBox) {
+    const watched = /^(name|inn|last_name|first_name|middle_name|phones-\d+-number|emails-\d+-address)$/;
+    let timer = null;
+    let asked = 0;
+    const check = () => {
+      const params = new URLSearchParams();
+      for (const [key, value] of new FormData(duplicateForm)) {
+        if (!watched.test(key) || typeof value !== "string" || !value.trim()) continue;
+        const name = key.startsWith("phones-") ? "phones" : key.startsWith("emails-") ? "emails" : key;
+        params.append(name, value.trim());
+      }
+      const ticket = ++asked;
+      if ([...params.keys()].length === 0) { duplicateBox.innerHTML = ""; return; }
+      fetch(`${duplicateForm.dataset.duplicatesUrl}?${params}`, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+        .then((response) => (response.ok ? response.text() : ""))
+        .then((html) => { if (ticket === asked) duplicateBox.innerHTML = html; })
+        .catch(() => {});  // a warning that cannot be fetched is simply not shown
+    };
+    const later = (event) => {
+      if (!watched.test(event.target.name || "")) return;
+      clearTimeout(timer);
+      timer = setTimeout(check, 400);
+    };
+    duplicateForm.addEventListener("input", later);
+    duplicateForm.addEventListener("change", later);
+    check();  // a form re-shown after an error may already hold a duplicate
+  }
+});
+// Bulk bar of the client lists: shown once a row is ticked; "select all on this page"; the
+// value box suggests the chosen field's values. Without this the bar simply stays visible.
+document.addEventListener("DOMContentLoaded", () => {
+  const bar = document.querySelector("[data-bulk-bar]");
+  if (bar) {
+    const rows = () => Array.from(document.querySelectorAll("input[data-bulk-row]"));
+    const pageBox = document.querySelector("input[data-bulk-page]");
+    const counter = bar.querySelector("[data-bulk-count]");
+    const label = counter ? counter.textContent : "";
+    const selectedText = bar.dataset.selected || "";
+    const refresh = () => {
+      const ticked = rows().filter((box) => box.checked).length;
+      const everything = bar.querySelector("input[data-bulk-all]")?.checked;
+      bar.hidden = ticked === 0 && !everything;
+      if (pageBox) {
+        pageBox.checked = ticked > 0 && ticked === rows().length;
+        pageBox.indeterminate = ticked > 0 && ticked < rows().length;
+      }
+      if (counter) counter.textContent = ticked ? `${selectedText} ${ticked}` : label;
+    };
+    pageBox?.addEventListener("change", () => {
+      rows().forEach((box) => { box.checked = pageBox.checked; });
+      refresh();
+    });
+    rows().forEach((box) => box.addEventListener("change", refresh));
+    bar.addEventListener("change", refresh);
+    refresh();
+  }
+  document.querySelectorAll("form").forEach((form) => {
+    const field = form.querySelector("select[name=field]");
+    const value = form.querySelector("input[name=value]");
+    if (!field || !value) return;
+    const suggest = () => {
+      const list = Array.from(form.querySelectorAll("datalist[data-for]")).find((item) => item.dataset.for === field.value);
+      if (list) value.setAttribute("list", list.id); else value.removeAttribute("list");
+    };
+    field.addEventListener("change", suggest);
+    suggest();
+  });
+  // Pickers over big lists render only the chosen option; a search box finds the others.
+  const enhancePicker = (select) => {
+    if (select.dataset.enhanced) return;
+    select.dataset.enhanced = "1";
+    const box = document.createElement("input");
+    box.type = "search";
+    box.className = "picker-search";
+    box.placeholder = document.documentElement.lang === "ru" ? "Найти…" : "Find…";
+    box.setAttribute("aria-label", box.placeholder);
+    select.before(box);
+    let timer;
+    box.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        if (box.value.trim().length < 2) return;
+        const url = `${select.dataset.remoteSearch}?limit=15&q=${encodeURIComponent(box.value.trim())}`;
+        const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+        if (!response.ok) return;
+        const hits = (await response.json())[select.dataset.remoteKind] || [];
+        const keep = select.value;
+        [...select.options].forEach((option) => { if (option.value && option.value !== keep) option.remove(); });
+        hits.forEach((hit) => {
+          if (String(hit.id) === keep) return;
+          const option = new Option(hit.subtitle ? `${hit.title} · ${hit.subtitle}` : hit.title, hit.id);
+          select.add(option);
+        });
+        if (hits.length && !keep) select.value = String(hits[0].id);
+      }, 300);
+    });
+  };
+  document.querySelectorAll("select[data-remote-search]").forEach(enhancePicker);
+  document.addEventListener("click", (event) => {
+    if (event.target.closest?.(".formset-add")) {
+      setTimeout(() => document.querySelectorAll("select[data-remote-search]").forEach(enhancePicker), 0);
+    }
+  });
 });

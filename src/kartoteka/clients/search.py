@@ -1,0 +1,224 @@
+"""Companies and contacts in the search index: what each is found by and how a hit reads.
+
+Found by: names (a company's also without its legal form and quotes), phones (any format, last
+digits), emails, INN, tags, custom field values, city/address — and a contact by the companies
+they work at, so a company's name finds its people.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kartoteka.clients import queries
+from kartoteka.clients.models import (
+    Company,
+    CompanyEmail,
+    CompanyPhone,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Employment,
+)
+from kartoteka.core import search
+from kartoteka.core.search.text import document_text, phone_digits
+
+Values = dict[int, list[Any]]
+
+
+def _custom_values(custom: Any) -> list[Any]:
+    if not isinstance(custom, dict):
+        return []
+    values: list[Any] = []
+    for value in custom.values():
+        if isinstance(value, list):
+            values.extend(value)
+        elif not isinstance(value, bool):  # "true" finds nothing a person would look for
+            values.append(value)
+    return values
+
+
+def _among(field: str, ids: Sequence[int]) -> Q:
+    """``field`` is one of ``ids``: as a range when they are dense (a rebuild walks the table in
+    order), which spares the database thousands of parameters; callers drop rows in the gaps."""
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids):
+        return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    return Q(**{f"{field}__in": list(ids)})
+
+
+def _grouped(rows: Any) -> Values:
+    grouped: Values = defaultdict(list)
+    for owner_id, value in rows:
+        grouped[owner_id].append(value)
+    return grouped
+
+
+def company_documents(ids: Sequence[int]) -> dict[int, str]:
+    phones = _grouped(
+        CompanyPhone.objects.filter(_among("company_id", ids)).values_list("company_id", "number")
+    )
+    emails = _grouped(
+        CompanyEmail.objects.filter(_among("company_id", ids)).values_list("company_id", "address")
+    )
+    tags = _grouped(
+        Company.tags.through.objects.filter(_among("company_id", ids)).values_list(
+            "company_id", "tag__name"
+        )
+    )
+    texts = {}
+    rows = Company.objects.filter(_among("pk", ids)).values_list(
+        "pk", "name", "legal_form", "inn", "city", "region", "custom_fields"
+    )
+    wanted = set(ids)
+    for pk, name, legal_form, inn, city, region, custom in rows:
+        if pk not in wanted:
+            continue
+        texts[pk] = document_text(
+            [
+                name,
+                legal_form,
+                inn,
+                city,
+                region,
+                *(phone_digits(number) for number in phones[pk]),
+                *emails[pk],
+                *tags[pk],
+                *_custom_values(custom),
+            ]
+        )
+    return texts
+
+
+def contact_documents(ids: Sequence[int]) -> dict[int, str]:
+    phones = _grouped(
+        ContactPhone.objects.filter(_among("contact_id", ids)).values_list("contact_id", "number")
+    )
+    emails = _grouped(
+        ContactEmail.objects.filter(_among("contact_id", ids)).values_list("contact_id", "address")
+    )
+    tags = _grouped(
+        Contact.tags.through.objects.filter(_among("contact_id", ids)).values_list(
+            "contact_id", "tag__name"
+        )
+    )
+    jobs = Employment.objects.filter(_among("contact_id", ids), company__deleted_at__isnull=True)
+    companies = _grouped(jobs.values_list("contact_id", "company__name"))
+    texts = {}
+    rows = Contact.objects.filter(_among("pk", ids)).values_list(
+        "pk", "last_name", "first_name", "middle_name", "address", "messengers", "custom_fields"
+    )
+    wanted = set(ids)
+    for pk, last, first, middle, address, messengers, custom in rows:
+        if pk not in wanted:
+            continue
+        handles = [m.get("handle") for m in messengers or [] if isinstance(m, dict)]
+        texts[pk] = document_text(
+            [
+                last,
+                first,
+                middle,
+                address,
+                *(phone_digits(number) for number in phones[pk]),
+                *emails[pk],
+                *companies[pk],
+                *tags[pk],
+                *handles,
+                *_custom_values(custom),
+            ]
+        )
+    return texts
+
+
+def company_people(ids: Sequence[int]) -> dict[Any, list[int]]:
+    people = Employment.objects.filter(company_id__in=ids).values_list("contact_id", flat=True)
+    return {Contact: list(people)}
+
+
+def _exact(phone_model: Any, email_model: Any, owner: str, text: str) -> Q | None:
+    text = text.strip()
+    condition = Q()
+    phone = queries.phone_or_none(text) if any(ch.isdigit() for ch in text) else None
+    if phone:
+        condition |= Q(Exists(phone_model.objects.filter(number=phone, **{owner: OuterRef("pk")})))
+    if "@" in text and " " not in text:
+        addresses = {text, text.lower()}
+        condition |= Q(
+            Exists(email_model.objects.filter(address__in=addresses, **{owner: OuterRef("pk")}))
+        )
+    return condition or None
+
+
+def company_exact(text: str) -> Q | None:
+    condition = _exact(CompanyPhone, CompanyEmail, "company", text)
+    inn = text.replace(" ", "")
+    if inn.isdigit() and len(inn) in (10, 12):
+        condition = (condition or Q()) | Q(inn=inn)
+    return condition
+
+
+def contact_exact(text: str) -> Q | None:
+    return _exact(ContactPhone, ContactEmail, "contact", text)
+
+
+def company_hit(company: Company) -> search.Hit:
+    inn = f"{_('INN')} {company.inn}" if company.inn else ""
+    details = [company.city, company.first_phone, inn]
+    return search.Hit(
+        id=company.pk,
+        type="company",
+        title=company.name,
+        subtitle=" · ".join(part for part in details if part),
+        url=reverse("clients:company-detail", args=[company.pk]),
+    )
+
+
+def contact_hit(contact: Contact) -> search.Hit:
+    jobs = [
+        job.company.name
+        for job in contact.employments.all()  # type: ignore[attr-defined]
+        if job.company.deleted_at is None
+    ]
+    details = [", ".join(jobs), contact.first_phone]
+    return search.Hit(
+        id=contact.pk,
+        type="contact",
+        title=contact.full_name,
+        subtitle=" · ".join(part for part in details if part),
+        url=reverse("clients:contact-detail", args=[contact.pk]),
+    )
+
+
+def register() -> None:
+    search.register(
+        search.Source(
+            kind="company",
+            group="companies",
+            model=Company,
+            documents=company_documents,
+            listing=lambda user: queries.companies(user),
+            hit=company_hit,
+            ordering=("name", "pk"),
+            names=("name",),
+            exact=company_exact,
+            dependents=company_people,
+        )
+    )
+    search.register(
+        search.Source(
+            kind="contact",
+            group="contacts",
+            model=Contact,
+            documents=contact_documents,
+            listing=lambda user: queries.contacts(user),
+            hit=contact_hit,
+            ordering=("last_name", "first_name", "pk"),
+            names=("last_name", "first_name"),
+            exact=contact_exact,
+        )
+    )

@@ -1,0 +1,231 @@
+"""Duplicates: the live warning on create forms, the Duplicates page and the merge screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kartoteka.clients import duplicates, queries
+from kartoteka.clients.services.merge import (
+    KEEP_OTHER,
+    KEEP_SURVIVOR,
+    MERGED_FIELDS,
+    company_merge,
+    contact_merge,
+    default_choices,
+)
+from kartoteka.core import access, audit
+from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+from kartoteka.core.web import signed_in
+
+ENTITY = {"company": "companies", "contact": "contacts"}
+REASON_LABELS = {
+    "inn": gettext_lazy("Same INN"),
+    "phone": gettext_lazy("Same phone"),
+    "email": gettext_lazy("Same email"),
+    "name": gettext_lazy("Similar name"),
+}
+
+
+@login_required
+def duplicates_check(request: HttpRequest, kind: str) -> HttpResponse:
+    """The warning fragment the create form fetches while the user types (empty if none)."""
+    user, entity = signed_in(request), ENTITY[kind]
+    if not access.has_any(user, entity, "view"):
+        raise Http404
+    params = request.GET
+
+    def many(name: str) -> list[str]:
+        return [part for value in params.getlist(name) for part in value.split(",") if part]
+
+    exclude = params.get("exclude", "")
+    matches = duplicates.possible_duplicates(
+        user,
+        entity,
+        name=params.get("name", ""),
+        inn=params.get("inn", ""),
+        last_name=params.get("last_name", ""),
+        first_name=params.get("first_name", ""),
+        middle_name=params.get("middle_name", ""),
+        phones=many("phones"),
+        emails=many("emails"),
+        exclude=int(exclude) if exclude.isdigit() else None,
+    )
+    return render(request, "clients/_duplicate_warning.html", {"matches": matches, "kind": kind})
+
+
+@login_required
+def duplicates_page(request: HttpRequest) -> HttpResponse:
+    """Likely duplicate pairs among the records the user may edit, one reason per tab."""
+    user = signed_in(request)
+    entity = request.GET.get("kind", "companies")
+    if entity not in duplicates.KINDS:
+        entity = "companies"
+    if not access.has_any(user, entity, "edit"):
+        raise Http404
+    reasons = duplicates.KINDS[entity].reasons
+    reason = request.GET.get("reason", "")
+    reason = reason if reason in reasons else reasons[0]
+    after = request.GET.get("after", "")
+    page = duplicates.duplicate_pairs(user, entity, reason, after=after)
+    return render(
+        request,
+        "clients/duplicates.html",
+        {
+            "page": page,
+            "entity": entity,
+            "kind": "company" if entity == "companies" else "contact",
+            "reason": reason,
+            "reasons": [(code, REASON_LABELS[code]) for code in reasons],
+            "kinds": [
+                (code, label)
+                for code, label in (
+                    ("companies", _("Companies")),
+                    ("contacts", _("Contacts")),
+                )
+                if access.has_any(user, code, "edit")
+            ],
+            "section": entity,
+        },
+    )
+
+
+def _rows(entity: str, survivor: Any, other: Any, picked: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per field for the side-by-side table; a choice only where the values differ."""
+    model = type(survivor)
+    rows = []
+    for name in MERGED_FIELDS[entity]:
+        mine, theirs = audit.display_value(survivor, name), audit.display_value(other, name)
+        rows.append(
+            {
+                "name": name,
+                "label": capfirst(str(model._meta.get_field(name).verbose_name)),
+                "survivor": mine,
+                "other": theirs,
+                "differ": mine not in (None, "") and theirs not in (None, "") and mine != theirs,
+                "keep": picked.get(name, KEEP_SURVIVOR),
+            }
+        )
+    return rows
+
+
+def _lists(
+    kind: str, user: Any, survivor: Any, other: Any
+) -> list[tuple[str, list[str], list[str]]]:
+    """What is united: each list as the two records have it."""
+
+    def phones(obj: Any) -> list[str]:
+        return [phone.display for phone in obj.phones.all()]
+
+    def emails(obj: Any) -> list[str]:
+        return [email.address for email in obj.emails.all()]
+
+    def tags(obj: Any) -> list[str]:
+        return [tag.name for tag in obj.tags.all()]
+
+    lists = [
+        (_("Phones"), phones(survivor), phones(other)),
+        (_("Emails"), emails(survivor), emails(other)),
+        (_("Tags"), tags(survivor), tags(other)),
+    ]
+    if kind == "company":
+        people = [
+            [job.contact.full_name for job in queries.company_people(user, obj)[:20]]
+            for obj in (survivor, other)
+        ]
+        lists.append((_("Contacts"), people[0], people[1]))
+    else:
+        lists.append(
+            (
+                _("Companies"),
+                [job.company.name for job in survivor.employments.all()],
+                [job.company.name for job in other.employments.all()],
+            )
+        )
+        lists.append(
+            (
+                _("Related persons"),
+                [str(p) for p in survivor.related_persons.all()],
+                [str(p) for p in other.related_persons.all()],
+            )
+        )
+    return lists
+
+
+def _merge(
+    kind: str, request: HttpRequest, survivor: Any, other: Any, picked: dict[str, str]
+) -> Any:
+    """Run the merge the form asks for: the merged record, or the problem to show (409/422)."""
+    for name in MERGED_FIELDS[ENTITY[kind]]:
+        if request.POST.get(f"keep_{name}") in (KEEP_SURVIVOR, KEEP_OTHER):
+            picked[name] = request.POST[f"keep_{name}"]
+    merge: Any = company_merge if kind == "company" else contact_merge
+    try:
+        return merge(
+            actor=signed_in(request),
+            survivor=survivor,
+            other=other,
+            version=_int(request.POST.get("version")),
+            other_version=_int(request.POST.get("other_version")),
+            choices=picked,
+        )
+    except NotFoundError:
+        raise Http404 from None
+    except DomainError as problem:  # ConflictError included
+        return problem
+
+
+@login_required
+def merge_screen(request: HttpRequest, kind: str, pk: int, other: int) -> HttpResponse:
+    """Both records side by side; the user picks values per field, lists are united."""
+    user, entity = signed_in(request), ENTITY[kind]
+    one: Any = queries.company if kind == "company" else queries.contact
+    try:
+        survivor, second = one(user, pk, "edit"), one(user, other, "edit")
+    except NotFoundError:
+        raise Http404 from None
+    if survivor.pk == second.pk:
+        raise Http404
+    picked = default_choices(survivor, second)
+    outcome = _merge(kind, request, survivor, second, picked) if request.method == "POST" else None
+    if outcome is not None and not isinstance(outcome, DomainError):  # merged
+        messages.success(
+            request,
+            _("Merged. “%(name)s” is in the trash and can be restored from there.")
+            % {"name": second},
+        )
+        return redirect(f"clients:{kind}-detail", pk=outcome.pk)
+    conflict = outcome if isinstance(outcome, ConflictError) else None
+    if conflict is not None:
+        try:  # show the current values; a record gone meanwhile is simply not found
+            survivor, second = one(user, pk, "edit"), one(user, other, "edit")
+        except NotFoundError:
+            raise Http404 from None
+    return render(
+        request,
+        "clients/merge.html",
+        {
+            "kind": kind,
+            "entity": entity,
+            "survivor": survivor,
+            "other": second,
+            "rows": _rows(entity, survivor, second, picked),
+            "lists": _lists(kind, user, survivor, second),
+            "reasons": duplicates.shared_with(survivor, second),
+            "conflict": conflict.message if conflict else None,
+            "error": outcome if outcome is not None and conflict is None else None,
+            "section": entity,
+        },
+        status=409 if conflict else 422 if outcome is not None else 200,
+    )
+
+
+def _int(raw: Any) -> int:
+    return int(raw) if str(raw).isdigit() else 0

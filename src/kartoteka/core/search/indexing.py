@@ -1,0 +1,166 @@
+"""Keeping the index fresh: which records are searchable, and writing their documents.
+
+Apps register a :class:`Source` per searchable model (clients registers companies and contacts
+in its AppConfig.ready), so core knows nothing of their fields. Services call :func:`index`
+after each write; bulk operations call :func:`index_many`; :func:`rebuild` redoes everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, models, transaction
+from django.db.models import Q, QuerySet
+
+from kartoteka.core.search.document import SearchDocument
+
+if TYPE_CHECKING:
+    from kartoteka.accounts.models import User
+
+#: records per round trip when (re)indexing
+BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One found record as every caller shows it (page, API)."""
+
+    id: int
+    type: str
+    title: str
+    subtitle: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """A searchable model and how to turn its records into documents and hits."""
+
+    kind: str  # "company": the document kind and the hit's type
+    group: str  # "companies": the key results are grouped under
+    model: type[models.Model]
+    #: {id: text} for the live (not trashed) records among the ids; a few queries per batch
+    documents: Callable[[Sequence[int]], dict[int, str]]
+    #: the user's scoped queryset, prefetching what ``hit`` reads (from the app's queries.py)
+    listing: Callable[[User], QuerySet[Any]]
+    hit: Callable[[Any], Hit]
+    ordering: tuple[str, ...]
+    #: fields holding the record's own name: matches there rank before matches elsewhere
+    names: tuple[str, ...] = ()
+    #: exact matches for the query (phone, INN, email) that rank first, or None
+    exact: Callable[[str], Q | None] = lambda text: None
+    #: records of other models whose documents quote these records (a contact quotes its company)
+    dependents: Callable[[Sequence[int]], dict[type[models.Model], list[int]]] = field(
+        default=lambda ids: {}
+    )
+
+
+_SOURCES: dict[type[models.Model], Source] = {}
+
+
+def register(source: Source) -> None:
+    _SOURCES[source.model] = source
+
+
+def sources() -> list[Source]:
+    return list(_SOURCES.values())
+
+
+def source_for(model: type[models.Model]) -> Source | None:
+    return _SOURCES.get(model)
+
+
+def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for pk in ids:
+        chunk.append(pk)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write(source: Source, ids: list[int], *, fresh: bool = False) -> None:
+    texts = source.documents(ids)
+    rows = [SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()]
+    if fresh:
+        SearchDocument.objects.bulk_create(rows, batch_size=BATCH)
+        return
+    SearchDocument.objects.bulk_create(
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["kind", "object_id"],
+        update_fields=["body"],
+    )
+    # Asked even when nothing is gone, so the number of queries never depends on the data.
+    gone = [pk for pk in ids if pk not in texts] or [0]
+    SearchDocument.objects.filter(kind=source.kind, object_id__in=gone).delete()
+
+
+def index_many(model: type[models.Model], ids: Iterable[int], *, dependents: bool = True) -> None:
+    """(Re)index these records of ``model``; trashed or missing ones leave the index.
+
+    For bulk operations and merges: call it with every id touched, after the write.
+    """
+    source = source_for(model)
+    if source is None:
+        return
+    with transaction.atomic():
+        for chunk in _chunks(dict.fromkeys(ids)):
+            _write(source, chunk)
+            if dependents:
+                for other, other_ids in source.dependents(chunk).items():
+                    index_many(other, other_ids, dependents=False)
+
+
+def index(obj: models.Model) -> None:
+    """Bring one record's document up to date (and the documents that quote it)."""
+    index_many(type(obj), [obj.pk])
+
+
+def remove(obj: models.Model) -> None:
+    """Take a record out of the index (it went to the trash); what quotes it is redone."""
+    index(obj)  # a trashed record has no document; its dependents drop its name
+
+
+def is_complete() -> bool:
+    """Does every live searchable record have a document? (Cheap: counts only.)"""
+    for source in sources():
+        live = source.model._default_manager.count()
+        if SearchDocument.objects.filter(kind=source.kind).count() != live:
+            return False
+    return True
+
+
+def _analyze() -> None:
+    if connection.vendor == "postgresql":
+        # Fresh statistics, or the planner guesses match counts from the table before.
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE "{SearchDocument._meta.db_table}"')
+
+
+def rebuild() -> dict[str, int]:
+    """Index every record from scratch, in batches, in one transaction (searches meanwhile see
+    the old index: no index is dropped, nothing is locked for readers); returns
+    {group: documents written}."""
+    written: dict[str, int] = {}
+    with transaction.atomic():
+        for source in sources():
+            SearchDocument.objects.filter(kind=source.kind).delete()
+            ids = source.model._default_manager.order_by("pk").values_list("pk", flat=True)
+            last = 0
+            count = 0
+            while True:
+                chunk = list(ids.filter(pk__gt=last)[:BATCH])
+                if not chunk:
+                    break
+                _write(source, chunk, fresh=True)
+                count += len(chunk)
+                last = chunk[-1]
+            written[source.group] = count
+    _analyze()
+    return written

@@ -1,0 +1,94 @@
+"""Finding: the query → hits grouped by kind, only among the records the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Case, Q, QuerySet, Value, When
+
+from kartoteka.core.search import matching
+from kartoteka.core.search.indexing import Hit, Source, source_for, sources
+from kartoteka.core.search.text import Term, parse
+
+if TYPE_CHECKING:
+    from django.db import models
+
+    from kartoteka.accounts.models import User
+
+LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Group:
+    hits: list[Hit]
+    #: more records match than were returned (never how many: that could count hidden ones)
+    more: bool
+
+
+def matches(model: type[models.Model], text: str) -> Q:
+    """A filter for ``model`` querysets: records whose document matches ``text`` in any form.
+
+    Lists and APIs combine it with their own scoping (access.scoped), never instead of it.
+    """
+    source = source_for(model)
+    terms = parse(text)
+    if source is None or not terms:
+        return Q()
+    docs = matching.documents(source.kind, terms, strict=False)
+    return Q(pk__in=docs.values("object_id"))
+
+
+def _in_name_first(source: Source, terms: list[Term]) -> Case:
+    """0 when every term is found in the record's own name ("Иванову" → Иванов before
+    Алексеева Ксения Ивановна, whose patronymic also holds the stem), else 1."""
+    in_name = Q()
+    for term in terms:
+        anywhere = Q()
+        for fragment in {*term.exact, *term.loose}:
+            for name in source.names:
+                anywhere |= Q(**{f"{name}__folded": fragment})
+        in_name &= anywhere
+    if not source.names:
+        return Case(default=Value(1))
+    return Case(When(in_name, then=Value(0)), default=Value(1))
+
+
+def _ranked_ids(source: Source, scoped: QuerySet[Any], text: str, limit: int) -> list[int]:
+    """Exact phone/INN/email matches first, then the query as typed, then other word forms."""
+    terms = parse(text)
+    tiers: list[Q] = []
+    exact = source.exact(text)
+    if exact is not None:
+        tiers.append(exact)
+    strict = matching.documents(source.kind, terms, strict=True)
+    tiers.append(Q(pk__in=strict.values("object_id")))
+    if not matching.same_either_way(terms):
+        loose = matching.documents(source.kind, terms, strict=False)
+        tiers.append(Q(pk__in=loose.values("object_id")))
+    ordering: list[Any] = [_in_name_first(source, terms), *source.ordering]
+    found: list[int] = []
+    for condition in tiers:
+        # Every tier is asked even when an earlier one filled the page: a fixed number of
+        # queries whatever the data, and ``more`` stays honest.
+        rows = scoped.filter(condition).order_by(*ordering).values_list("pk", flat=True)
+        for pk in rows[: limit + 1 + len(found)]:
+            if pk not in found:
+                found.append(pk)
+    return found
+
+
+def find(user: User, text: str, *, limit: int = LIMIT) -> dict[str, Group]:
+    """Up to ``limit`` hits per kind (companies, contacts...) that ``user`` may see."""
+    grouped: dict[str, Group] = {}
+    for source in sources():
+        if not parse(text):
+            grouped[source.group] = Group(hits=[], more=False)
+            continue
+        scoped = source.listing(user)
+        ids = _ranked_ids(source, scoped, text, limit)
+        shown = ids[:limit]
+        records = {obj.pk: obj for obj in scoped.filter(pk__in=shown)} if shown else {}
+        hits = [source.hit(records[pk]) for pk in shown if pk in records]
+        grouped[source.group] = Group(hits=hits, more=len(ids) > limit)
+    return grouped

@@ -1,0 +1,79 @@
+"""What a document and a query are made of: folded words, phone digits and word-form keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+from kartoteka.core.phones import normalize_phone
+from kartoteka.core.text import fold
+
+# Quotes and brackets around names («ООО "Ромашка"») are noise to a person searching.
+_NOISE = str.maketrans(dict.fromkeys("«»\"“”„'`()[]{},;!?|", " "))
+_PHONE_LIKE = re.compile(r"\+?[\d\s().\-]+")
+_PLAIN_WORD = re.compile(r"[^\W_]+")
+#: a longer query is cut: each word costs a condition, and nobody types ten words to find a client
+MAX_TERMS = 8
+#: shorter than this, a fragment can't use the trigram indexes and is matched by a scan
+TRIGRAM = 3
+
+_stemmer = snowballstemmer.stemmer("russian")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    # Snowball only strips endings, so a stem is always a prefix of its (folded) word.
+    return str(_stemmer.stemWord(word))
+
+
+def document_text(parts: Iterable[object]) -> str:
+    """One folded text from a record's values; empty values are skipped."""
+    return fold(" ".join(str(part) for part in parts if part not in (None, "")).translate(_NOISE))
+
+
+def phone_digits(e164: str) -> str:
+    return e164.lstrip("+")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of the query. A document matches it *strictly* when it contains one of
+    ``exact`` and *loosely* when it contains one of ``loose`` (the word-form key: the stem) or,
+    on PostgreSQL, has a word whose stem starts with ``word``'s."""
+
+    exact: tuple[str, ...]
+    loose: tuple[str, ...]
+    word: str = ""
+
+
+def _digits_term(text: str) -> Term:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    variants = [digits]
+    try:
+        phone = normalize_phone(text)
+    except Exception:  # noqa: BLE001 - not a phone: the digits alone are still worth finding
+        phone = ""
+    if phone and phone_digits(phone) != digits:
+        variants.append(phone_digits(phone))
+    return Term(exact=tuple(variants), loose=tuple(variants), word=digits)
+
+
+def parse(text: str) -> list[Term]:
+    """The query as terms; all of them must match. A phone in any format is one term."""
+    text = text.strip()
+    if not text:
+        return []
+    if _PHONE_LIKE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 1:
+        return [_digits_term(text)]
+    terms = []
+    for token in document_text([text]).split()[:MAX_TERMS]:
+        key = stem(token) if _PLAIN_WORD.fullmatch(token) else token
+        if len(key) < TRIGRAM:
+            key = token
+        word = token if _PLAIN_WORD.fullmatch(token) else ""
+        terms.append(Term(exact=(token,), loose=(key,), word=word))
+    return terms
