@@ -312,7 +312,7 @@ class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
             text=params.get("q", ""),
             phone=params.get("phone", ""),
             params=params,
-        ).prefetch_related("emails", "related_persons")
+        ).prefetch_related("related_persons")
 
     def one(self, user: User, pk: int) -> Contact:
         return queries.contact(user, pk)

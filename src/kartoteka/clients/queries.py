@@ -13,6 +13,7 @@ from kartoteka.clients.models import (
     CompanyEmail,
     CompanyPhone,
     Contact,
+    ContactEmail,
     ContactPhone,
     Employment,
     SavedView,
@@ -106,6 +107,7 @@ def contacts(
         .prefetch_related(
             Prefetch("phones", queryset=ContactPhone.objects.order_by("position", "id")),
             Prefetch("employments", queryset=Employment.objects.select_related("company")),
+            Prefetch("emails", queryset=ContactEmail.objects.order_by("position", "id")),
             "tags",
         )
     )
@@ -131,7 +133,7 @@ def company(user: User, pk: int, action: str = "view") -> Company:
 
 
 def contact(user: User, pk: int, action: str = "view") -> Contact:
-    queryset = contacts(user, action=action).prefetch_related("emails", "related_persons")
+    queryset = contacts(user, action=action).prefetch_related("related_persons")
     return access.get_for_user_or_404(queryset, user, action, pk=pk)
 
 

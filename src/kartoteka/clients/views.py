@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.models import User
-from kartoteka.clients import bulk_views, queries
+from kartoteka.clients import bulk_views, columns, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
     CompanyForm,
@@ -126,8 +126,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     filters = {
         key: value
         for key, value in request.GET.items()
-        if key not in ("after", "q", "view") and value
+        if key not in ("after", "q", "view", "sort", "cols") and value
     }
+    column_keys, custom_columns = columns.chosen(kind, spec["entity"], request.GET)
     owners = access.scoped(User.objects.filter(is_active=True), user).order_by("last_name")
     return render(
         request,
@@ -150,9 +151,21 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "entity": spec["entity"],
             "saved_views": queries.saved_views(user, spec["entity"]),
             "current_view": request.GET.get("view", ""),
-            "query_without_after": "&".join(
-                f"{k}={v}" for k, v in request.GET.items() if k != "after" and v
+            "query_without_after": urlencode(
+                [
+                    (k, value)
+                    for k, values in request.GET.lists()
+                    if k != "after"
+                    for value in values
+                    if value
+                ]
             ),
+            "columns": column_keys,
+            "custom_columns": custom_columns,
+            "all_columns": columns.COLUMNS[kind],
+            "column_params": [
+                (k, v) for k, vs in request.GET.lists() if k not in ("after", "cols") for v in vs
+            ],
             **bulk_views.list_context(request, kind, owners),
         },
     )

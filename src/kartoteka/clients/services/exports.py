@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.clients import queries
-from kartoteka.clients.models import Company, Contact, ContactEmail, CustomField
+from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.models.custom_fields import FieldType
 from kartoteka.clients.services import group_rules
 from kartoteka.core import access, audit
@@ -168,9 +168,10 @@ def export_queryset(actor: User, kind: str, text: str, params: Mapping[str, Any]
     """The list as the actor filtered it, narrowed to the records their role may export."""
     if kind == "company":
         return queries.companies(actor, text=text, params=params, action="export")
+    # contacts() already prefetches phones, emails, employments and tags.
     return queries.contacts(
         actor, text=text, phone=str(params.get("phone", "")), params=params, action="export"
-    ).prefetch_related(Prefetch("emails", queryset=ContactEmail.objects.order_by("position", "id")))
+    )
 
 
 def records_export(

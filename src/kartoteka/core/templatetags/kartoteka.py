@@ -77,3 +77,14 @@ def sort_header(context: dict[str, Any], key: str, label: str) -> str:
     return format_html(
         '<a class="sort" href="?{}"{}>{}{}</a>', params.urlencode(), aria, label, arrow
     )
+
+
+@register.filter
+def custom_value(record: Any, field: Any) -> Any:
+    """A record's value of a custom field, as people read it."""
+    value = (getattr(record, "custom_fields", None) or {}).get(field.code)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else value
