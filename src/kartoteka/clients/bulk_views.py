@@ -58,6 +58,9 @@ def value_choices(model: type[Record]) -> dict[str, list[str]]:
     return suggestions
 
 
+COUNT_LIMIT = 10_000
+
+
 def list_context(request: HttpRequest, kind: str, owners: Any) -> dict[str, Any]:
     """What the list page's bulk bar needs; a bounded number of queries whatever the list."""
     spec = KINDS[kind]
@@ -73,7 +76,12 @@ def list_context(request: HttpRequest, kind: str, owners: Any) -> dict[str, Any]
             "may_assign": may["assign"],
             "may_edit": may["edit"],
             "may_delete": may["delete"],
-            "total": spec["list"](user, text=text, params=request.GET).count(),
+            # Counting a whole big list on every page view costs more than the page itself;
+            # the preview step gives the exact number before anything changes.
+            "total": spec["list"](user, text=text, params=request.GET)
+            .values("pk")[: COUNT_LIMIT + 1]
+            .count(),
+            "count_limit": COUNT_LIMIT,
             "query": list_query(request.GET),
             "owners": owners if may["assign"] else [],
             "fields": bulk.settable_fields(model) if may["edit"] else [],

@@ -100,16 +100,21 @@ def _shared_ids(user: User, model: type[models.Model]) -> QuerySet[Any]:
     ).values("object_id")
 
 
-def visible(user: User, model: type[models.Model], action: str = "view") -> Q | None:
+def visible(
+    user: User, model: type[models.Model], action: str = "view", *, through: str = ""
+) -> Q | None:
     """The filter of records of ``model`` on which ``user`` may perform ``action``.
 
     ``None`` means nothing at all. The scopes of all the user's roles are OR-ed together.
+    ``through`` applies the same rule to rows related to ``model`` (e.g. ``"contact__"`` on
+    employments), so a join replaces a subquery over the whole table.
     """
     scopes = scopes_for(user, entity_of(model), action)
     shareable = action in SHARE_ACTIONS and hasattr(model, "deleted_at")
     if "all" in scopes:
         return Q()
-    owner, branch = _owner_field(model), _branch_field(model)
+    owner = through + _owner_field(model)
+    branch = through + _branch_field(model)
     parts: list[Q] = []
     if "own" in scopes:
         parts.append(Q(**{owner: user.pk}))
@@ -122,7 +127,7 @@ def visible(user: User, model: type[models.Model], action: str = "view") -> Q | 
         and user.is_authenticated
         and (parts or scopes_for(user, entity_of(model), "view"))
     ):
-        parts.append(Q(pk__in=_shared_ids(user, model)))
+        parts.append(Q(**{f"{through}pk__in": _shared_ids(user, model)}))
     if not parts:
         return None
     combined = parts[0]

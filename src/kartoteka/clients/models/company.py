@@ -73,6 +73,9 @@ class Company(Record):
             models.Index(fields=["branch", "id"], name="company_branch_idx"),
             models.Index(fields=["owner", "id"], name="company_owner_idx"),
             models.Index(fields=["name"], name="company_name_idx"),
+            # Lists filtered by owner or branch and sorted by name walk these in order.
+            models.Index(fields=["owner", "name"], name="company_owner_name_idx"),
+            models.Index(fields=["branch", "name"], name="company_branch_name_idx"),
         ]
 
     def __str__(self) -> str:

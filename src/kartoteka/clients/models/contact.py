@@ -57,6 +57,8 @@ class Contact(Record):
             models.Index(fields=["branch", "id"], name="contact_branch_idx"),
             models.Index(fields=["owner", "id"], name="contact_owner_idx"),
             models.Index(fields=["last_name"], name="contact_last_name_idx"),
+            models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),
+            models.Index(fields=["branch", "last_name"], name="contact_branch_name_idx"),
         ]
 
     def __str__(self) -> str:

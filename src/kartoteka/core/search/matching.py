@@ -35,7 +35,13 @@ def _any_of(fragments: Iterable[str], word: str = "") -> Q:
 
 def documents(kind: str, terms: list[Term], *, strict: bool) -> QuerySet[SearchDocument]:
     """Documents of ``kind`` matching every term: ``strict`` — as typed; otherwise any word form."""
-    queryset = SearchDocument.objects.filter(kind=kind)
+    if connection.vendor == "sqlite":
+        # With kind=? SQLite walks every document of the kind through its (kind, id) index and
+        # tests each against the full-text hits; a condition no index serves makes it start from
+        # the hits instead (milliseconds instead of a scan of a million rows).
+        queryset = SearchDocument.objects.filter(kind__startswith=kind)
+    else:
+        queryset = SearchDocument.objects.filter(kind=kind)
     for term in terms:
         if strict:
             queryset = queryset.filter(_any_of(term.exact))
