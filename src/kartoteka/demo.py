@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from faker import Faker
 
 from kartoteka.accounts.models import Branch, Role, Team, User
@@ -362,6 +362,10 @@ def create_demo(
     # (also when an older database without an index is topped up with nothing new).
     if new_companies or new_contacts or not search.is_complete():
         search.rebuild()
+    if (new_companies or new_contacts) and connection.vendor == "postgresql":
+        # Fresh statistics after a bulk load, or the planner guesses table sizes wildly wrong.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return [
         f"Demo company ready: {len(BRANCHES)} branches, {len(people)} users, "
         f"{Company.objects.count()} companies (+{new_companies}), "
