@@ -19,7 +19,7 @@ def users(viewer: User, action: str = "view") -> QuerySet[User]:
 
 
 def user(viewer: User, pk: int, action: str = "view") -> User:
-    return access.get_for_user_or_404(users(viewer, action), viewer, action, pk=pk)
+    return access.one_or_404(users(viewer, action), pk=pk)
 
 
 def roles() -> QuerySet[Role]:

@@ -131,12 +131,12 @@ def contacts(
 
 def company(user: User, pk: int, action: str = "view") -> Company:
     queryset = companies(user, action=action)
-    return access.get_for_user_or_404(queryset, user, action, pk=pk)
+    return access.one_or_404(queryset, pk=pk)
 
 
 def contact(user: User, pk: int, action: str = "view") -> Contact:
     queryset = contacts(user, action=action).prefetch_related("related_persons")
-    return access.get_for_user_or_404(queryset, user, action, pk=pk)
+    return access.one_or_404(queryset, pk=pk)
 
 
 def saved_views(user: User, entity: str) -> QuerySet[SavedView]:

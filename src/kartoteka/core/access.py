@@ -7,8 +7,6 @@ never disagree. A record outside the user's scope does not exist for them: calle
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -148,8 +146,13 @@ def get_for_user_or_404(
     queryset: QuerySet[M], user: User, action: str = "view", **lookup: Any
 ) -> M:
     """One record in the user's scope, or :class:`NotFoundError` (missing and hidden look alike)."""
+    return one_or_404(scoped(queryset, user, action), **lookup)
+
+
+def one_or_404(scoped_queryset: QuerySet[M], **lookup: Any) -> M:
+    """One record from a queryset :func:`scoped` already narrowed, or :class:`NotFoundError`."""
     try:
-        return scoped(queryset, user, action).get(**lookup)
+        return scoped_queryset.get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFoundError() from None
 
@@ -197,12 +200,3 @@ def can_place(
     if "team" in scopes and owner_id is not None and branch_id == user.branch_id:  # type: ignore[attr-defined]
         return _team_member_ids(user).filter(pk=owner_id).exists()
     return False
-
-
-def widest_scope(scopes: Iterable[str]) -> str | None:
-    ordered = [scope for scope in reversed(SCOPES) if scope in set(scopes)]
-    return ordered[0] if ordered else None
-
-
-def share_is_active(until: date | None) -> bool:
-    return until is None or until >= timezone.localdate()

@@ -54,3 +54,13 @@ class EmailBase(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class HasPhones:
+    """For records with a ``phones`` list (companies, contacts)."""
+
+    @property
+    def first_phone(self) -> str:
+        """The main phone, formatted (uses the prefetched list: no extra query)."""
+        phones = list(self.phones.all())  # type: ignore[attr-defined]
+        return phones[0].display if phones else ""

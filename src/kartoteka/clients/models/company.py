@@ -5,7 +5,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.clients.models.channels import EmailBase, PhoneBase
+from kartoteka.clients.models.channels import EmailBase, HasPhones, PhoneBase
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.models import Record
 
@@ -16,7 +16,7 @@ class CompanyStatus(models.TextChoices):
     FORMER = "former", _("former client")
 
 
-class Company(Record):
+class Company(HasPhones, Record):
     name = models.CharField(_("name"), max_length=300)
     legal_form = models.CharField(_("legal form"), max_length=20, blank=True)
     inn = models.CharField(
@@ -80,12 +80,6 @@ class Company(Record):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def first_phone(self) -> str:
-        """The main phone, formatted (uses the prefetched list: no extra query)."""
-        phones = list(self.phones.all())  # type: ignore[attr-defined]
-        return phones[0].display if phones else ""
 
 
 class CompanyPhone(PhoneBase):

@@ -5,11 +5,11 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.clients.models.channels import EmailBase, PhoneBase
+from kartoteka.clients.models.channels import EmailBase, HasPhones, PhoneBase
 from kartoteka.core.models import Record
 
 
-class Contact(Record):
+class Contact(HasPhones, Record):
     """A person: works at zero or more companies; a private buyer stands alone."""
 
     last_name = models.CharField(_("last name"), max_length=100)
@@ -63,12 +63,6 @@ class Contact(Record):
 
     def __str__(self) -> str:
         return self.full_name
-
-    @property
-    def first_phone(self) -> str:
-        """The main phone, formatted (uses the prefetched list: no extra query)."""
-        phones = list(self.phones.all())  # type: ignore[attr-defined]
-        return phones[0].display if phones else ""
 
     @property
     def full_name(self) -> str:
