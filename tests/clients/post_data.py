@@ -34,6 +34,7 @@ def contact_post(
     emails: list[str] | None = None,
     companies: list[tuple[int, str]] | None = None,
     related: list[dict[str, Any]] | None = None,
+    messengers: list[tuple[str, str]] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
     return {
@@ -42,4 +43,5 @@ def contact_post(
         **formset("emails", [{"address": address, "kind": "work"} for address in emails or []]),
         **formset("employments", [{"company": pk, "position": pos} for pk, pos in companies or []]),
         **formset("related_persons", related or []),
+        **formset("messengers", [{"kind": k, "handle": h} for k, h in messengers or []]),
     }

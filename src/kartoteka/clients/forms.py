@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import Branch, Team, User
 from kartoteka.clients.models import Company, Contact, CustomField, Tag
-from kartoteka.clients.models.channels import EmailKind, PhoneKind
+from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
 from kartoteka.clients.models.custom_fields import FieldType
 from kartoteka.clients.models.relation import Relation
+from kartoteka.clients.services.channels import messenger_handle
 from kartoteka.core import access
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
@@ -245,7 +246,31 @@ class RelatedRow(forms.Form):
     )
 
 
+class MessengerRow(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Messenger"), choices=MessengerKind.choices, initial=MessengerKind.TELEGRAM
+    )
+    handle = forms.CharField(
+        label=_("Username or number"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "@ivanov", "autocomplete": "off"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        # The service checks again; checking here puts the error beside the row.
+        data = super().clean() or {}
+        text = str(data.get("handle") or "").strip()
+        if text and data.get("kind"):
+            try:
+                data["handle"] = messenger_handle(str(data["kind"]), text)
+            except ValidationError as error:
+                self.add_error("handle", error.messages[0])
+        return data
+
+
 PhoneFormSet = forms.formset_factory(PhoneRow, extra=1)
+MessengerFormSet = forms.formset_factory(MessengerRow, extra=1)
 EmailFormSet = forms.formset_factory(EmailRow, extra=1)
 EmploymentFormSet = forms.formset_factory(EmploymentRow, extra=1)
 RelatedFormSet = forms.formset_factory(RelatedRow, extra=1)

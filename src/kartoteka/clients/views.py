@@ -24,6 +24,7 @@ from kartoteka.clients.forms import (
     ContactForm,
     EmailFormSet,
     EmploymentFormSet,
+    MessengerFormSet,
     PhoneFormSet,
     RecordForm,
     RelatedFormSet,
@@ -31,6 +32,7 @@ from kartoteka.clients.forms import (
     rows,
 )
 from kartoteka.clients.models import Company, Contact, CustomField, Tag
+from kartoteka.clients.models.channels import MessengerKind
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
@@ -53,6 +55,7 @@ class ListSpec:
 
 PHONES = ListSpec("phones", PhoneFormSet, ("number", "kind"), "Phones")
 EMAILS = ListSpec("emails", EmailFormSet, ("address", "kind"), "Emails")
+MESSENGERS = ListSpec("messengers", MessengerFormSet, ("handle", "kind"), "Messengers")
 EMPLOYMENTS = ListSpec("employments", EmploymentFormSet, ("company", "position"), "Companies")
 RELATED = ListSpec(
     "related_persons",
@@ -86,7 +89,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "section": "contacts",
         "entity": "contacts",
         "sortable": {"name": "last_name", "created": "created_at"},
-        "lists": (PHONES, EMAILS, EMPLOYMENTS, RELATED),
+        "lists": (PHONES, EMAILS, MESSENGERS, EMPLOYMENTS, RELATED),
     },
 }
 
@@ -171,6 +174,38 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class CardTab:
+    key: str  # the ?tab= value
+    panel: str  # the panel's element id (links and tests aim at it)
+    label: str
+    count: str = ""  # shown beside the label: "3", "100+"
+
+
+#: a card shows this many of a company's people; more reads "100+" and the list is one click away
+PEOPLE_SHOWN = 100
+
+
+def _card_tabs(kind: str, context: dict[str, Any]) -> list[CardTab]:
+    obj = context["object"]
+    if kind == "company":
+        people = f"{len(context['people'])}{'+' if context['more_people'] else ''}"
+        middle = [CardTab("contacts", "people", _("Contacts"), people)]
+    else:
+        middle = [
+            CardTab("companies", "companies", _("Companies"), str(len(context["employments"]))),
+            CardTab(
+                "related", "related", _("Related persons"), str(len(obj.related_persons.all()))
+            ),
+        ]
+    return [
+        CardTab("details", "details", _("Details")),
+        *middle,
+        CardTab("timeline", "history", _("Timeline")),
+        CardTab("sharing", "sharing", _("Sharing"), str(len(context["shares"]) or "")),
+    ]
+
+
 @login_required
 def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     obj = _one(kind, request, pk)
@@ -178,21 +213,29 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "object": obj,
         "section": KINDS[kind]["section"],
+        # The timeline shows the audit trail until the activities module writes typed events.
         "history": audit.entries_for(obj)[:50],
         "may_edit": access.can(user, "edit", obj),
         "may_delete": access.can(user, "delete", obj),
-        "shares": sharing.shares_of(obj),
+        "shares": list(sharing.shares_of(obj)),
         "share_form": ShareForm(),
         "custom_values": _custom_values(KINDS[kind]["entity"], obj),
     }
     if kind == "company":
-        context["people"] = queries.company_people(user, obj)[:100]
+        people = list(queries.company_people(user, obj)[: PEOPLE_SHOWN + 1])
+        context["people"] = people[:PEOPLE_SHOWN]
+        context["more_people"] = len(people) > PEOPLE_SHOWN
     else:
         context["employments"] = [
             e for e in obj.employments.all() if access.can(user, "view", e.company)
         ]
         if obj.birthday:
             context["birthday_in_days"] = days_until_next(obj.birthday, timezone.localdate())
+    # Every tab is rendered and the chosen one shown: links work without JavaScript (?tab=),
+    # and with it switching is instant.
+    context["tabs"] = _card_tabs(kind, context)
+    chosen = request.GET.get("tab", "")
+    context["tab"] = next((t for t in context["tabs"] if t.key == chosen), context["tabs"][0])
     return render(request, f"clients/{kind}_detail.html", context)
 
 
@@ -207,6 +250,16 @@ def _list_initial(spec: ListSpec, obj: Any, request: HttpRequest) -> list[dict[s
         return [{"address": e.address, "kind": e.kind} for e in obj.emails.all()]
     if spec.name == "employments":
         return [{"company": e.company_id, "position": e.position} for e in obj.employments.all()]
+    if spec.name == "messengers":
+        return [
+            {
+                # A kind stored through the API before kinds were checked reads as "other".
+                "kind": m.get("kind") if m.get("kind") in MessengerKind.values else "other",
+                "handle": m.get("handle", ""),
+            }
+            for m in obj.messengers or []
+            if isinstance(m, dict)
+        ]
     return [
         {
             "name": r.name,
@@ -321,7 +374,7 @@ def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     else:
         problems = "; ".join(str(e) for e in form.non_field_errors())
         messages.error(request, problems or _("Check the share form."))
-    return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "#sharing")
+    return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
 
 
 @login_required
@@ -333,7 +386,7 @@ def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> H
     except NotFoundError:
         raise Http404 from None
     messages.success(request, _("Share removed."))
-    return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "#sharing")
+    return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
 
 
 @login_required

@@ -22,6 +22,14 @@ class EmailKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class MessengerKind(models.TextChoices):
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    VIBER = "viber", _("Viber")
+    SKYPE = "skype", _("Skype")
+    OTHER = "other", _("other messenger")
+
+
 class PhoneBase(models.Model):
     number = models.CharField(_("number"), max_length=20, db_index=True)
     kind = models.CharField(

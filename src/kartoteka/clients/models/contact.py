@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import quote
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.clients.models.channels import EmailBase, HasPhones, PhoneBase
+from kartoteka.clients.models.channels import EmailBase, HasPhones, MessengerKind, PhoneBase
 from kartoteka.core.models import Record
+from kartoteka.core.phones import format_phone
 
 
 class Contact(HasPhones, Record):
@@ -69,6 +71,34 @@ class Contact(HasPhones, Record):
         return " ".join(
             part for part in (self.last_name, self.first_name, self.middle_name) if part
         )
+
+    @property
+    def messenger_links(self) -> list[dict[str, str]]:
+        """Messengers as the card shows them: kind label, handle, and a link that opens a chat."""
+        labels = dict(MessengerKind.choices)
+        shown = []
+        for item in self.messengers or []:
+            if not isinstance(item, dict) or not item.get("handle"):
+                continue
+            kind, handle = str(item.get("kind") or ""), str(item["handle"])
+            digits = "".join(ch for ch in handle if ch.isdigit())
+            url = ""
+            if kind == MessengerKind.TELEGRAM:
+                url = (
+                    f"https://t.me/{quote(handle.lstrip('@'))}"
+                    if not handle.startswith("+")
+                    else f"https://t.me/+{digits}"
+                )
+            elif kind == MessengerKind.WHATSAPP and digits:
+                url = f"https://wa.me/{digits}"
+            elif kind == MessengerKind.VIBER and digits:
+                url = f"viber://chat?number=%2B{digits}"
+            elif kind == MessengerKind.SKYPE:
+                url = f"skype:{quote(handle)}?chat"
+            label = str(labels.get(kind, kind.capitalize() or labels[MessengerKind.OTHER]))
+            display = format_phone(handle) if handle.startswith("+") else handle
+            shown.append({"kind": kind, "label": label, "handle": display, "url": url})
+        return shown
 
 
 class Employment(models.Model):

@@ -7,6 +7,7 @@ the stored list and returns the change for the audit trail (``{name: [old, new]}
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from kartoteka.clients.models import Tag
-from kartoteka.clients.models.channels import EmailKind, PhoneKind
+from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
 from kartoteka.clients.models.relation import Relation
 from kartoteka.core.phones import format_phone, normalize_phone
 
@@ -42,6 +43,59 @@ def clean_phones(raw: list[dict[str, Any]], errors: Errors) -> list[dict[str, st
         if e164 not in [phone["number"] for phone in phones]:
             phones.append({"number": e164, "kind": kind})
     return phones
+
+
+TELEGRAM_NAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{4,31})$")
+TELEGRAM_LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z0-9_]+)/?$")
+PHONE_MESSENGERS = (MessengerKind.WHATSAPP, MessengerKind.VIBER)
+
+
+def messenger_handle(kind: str, text: str) -> str:
+    """One messenger handle, normalised, or ValidationError with a message for people.
+
+    Telegram: a username (stored with @, a t.me link is accepted) or a phone; WhatsApp and Viber:
+    a phone (stored as E.164); Skype and others: any text without spaces.
+    """
+    text = text.strip()
+    if kind not in MessengerKind.values:
+        raise ValidationError(_("Choose a messenger from the list."))
+    if kind == MessengerKind.TELEGRAM:
+        link = TELEGRAM_LINK.match(text)
+        name = TELEGRAM_NAME.match(link.group(1) if link else text)
+        if name:
+            return "@" + name.group(1)
+        if text.lstrip("+").replace(" ", "").replace("-", "").isdigit():
+            return normalize_phone(text)
+        raise ValidationError(_("Enter a username like @ivanov (5–32 letters) or a phone number."))
+    if kind in PHONE_MESSENGERS:
+        return normalize_phone(text)
+    if len(text) > 100 or any(ch.isspace() for ch in text):
+        raise ValidationError(_("Enter the login without spaces, up to 100 characters."))
+    return text
+
+
+def clean_messengers(raw: list[Any], errors: Errors) -> list[dict[str, str]]:
+    """[{"kind": "telegram", "handle": "@ivanov"}, ...] checked and normalised; blanks dropped."""
+    messengers: list[dict[str, str]] = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            errors.setdefault("messengers", []).append(
+                _("%(n)d: give a kind and a handle.") % {"n": number}
+            )
+            continue
+        text = str(item.get("handle") or "").strip()
+        if not text:
+            continue
+        kind = str(item.get("kind") or MessengerKind.OTHER)
+        try:
+            handle = messenger_handle(kind, text)
+        except ValidationError as error:
+            errors.setdefault("messengers", []).append(f"{number}: {text} — {error.messages[0]}")
+            continue
+        entry = {"kind": kind, "handle": handle}
+        if entry not in messengers:
+            messengers.append(entry)
+    return messengers
 
 
 def clean_emails(raw: list[dict[str, Any]], errors: Errors) -> list[dict[str, str]]:

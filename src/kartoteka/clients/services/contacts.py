@@ -63,11 +63,11 @@ def _prepare(
             list(lists["related_persons"] or []), errors
         )
     if "messengers" in scalars:
-        scalars["messengers"] = [
-            {"kind": str(m.get("kind", "")).strip(), "handle": str(m.get("handle", "")).strip()}
-            for m in scalars["messengers"] or []
-            if isinstance(m, dict) and m.get("handle")
-        ]
+        raw = scalars["messengers"]
+        if raw is not None and not isinstance(raw, list):
+            errors["messengers"] = [_("A list of messengers, each with a kind and a handle.")]
+            raw = []
+        scalars["messengers"] = channels.clean_messengers(list(raw or []), errors)
 
     def write(contact: Contact) -> dict[str, list[Any]]:
         changes: dict[str, list[Any]] = {}

@@ -135,3 +135,40 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+// Tabs of a client card: each tab is a link (?tab=...) the server renders; here a click or the
+// arrow keys switch at once, and the address keeps the tab so Back and reload return to it.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-tabs]").forEach((list) => {
+    const tabs = Array.from(list.querySelectorAll("[role=tab]"));
+    const show = (tab, focus) => {
+      tabs.forEach((other) => {
+        const chosen = other === tab;
+        other.setAttribute("aria-selected", String(chosen));
+        other.tabIndex = chosen ? 0 : -1;
+        const panel = document.getElementById(other.getAttribute("aria-controls"));
+        if (panel) panel.hidden = !chosen;
+      });
+      if (focus) tab.focus();
+      const url = new URL(window.location.href);
+      url.searchParams.set("tab", tab.dataset.tab);
+      url.hash = "";
+      history.replaceState(null, "", url);
+    };
+    tabs.forEach((tab, index) => {
+      tab.addEventListener("click", (event) => {
+        if (event.ctrlKey || event.metaKey || event.shiftKey) return;  // open in a new tab as usual
+        event.preventDefault();
+        show(tab, false);
+      });
+      tab.addEventListener("keydown", (event) => {
+        const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
+        if (!(event.key in moves)) return;
+        event.preventDefault();
+        show(tabs[(moves[event.key] + tabs.length) % tabs.length], true);
+      });
+    });
+    // An old link to a panel (#sharing, #related) opens its tab.
+    const aimed = tabs.find((tab) => `#${tab.getAttribute("aria-controls")}` === window.location.hash);
+    if (aimed) show(aimed, false);
+  });
+});
