@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, GroupRule, Tag
@@ -508,3 +511,207 @@ def test_date_and_boolean_custom_conditions_match_as_typed(personas: Personas) -
     # The database agrees with the rule as applied in memory.
     assert rule_dry_run(since) == {"matches": 1, "changes": 0}
     assert rule_dry_run(vip) == {"matches": 1, "changes": 0}
+
+
+# --- Every change path: bulk, merge, API ----------------------------------------------------------
+def _bulk_entry(company: Company) -> AuditEntry:
+    return AuditEntry.objects.filter(
+        action="update", object_id=company.pk, content_type__model="company"
+    ).latest("id")
+
+
+def test_bulk_set_city_applies_the_rule_in_the_same_batch_and_undo_reverts_both(
+    rules: Any, personas: Personas
+) -> None:
+    from kartoteka.clients.services.bulk import bulk_set_field
+    from kartoteka.core.batches import batch_undo
+
+    moved = CompanyFactory.create_batch(3, owner=personas.manager_a, city="Москва")
+    with translation.override("en"):
+        batch = bulk_set_field(
+            actor=personas.manager_a,
+            model=Company,
+            ids_or_queryset=[c.pk for c in moved],
+            field="city",
+            value="Казань",
+        )
+    volga = Tag.objects.get(name="Поволжье")
+    for company in moved:
+        company.refresh_from_db()
+        assert company.city == "Казань" and tags_of(company) == ["Поволжье"]
+        assert company.version == 2  # one change, one version: the rule is part of it
+        entry = _bulk_entry(company)
+        assert entry.actor == personas.manager_a and entry.version == 2
+        assert entry.changes["city"] == ["Москва", "Казань"]
+        assert entry.changes["tags"] == [None, "Поволжье"]
+        assert entry.changes["rules"] == [None, ["rule «Поволжье» added the tag «Поволжье»"]]
+        assert entry.changes["batch"] == [None, batch.name]
+    assert set(batch.changes.values_list("field", flat=True)) == {"city", f"tags.{volga.pk}"}
+    assert batch.summary["changed"] == 3
+
+    batch_undo(actor=personas.manager_a, batch=batch)
+    for company in moved:
+        company.refresh_from_db()
+        assert company.city == "Москва" and tags_of(company) == []
+
+
+def test_bulk_changes_fire_only_rules_a_record_newly_matches(
+    rules: Any, personas: Personas, retail_manager: User
+) -> None:
+    from kartoteka.clients.services.bulk import bulk_set_field
+
+    # Already in Kazan, the tag taken off by hand: a bulk change of another field keeps it off.
+    kazan = CompanyFactory(owner=personas.manager_a, city="Казань", industry="Опт")
+    # Already Kazan: setting Kazan again changes nothing, so no rule fires either.
+    same = CompanyFactory(owner=personas.manager_a, city="Казань")
+    bulk_set_field(
+        actor=personas.manager_a,
+        model=Company,
+        ids_or_queryset=[kazan.pk],
+        field="status",
+        value="client",
+    )
+    batch = bulk_set_field(
+        actor=personas.manager_a,
+        model=Company,
+        ids_or_queryset=[same.pk],
+        field="city",
+        value="Казань",
+    )
+    assert batch.summary["changed"] == 0
+    for company in (kazan, same):
+        company.refresh_from_db()
+        assert tags_of(company) == [] and company.owner == personas.manager_a
+    assert "rules" not in _bulk_entry(kazan).changes
+    # An owner rule moves the record to the rule's owner and branch, undone with the batch.
+    batch = bulk_set_field(
+        actor=personas.manager_a,
+        model=Company,
+        ids_or_queryset=[kazan.pk],
+        field="industry",
+        value="Розничная торговля",
+    )
+    kazan.refresh_from_db()
+    assert (kazan.owner, kazan.branch) == (retail_manager, personas.branch_b)
+    entry = _bulk_entry(kazan)
+    assert entry.changes["owner"] == [str(personas.manager_a), str(retail_manager)]
+    assert entry.changes["branch"] == ["Москва", "Казань"]
+    from kartoteka.core.batches import batch_undo
+
+    # The manager cannot reach the record any more; their administrator undoes it.
+    batch_undo(actor=personas.admin, batch=batch)
+    kazan.refresh_from_db()
+    assert (kazan.owner, kazan.branch, kazan.industry) == (
+        personas.manager_a,
+        personas.branch_a,
+        "Опт",
+    )
+
+
+def test_bulk_tag_sets_off_a_tag_rule_and_rules_run_once_in_order(personas: Personas) -> None:
+    from kartoteka.clients.services.bulk import bulk_tag
+    from kartoteka.core.batches import batch_undo
+
+    # Two rules that would feed each other forever if effects set the rules off again.
+    rule(
+        personas.admin,
+        name="Ключевой → VIP",
+        field="tag",
+        value="Ключевой",
+        effect="add_tag",
+        tag="VIP",
+    )
+    rule(
+        personas.admin,
+        name="VIP → ключевой",
+        field="tag",
+        value="VIP",
+        effect="add_tag",
+        tag="Ключевой",
+    )
+    rule(
+        personas.admin,
+        name="VIP к коллеге",
+        field="tag",
+        value="VIP",
+        effect="set_owner",
+        owner=personas.teammate_a,
+    )
+    companies = CompanyFactory.create_batch(2, owner=personas.manager_a)
+    with translation.override("en"):
+        batch = bulk_tag(
+            actor=personas.manager_a, model=Company, ids=[c.pk for c in companies], tag="Ключевой"
+        )
+    for company in companies:
+        company.refresh_from_db()
+        assert tags_of(company) == ["VIP", "Ключевой"]
+        assert company.owner == personas.teammate_a and company.version == 2
+        entry = _bulk_entry(company)
+        assert entry.changes["tags"] == [None, ["VIP", "Ключевой"]]
+        assert entry.changes["rules"][1] == [
+            "rule «Ключевой → VIP» added the tag «VIP»",
+            f"rule «VIP к коллеге» made {personas.teammate_a} the owner",
+        ]
+    assert batch.summary["changed"] == 2
+    batch_undo(actor=personas.manager_a, batch=batch)
+    for company in companies:
+        company.refresh_from_db()
+        assert tags_of(company) == [] and company.owner == personas.manager_a
+
+
+def test_bulk_rules_take_the_same_queries_whatever_the_number_of_records(
+    rules: Any, personas: Personas
+) -> None:
+    from kartoteka.clients.services.bulk import bulk_set_field
+
+    def queries_for(count: int) -> int:
+        ids = [c.pk for c in CompanyFactory.create_batch(count, owner=personas.manager_a)]
+        with CaptureQueriesContext(connection) as captured:
+            bulk_set_field(
+                actor=personas.manager_a,
+                model=Company,
+                ids_or_queryset=ids,
+                field="city",
+                value="Казань",
+            )
+        assert Company.objects.filter(pk__in=ids, tags__name="Поволжье").count() == count
+        return len(captured)
+
+    queries_for(1)  # caches warmed (content types)
+    assert queries_for(3) == queries_for(12)
+
+
+def test_a_merged_survivor_gets_the_rules_it_newly_matches(rules: Any, personas: Personas) -> None:
+    from kartoteka.clients.services.merge import company_merge
+
+    survivor = CompanyFactory(owner=personas.manager_a, name="Волга", city="Москва")
+    other = CompanyFactory(owner=personas.manager_a, name="Волга-2", city="Казань")
+    with translation.override("en"):
+        merged = company_merge(
+            actor=personas.manager_a,
+            survivor=survivor,
+            other=other,
+            version=survivor.version,
+            other_version=other.version,
+            choices={"city": "other"},
+        )
+    assert merged.city == "Казань" and tags_of(merged) == ["Поволжье"]
+    entry = _bulk_entry(merged)
+    assert entry.changes["city"] == ["Москва", "Казань"]
+    assert entry.changes["tags"] == [[], ["Поволжье"]]
+    assert entry.changes["rules"] == [None, ["rule «Поволжье» added the tag «Поволжье»"]]
+    assert "merged_with" in entry.changes
+
+
+def test_api_patch_applies_the_rules(rules: Any, personas: Personas, api: Any) -> None:
+    company = CompanyFactory(owner=personas.manager_a, city="Москва")
+    response = api(personas.manager_a).patch(
+        f"/api/v1/companies/{company.pk}/",
+        {"city": "Казань", "version": company.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["tags"] == ["Поволжье"]
+    company.refresh_from_db()
+    assert tags_of(company) == ["Поволжье"] and company.version == 2
+    assert "rules" in _bulk_entry(company).changes

@@ -104,16 +104,37 @@ class UndoResult:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """What else a change sets off on one record (a group rule adding a tag, say).
+
+    ``values`` are more fields and their new stored values (``{"tags.7": True}``), written with
+    the change, kept in the same batch and undone with it; ``audit`` adds lines to the record's
+    audit entry (``{"rules": [None, [...]]}``).
+    """
+
+    values: dict[str, Any]
+    audit: dict[str, list[Any]] = field(default_factory=dict)
+
+
+#: (model, [(record as it was, {field: new stored value})]) -> {record id: FollowUp}; called once
+#: per chunk with the records the change really changes, so it can work in a few queries
+FollowUps = Callable[[type[Record], Sequence[tuple[Record, dict[str, Any]]]], dict[int, FollowUp]]
+
+
+@dataclass(frozen=True)
 class Operation:
     """What a bulk change does to each record: the fields it touches and their new values.
 
     ``values(record, position)`` gives the new stored value of every field in ``fields``;
     ``position`` counts the records the actor may change, in id order (for round robin).
+    ``follow_ups``, if given, says what else the change sets off on the changed records; a field
+    the operation sets itself is never overridden by a follow-up.
     """
 
     kind: str
     fields: tuple[str, ...]
     values: Callable[[Record, int], dict[str, Any]]
+    follow_ups: FollowUps | None = None
 
     @property
     def action(self) -> str:
@@ -379,8 +400,12 @@ def _apply(
     handlers: dict[str, _Field],
     *,
     restore: bool = False,
+    notes: dict[int, dict[str, list[Any]]] | None = None,
 ) -> None:
-    """Write ``rows`` ({field: (old, new)} each), bump versions, keep changes and trail rows."""
+    """Write ``rows`` ({field: (old, new)} each), bump versions, keep changes and trail rows.
+
+    ``notes`` adds lines to some records' audit entries (by record id).
+    """
     content_type = ContentType.objects.get_for_model(model)
     columns = [h for h in handlers.values() if isinstance(h, _Column)]
     column_rows = [
@@ -408,7 +433,10 @@ def _apply(
         record.version += 1
         entry_changes: dict[str, list[Any]] = {}
         for name, (old, new) in diff.items():
-            entry_changes.update(handlers[name].audit_changes(record, old, new, shown[name]))
+            for key, values in handlers[name].audit_changes(record, old, new, shown[name]).items():
+                # Two tags in one change (the one asked for, one a rule added) share "tags".
+                joined = key in entry_changes and isinstance(handlers[name], _Membership)
+                entry_changes[key] = _joined(entry_changes[key], values) if joined else values
             if run.batch is not None and not restore:
                 changes.append(
                     BatchChange(
@@ -421,6 +449,7 @@ def _apply(
                         version_after=record.version,
                     )
                 )
+        entry_changes.update((notes or {}).get(record.pk, {}))
         if trash_field:
             action = AuditEntry.Action.RESTORE if restore else AuditEntry.Action.DELETE
         else:
@@ -438,6 +467,56 @@ def _apply(
         )
     BatchChange.objects.bulk_create(changes)
     run.reindex.setdefault(model, []).extend(pks)
+
+
+def _joined(first: list[Any], second: list[Any]) -> list[Any]:
+    """Two membership changes of one relation as one: [old names or None, new names or None]."""
+
+    def names(value: Any) -> list[Any]:
+        return [] if value is None else list(value) if isinstance(value, list) else [value]
+
+    return [
+        sorted(names(first[0]) + names(second[0])) or None,
+        sorted(names(first[1]) + names(second[1])) or None,
+    ]
+
+
+def _follow_ups(
+    model: type[Record],
+    planned: list[tuple[Record, dict[str, tuple[Any, Any]]]],
+    handlers: dict[str, _Field],
+    follow_ups: FollowUps,
+) -> tuple[dict[str, _Field], dict[int, dict[str, list[Any]]]]:
+    """Fold what the change sets off into ``planned`` (in place), so it is written, kept in the
+    batch and undone with the change; returns the extra fields' handlers and audit lines."""
+    found = follow_ups(
+        model,
+        [(record, {name: new for name, (_old, new) in diff.items()}) for record, diff in planned],
+    )
+    if not found:
+        return {}, {}
+    extra: dict[str, _Field] = {}
+    for follow in found.values():
+        for name in follow.values:
+            if name not in handlers and name not in extra:
+                extra[name] = _field(model, name)
+    records = [record for record, _diff in planned]
+    for handler in extra.values():
+        handler.prepare(records)
+    notes: dict[int, dict[str, list[Any]]] = {}
+    for record, diff in planned:
+        wanted = found.get(record.pk)
+        if wanted is None:
+            continue
+        for name, new in wanted.values.items():
+            if name in handlers:  # what the change asked for wins over what it sets off
+                continue
+            old = extra[name].read(record)
+            if old != new:
+                diff[name] = (old, new)
+        if wanted.audit:
+            notes[record.pk] = wanted.audit
+    return extra, notes
 
 
 def _run_operation(
@@ -480,7 +559,11 @@ def _run_operation(
         run.counts.changed += len(planned)
         changed_here += len(planned)
         if planned and not dry_run:
-            _apply(run, model, planned, handlers)
+            extra: dict[str, _Field] = {}
+            notes: dict[int, dict[str, list[Any]]] = {}
+            if operation.follow_ups is not None:
+                extra, notes = _follow_ups(model, planned, handlers, operation.follow_ups)
+            _apply(run, model, planned, {**handlers, **extra}, notes=notes)
     if changed_here:
         label = model._meta.label_lower
         run.counts.by_model[label] = run.counts.by_model.get(label, 0) + changed_here
@@ -852,6 +935,8 @@ __all__ = [
     "CHUNK",
     "AlreadyUndoneError",
     "Counts",
+    "FollowUp",
+    "FollowUps",
     "Operation",
     "OwnedKind",
     "UndoResult",

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, CustomField, Tag
-from kartoteka.clients.services import channels, custom_fields
+from kartoteka.clients.services import channels, custom_fields, group_rules
 from kartoteka.core import access, batches
 from kartoteka.core.batches import (
     Counts,
@@ -103,7 +103,10 @@ def _set_field_plan(
         raise ForbiddenError()
     stored, shown, label = clean_value(model, field, value)
     operation = Operation(
-        kind="set_field", fields=(field,), values=lambda record, position: {field: stored}
+        kind="set_field",
+        fields=(field,),
+        values=lambda record, position: {field: stored},
+        follow_ups=group_rules.bulk_follow_ups(),
     )
     return operation, label, shown
 
@@ -126,6 +129,7 @@ def bulk_set_field(
     """Set ``field`` (or ``custom_fields.<code>``) to ``value`` on many records, as one batch.
 
     Needs "edit" on each record; the others, and those that already have the value, are skipped.
+    Group rules the changed records newly match act too, in the same batch (one undo).
     """
     operation, label, shown = _set_field_plan(actor, model, field, value)
     ids = batches.candidates(model, ids_or_queryset)
@@ -161,6 +165,7 @@ def _tag_plan(
         kind="tag" if add else "untag",
         fields=(field,),
         values=lambda record, position: {field: add},
+        follow_ups=group_rules.bulk_follow_ups(),
     )
     return operation, tag
 
@@ -168,7 +173,10 @@ def _tag_plan(
 def bulk_tag(
     *, actor: User, model: type[Record], ids: IdsOrQuerySet, tag: Tag | str, add: bool = True
 ) -> Batch:
-    """Add (or remove) a tag on many records as one batch; a new tag name creates the tag."""
+    """Add (or remove) a tag on many records as one batch; a new tag name creates the tag.
+
+    Group rules the changed records newly match act too, in the same batch (one undo).
+    """
     operation, found = _tag_plan(actor, model, tag, add)
     ids_found = batches.candidates(model, ids)
 

@@ -7,11 +7,19 @@ transaction of the change that triggered them, and the change's audit entry name
 A rule fires when a record *starts* to match: on creation, or on an edit after which it matches
 and before which it did not. So a manager who takes the "Поволжье" tag off a Kazan company, or
 hands a retail client to a colleague, is not overruled at their next edit of the card.
+
+Every way a client changes applies the rules once: the card and the API (:func:`with_rules`),
+a merge (the survivor), and bulk changes (:func:`bulk_follow_ups`), where the rules' effects
+join the same batch and are undone with it. Rules run once, top to bottom, per change: a rule's
+effect may make a *later* rule match (a tag, then an owner for that tag), but never sets off the
+rules again, so two rules cannot feed each other endlessly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import copy
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -87,10 +95,17 @@ def _numbers_equal(stored: Any, wanted: str) -> bool:
 class Matcher:
     """Tests rules against one record as it is in memory (mid-transaction, before it is saved)."""
 
-    def __init__(self, obj: Record, definitions: dict[str, CustomField]) -> None:
+    def __init__(
+        self,
+        obj: Record,
+        definitions: dict[str, CustomField],
+        tag_names: Iterable[str] | None = None,
+    ) -> None:
         self.obj = obj
         self.definitions = definitions
-        self.tag_names = [tag.name for tag in obj.tags.all()]  # type: ignore[attr-defined]
+        if tag_names is None:
+            tag_names = [tag.name for tag in obj.tags.all()]  # type: ignore[attr-defined]
+        self.tag_names = list(tag_names)
 
     def values(self, rule: GroupRule) -> list[str]:
         if rule.field == TAG:
@@ -165,6 +180,14 @@ def _owner_usable(rule: GroupRule) -> bool:
     return rule.owner is not None and rule.owner.is_active
 
 
+def _tag_note(rule: GroupRule) -> str:
+    return _("rule «%(rule)s» added the tag «%(tag)s»") % {"rule": rule, "tag": rule.tag}
+
+
+def _owner_note(rule: GroupRule, owner: User) -> str:
+    return _("rule «%(rule)s» made %(owner)s the owner") % {"rule": rule, "owner": owner}
+
+
 def _effect(rule: GroupRule, obj: Record, matcher: Matcher) -> tuple[Changes, str] | None:
     """Apply one rule's effect to ``obj``; its audit changes and a line naming the rule, if any."""
     if rule.effect == GroupRule.Effect.ADD_TAG and rule.tag is not None:
@@ -173,8 +196,7 @@ def _effect(rule: GroupRule, obj: Record, matcher: Matcher) -> tuple[Changes, st
         before = sorted(matcher.tag_names)
         obj.tags.add(rule.tag)  # type: ignore[attr-defined]
         matcher.tag_names.append(rule.tag.name)
-        note = _("rule «%(rule)s» added the tag «%(tag)s»") % {"rule": rule, "tag": rule.tag}
-        return {"tags": [before, sorted(matcher.tag_names)]}, note
+        return {"tags": [before, sorted(matcher.tag_names)]}, _tag_note(rule)
     if rule.effect == GroupRule.Effect.SET_OWNER and _owner_usable(rule):
         owner: User = rule.owner  # type: ignore[assignment]
         if obj.owner_id == owner.pk and obj.branch_id == owner.branch_id:  # type: ignore[attr-defined]
@@ -185,8 +207,7 @@ def _effect(rule: GroupRule, obj: Record, matcher: Matcher) -> tuple[Changes, st
         obj.owner = owner
         obj.branch = owner.branch
         type(obj).all_objects.filter(pk=obj.pk).update(owner=owner, branch=owner.branch)
-        note = _("rule «%(rule)s» made %(owner)s the owner") % {"rule": rule, "owner": owner}
-        return changes, note
+        return changes, _owner_note(rule, owner)
     return None
 
 
@@ -257,6 +278,129 @@ def with_rules(
     return write
 
 
+# --- Bulk changes --------------------------------------------------------------------------------
+def _tag_names(model: type[Company] | type[Contact], ids: list[int]) -> dict[int, list[str]]:
+    """The tag names of each record, in one query."""
+    m2m = model._meta.get_field("tags")
+    source = m2m.m2m_field_name()  # type: ignore[union-attr]
+    target = m2m.m2m_reverse_field_name()  # type: ignore[union-attr]
+    rows = m2m.remote_field.through.objects.filter(  # type: ignore[union-attr]
+        **{f"{source}_id__in": ids}
+    ).values_list(f"{source}_id", f"{target}__name")
+    names: dict[int, list[str]] = {}
+    for pk, name in rows:
+        names.setdefault(pk, []).append(name)
+    return names
+
+
+def _after(
+    record: Record, values: dict[str, Any], tags: list[str], tag_names: dict[int, str]
+) -> tuple[Record, list[str]]:
+    """A copy of ``record`` and its tag names with a bulk change's ``values`` applied."""
+    after = copy.copy(record)
+    names = list(tags)
+    for name, value in values.items():
+        if name.startswith("tags."):
+            tag = tag_names.get(int(name.split(".", 1)[1]))
+            if tag is None:
+                continue
+            if value and tag not in names:
+                names.append(tag)
+            elif not value and tag in names:
+                names.remove(tag)
+        elif name.startswith(CUSTOM):
+            stored = dict(getattr(after, "custom_fields", None) or {})
+            code = name[len(CUSTOM) :]
+            if value in (None, "", []):
+                stored.pop(code, None)
+            else:
+                stored[code] = value
+            after.custom_fields = stored  # type: ignore[attr-defined]
+        elif "." not in name and name != "deleted_at":
+            setattr(after, type(record)._meta.get_field(name).attname, value)  # type: ignore[union-attr]
+    return after, names
+
+
+def _planned_effects(
+    rules: Sequence[GroupRule], after: Record, matcher: Matcher, asked: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """What the rules ``after`` newly matches do, as bulk field values, without writing them.
+
+    A field the bulk change itself sets (``asked``) is left as the change sets it.
+    """
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    for rule in rules:
+        if not matcher.matches(rule):
+            continue
+        if rule.effect == GroupRule.Effect.ADD_TAG and rule.tag is not None:
+            name = f"tags.{rule.tag_id}"
+            if rule.tag.name in matcher.tag_names or name in asked:
+                continue
+            values[name] = True
+            matcher.tag_names.append(rule.tag.name)
+            notes.append(_tag_note(rule))
+        elif rule.effect == GroupRule.Effect.SET_OWNER and _owner_usable(rule):
+            owner: User = rule.owner  # type: ignore[assignment]
+            current = (after.owner_id, after.branch_id)  # type: ignore[attr-defined]
+            if current == (owner.pk, owner.branch_id) or "owner" in asked or "branch" in asked:
+                continue
+            values.update(owner=owner.pk, branch=owner.branch_id)
+            after.owner_id, after.branch_id = owner.pk, owner.branch_id  # type: ignore[attr-defined]
+            notes.append(_owner_note(rule, owner))
+    return values, notes
+
+
+def bulk_follow_ups() -> batches.FollowUps:
+    """The group rules as a bulk change's follow-ups (see :class:`batches.Operation`).
+
+    Each record the change really changes gets the rules it newly matches, exactly as an edit
+    on the card would; their effects are written with the change, kept in the same batch (one
+    undo reverts both) and named in the record's audit entry. Rules and custom field
+    definitions are read once per batch; a chunk costs two queries (the records' tags and the
+    names of tags the change adds or removes), whatever its size.
+    """
+    loaded: dict[str, tuple[list[GroupRule], dict[str, CustomField]]] = {}
+
+    def follow(
+        model: type[Record], rows: Sequence[tuple[Record, dict[str, Any]]]
+    ) -> dict[int, batches.FollowUp]:
+        entity = "companies" if model is Company else "contacts"
+        if entity not in loaded:
+            loaded[entity] = (active_rules(entity), _definitions(entity))
+        rules, definitions = loaded[entity]
+        if not rules or not rows:
+            return {}
+        tags = _tag_names(model_of(entity), [record.pk for record, _values in rows])
+        changed_tags = {
+            int(name.split(".", 1)[1])
+            for _record, values in rows
+            for name in values
+            if name.startswith("tags.")
+        }
+        tag_names = (
+            dict(Tag.objects.filter(pk__in=changed_tags).values_list("pk", "name"))
+            if changed_tags
+            else {}
+        )
+        found: dict[int, batches.FollowUp] = {}
+        for record, values in rows:
+            before = tags.get(record.pk, [])
+            matched = Matcher(record, definitions, tag_names=before)
+            fresh = [rule for rule in rules if not matched.matches(rule)]
+            if not fresh:
+                continue
+            after, after_tags = _after(record, values, before, tag_names)
+            effects, notes = _planned_effects(
+                fresh, after, Matcher(after, definitions, tag_names=after_tags), values
+            )
+            if effects:
+                found[record.pk] = batches.FollowUp(values=effects, audit={"rules": [None, notes]})
+        return found
+
+    return follow
+
+
 # --- Existing records: dry run and apply now ---------------------------------------------------
 def rule_queryset(rule: GroupRule) -> QuerySet[Any]:
     """Every live record of the rule's entity matching its condition, on the database."""
@@ -297,13 +441,17 @@ def rule_dry_run(rule: GroupRule) -> dict[str, int]:
 
 
 def _operation(rule: GroupRule) -> batches.Operation:
+    # The other rules react to what this one does, as they would to any change.
     if rule.effect == GroupRule.Effect.ADD_TAG:
         membership = f"tags.{rule.tag_id}"
         return batches.Operation(
-            kind="tag", fields=(membership,), values=lambda record, position: {membership: True}
+            kind="tag",
+            fields=(membership,),
+            values=lambda record, position: {membership: True},
+            follow_ups=bulk_follow_ups(),
         )
     owner: User = rule.owner  # type: ignore[assignment]
-    return batches.reassign_operation([owner])
+    return dataclasses.replace(batches.reassign_operation([owner]), follow_ups=bulk_follow_ups())
 
 
 def group_rule_apply_existing(*, actor: User, rule: GroupRule) -> int:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
-from kartoteka.clients.services import channels, companies, contacts
+from kartoteka.clients.services import channels, companies, contacts, group_rules
 from kartoteka.core import access, audit, records, search
 from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
@@ -78,7 +78,8 @@ def company_merge(
 
     ``choices`` maps a field to "survivor" or "other"; unnamed fields follow
     :func:`default_choices`. The actor must be able to edit both (else 404); each version must be
-    current (else 409). ``other`` goes to the trash, from where it can be restored.
+    current (else 409). ``other`` goes to the trash, from where it can be restored. Group rules
+    the survivor newly matches (a city taken from ``other``, a tag it brought) act too.
     """
     return _merge(actor, survivor, other, version, other_version, choices or {})
 
@@ -160,8 +161,12 @@ def _merge(
             changes["merged_with"] = [None, label]
             return changes
 
+        # The survivor changed: group rules it newly matches act, in this audit entry.
+        related = group_rules.with_rules(
+            actor, move_links, before=locked.get(survivor.pk, survivor)
+        )
         merged = records.update_record(
-            actor=actor, obj=survivor, version=version, values=values, related=move_links
+            actor=actor, obj=survivor, version=version, values=values, related=related
         )
         audit.record(
             actor=actor,
