@@ -715,3 +715,20 @@ def test_api_patch_applies_the_rules(rules: Any, personas: Personas, api: Any) -
     company.refresh_from_db()
     assert tags_of(company) == ["Поволжье"] and company.version == 2
     assert "rules" in _bulk_entry(company).changes
+
+
+def test_merge_page_says_where_a_rule_sent_the_survivor(
+    rules: Any, personas: Personas, retail_manager: User, client: Client
+) -> None:
+    survivor = CompanyFactory(owner=personas.manager_a, name="Лавка", industry="")
+    other = CompanyFactory(owner=personas.manager_a, name="Лавка-2", industry="Розничная торговля")
+    client.force_login(personas.manager_a)
+    response = client.post(
+        f"/companies/{survivor.pk}/merge/{other.pk}/",
+        {"version": survivor.version, "other_version": other.version},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/companies/"
+    assert f"A group rule gave “Лавка” to {retail_manager}." in response.content.decode()
+    survivor.refresh_from_db()
+    assert (survivor.owner, survivor.industry) == (retail_manager, "Розничная торговля")

@@ -201,6 +201,14 @@ def merge_screen(request: HttpRequest, kind: str, pk: int, other: int) -> HttpRe
             _("Merged. “%(name)s” is in the trash and can be restored from there.")
             % {"name": second},
         )
+        if not access.can(user, "view", outcome):
+            # A group rule gave the merged record to someone outside the actor's scope.
+            messages.info(
+                request,
+                _("A group rule gave “%(name)s” to %(owner)s.")
+                % {"name": outcome, "owner": outcome.owner},
+            )
+            return redirect(f"clients:{kind}-list")
         return redirect(f"clients:{kind}-detail", pk=outcome.pk)
     conflict = outcome if isinstance(outcome, ConflictError) else None
     if conflict is not None:
