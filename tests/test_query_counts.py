@@ -26,6 +26,7 @@ PAGES = [
     "/settings/branches/",
     "/settings/custom-fields/",
     "/settings/group-rules/",
+    "/settings/tags/",
 ]
 API = [
     "/api/v1/companies/?limit=500",

@@ -83,6 +83,10 @@ ROUTES: dict[str, str] = {
     "clients:group-rule-apply": "admin",
     "clients:group-rule-move": "admin",
     "clients:group-rule-delete": "admin",
+    "clients:tag-list": "admin",
+    "clients:tag-create": "admin",
+    "clients:tag-edit": "admin",
+    "clients:tag-delete": "admin",
     "api:custom-field-list": "public-to-users",
     "api:custom-field-detail": "public-to-users",
     "api:company-export": "list",
@@ -150,6 +154,7 @@ ADMIN_URLS = {
     "clients:custom-field-create": "/settings/custom-fields/new/",
     "clients:group-rule-list": "/settings/group-rules/",
     "clients:group-rule-create": "/settings/group-rules/new/",
+    "clients:tag-list": "/settings/tags/",
     "core:trash": "/settings/trash/",
     "api:audit-list": "/api/v1/audit/",
 }

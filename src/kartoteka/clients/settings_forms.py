@@ -155,3 +155,13 @@ class GroupRuleForm(forms.Form):
             "owner": data.get("owner"),
             "is_active": data["is_active"],
         }
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    color = forms.CharField(
+        label=_("Colour"),
+        max_length=7,
+        initial="#1d5fc4",
+        widget=forms.TextInput(attrs={"type": "color", "list": "tag-palette"}),
+    )

@@ -5,6 +5,7 @@ from kartoteka.clients import (
     export_views,
     list_views,
     settings_views,
+    tag_views,
     views,
     views_duplicates,
 )
@@ -81,4 +82,10 @@ urlpatterns += [
         _settings.group_rule_delete,
         name="group-rule-delete",
     ),
+]
+urlpatterns += [
+    path("settings/tags/", tag_views.tag_list, name="tag-list"),
+    path("settings/tags/new/", tag_views.tag_create, name="tag-create"),
+    path("settings/tags/<int:pk>/", tag_views.tag_edit, name="tag-edit"),
+    path("settings/tags/<int:pk>/delete/", tag_views.tag_delete, name="tag-delete"),
 ]
