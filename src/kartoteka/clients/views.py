@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.accounts.models import User
+from kartoteka.accounts.models import Branch, User
 from kartoteka.clients import bulk_views, columns, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
@@ -33,6 +33,7 @@ from kartoteka.clients.forms import (
 )
 from kartoteka.clients.models import Company, Contact, CustomField, Tag
 from kartoteka.clients.models.channels import MessengerKind
+from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
@@ -150,6 +151,8 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             ),
             "owners": owners,
             "tags": Tag.objects.all(),
+            "branches": Branch.objects.filter(is_active=True).order_by("name"),
+            "statuses": CompanyStatus.choices,
             "custom_filters": CustomField.objects.filter(entity=spec["entity"]),
             "entity": spec["entity"],
             "saved_views": queries.saved_views(user, spec["entity"]),
