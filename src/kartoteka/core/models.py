@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStamped(models.Model):
@@ -96,8 +97,9 @@ class AuditEntry(models.Model):
         LOGIN = "login", _("logged in")
         LOGIN_FAILED = "login_failed", _("failed login")
         LOCKOUT = "lockout", _("locked out")
-        SHARE = "share", _("shared")
+        SHARE = "share", pgettext_lazy("audit action", "shared")
         UNSHARE = "unshare", _("share removed")
+        EXPORT = "export", _("exported")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.accounts.models import User
+from kartoteka.accounts.models import Entity, User
 from kartoteka.clients import queries
 from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.models.custom_fields import FieldType
@@ -190,7 +190,8 @@ def records_export(
     audit.record(
         actor=actor,
         action="export",
-        object_repr=_("Export: %(entity)s, %(count)d rows") % {"entity": entity, "count": total},
+        object_repr=_("Export: %(entity)s, %(count)d rows")
+        % {"entity": Entity(entity).label, "count": total},
         changes={"entity": [None, entity], "filter": [None, query_string], "rows": [None, total]},
     )
     columns = company_columns() if kind == "company" else contact_columns()

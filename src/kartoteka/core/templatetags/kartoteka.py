@@ -8,6 +8,7 @@ from django.db.models import Model
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.accounts.models import Entity
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.phones import format_phone
 
@@ -36,6 +37,11 @@ _EXTRA_LABELS = {
     "merged_into": _("merged into"),
     "people": _("people"),
     "batch": _("bulk change"),
+    "rules": _("group rules"),
+    # an export's entry: what was exported, with which filter, how many rows
+    "entity": _("records"),
+    "filter": _("filter"),
+    "rows": _("rows"),
 }
 
 
@@ -58,6 +64,8 @@ def audit_value(value: object, name: str) -> object:
     """Phones are kept as E.164 in the trail and shown the way people write them."""
     if name == "phone" and isinstance(value, str) and value.startswith("+"):
         return format_phone(value)
+    if name == "entity" and value in Entity.values:
+        return Entity(value).label
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return value
