@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.accounts.models import (
     LANGUAGE_CHOICES,
@@ -92,7 +93,9 @@ class UserForm(forms.Form):
         label=_("Roles"), queryset=Role.objects.all(), required=False
     )
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(
+        label=pgettext_lazy("user", "Active"), required=False, initial=True
+    )
     password = forms.CharField(
         label=_("Password"),
         strip=False,

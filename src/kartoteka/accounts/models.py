@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Language names are written in their own language, so anyone finds theirs.
 LANGUAGE_CHOICES = [("ru", "Русский"), ("en", "English")]
@@ -46,7 +47,7 @@ class Entity(models.TextChoices):
 class Branch(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("branch", "active"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.accounts.models import Branch, Team, User
 from kartoteka.clients.models import Company, Contact, CustomField, Tag
@@ -224,7 +225,9 @@ class EmploymentRow(forms.Form):
         required=False,
         widget=RemoteSelect(model=Company, search_url="/api/v1/search/", kind="companies"),
     )
-    position = forms.CharField(label=_("Position"), required=False, max_length=150)
+    position = forms.CharField(
+        label=pgettext_lazy("job", "Position"), required=False, max_length=150
+    )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

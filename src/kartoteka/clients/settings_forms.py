@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import CustomField, GroupRule
@@ -113,7 +114,7 @@ class GroupRuleForm(forms.Form):
         help_text=_("The client moves to the owner's branch."),
     )
     is_active = forms.BooleanField(
-        label=_("Active"),
+        label=pgettext_lazy("group rule", "Active"),
         required=False,
         initial=True,
         widget=forms.CheckboxInput(attrs={"class": "check"}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.core.phones import format_phone
 
@@ -31,7 +32,7 @@ class MessengerKind(models.TextChoices):
 
 
 class PhoneBase(models.Model):
-    number = models.CharField(_("number"), max_length=20, db_index=True)
+    number = models.CharField(pgettext_lazy("phone", "number"), max_length=20, db_index=True)
     kind = models.CharField(
         _("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE
     )

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.clients.models.channels import EmailBase, HasPhones, MessengerKind, PhoneBase
 from kartoteka.core.models import Record
@@ -108,7 +109,7 @@ class Employment(models.Model):
     company = models.ForeignKey(
         "clients.Company", on_delete=models.CASCADE, related_name="employments"
     )
-    position = models.CharField(_("position"), max_length=150, blank=True)
+    position = models.CharField(pgettext_lazy("job", "position"), max_length=150, blank=True)
 
     class Meta:
         verbose_name = _("employment")

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FieldType(models.TextChoices):
     TEXT = "text", _("text")
-    NUMBER = "number", _("number")
+    NUMBER = "number", pgettext_lazy("custom field type", "number")
     MONEY = "money", _("money")
     DATE = "date", _("date")
     CHOICE = "choice", _("choice")
@@ -28,7 +29,9 @@ class CustomField(models.Model):
     type = models.CharField(_("type"), max_length=10, choices=FieldType.choices)
     choices = models.JSONField(_("choices"), default=list, blank=True)
     is_required = models.BooleanField(_("required"), default=False)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("custom field order", "position"), default=0
+    )
 
     class Meta:
         verbose_name = _("custom field")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ENTITY_CHOICES = [("companies", _("companies")), ("contacts", _("contacts"))]
 
@@ -46,7 +47,7 @@ class GroupRule(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("group rule", "active"), default=True)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
