@@ -732,3 +732,28 @@ def test_merge_page_says_where_a_rule_sent_the_survivor(
     assert f"A group rule gave “Лавка” to {retail_manager}." in response.content.decode()
     survivor.refresh_from_db()
     assert (survivor.owner, survivor.industry) == (retail_manager, "Розничная торговля")
+
+
+def test_applying_a_rule_to_existing_clients_sets_off_the_rules_after_it(
+    rules: tuple[GroupRule, GroupRule], personas: Personas
+) -> None:
+    from kartoteka.clients.services.group_rules import group_rule_apply_existing
+    from kartoteka.core.batches import batch_undo
+
+    volga, _retail = rules
+    rule(
+        personas.admin,
+        name="Поволжье к коллеге",
+        field="tag",
+        value="Поволжье",
+        effect="set_owner",
+        owner=personas.teammate_a,
+    )
+    kazan = CompanyFactory(owner=personas.manager_a, city="Казань")
+    assert group_rule_apply_existing(actor=personas.admin, rule=volga) == 1
+    kazan.refresh_from_db()
+    assert tags_of(kazan) == ["Поволжье"] and kazan.owner == personas.teammate_a
+    assert kazan.version == 2
+    batch_undo(actor=personas.admin, batch=Batch.objects.get())
+    kazan.refresh_from_db()
+    assert tags_of(kazan) == [] and kazan.owner == personas.manager_a
