@@ -8,9 +8,8 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 # Language names are written in their own language, so anyone finds theirs.
 LANGUAGE_CHOICES = [("ru", "Русский"), ("en", "English")]
