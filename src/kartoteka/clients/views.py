@@ -189,23 +189,28 @@ class CardTab:
 PEOPLE_SHOWN = 100
 
 
+def _count(number: int, more: bool = False) -> str:
+    # A tab's count: none for nothing, "100+" when only the first hundred were read.
+    return f"{number}{'+' if more else ''}" if number else ""
+
+
 def _card_tabs(kind: str, context: dict[str, Any]) -> list[CardTab]:
     obj = context["object"]
     if kind == "company":
-        people = f"{len(context['people'])}{'+' if context['more_people'] else ''}"
+        people = _count(len(context["people"]), context["more_people"])
         middle = [CardTab("contacts", "people", _("Contacts"), people)]
     else:
         middle = [
-            CardTab("companies", "companies", _("Companies"), str(len(context["employments"]))),
+            CardTab("companies", "companies", _("Companies"), _count(len(context["employments"]))),
             CardTab(
-                "related", "related", _("Related persons"), str(len(obj.related_persons.all()))
+                "related", "related", _("Related persons"), _count(len(obj.related_persons.all()))
             ),
         ]
     return [
         CardTab("details", "details", _("Details")),
         *middle,
         CardTab("timeline", "history", _("Timeline")),
-        CardTab("sharing", "sharing", _("Sharing"), str(len(context["shares"]) or "")),
+        CardTab("sharing", "sharing", _("Sharing"), _count(len(context["shares"]))),
     ]
 
 
