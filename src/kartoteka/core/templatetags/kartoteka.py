@@ -42,6 +42,10 @@ _EXTRA_LABELS = {
     "entity": _("records"),
     "filter": _("filter"),
     "rows": _("rows"),
+    "related_persons": _("related persons"),
+    # a deleted tag's entry: how many records carried it
+    "companies": _("companies"),
+    "contacts": _("contacts"),
 }
 
 
@@ -59,6 +63,13 @@ def field_label(entry: AuditEntry, name: str) -> str:
     return str(_EXTRA_LABELS.get(name, name)).capitalize()
 
 
+def _messenger(item: dict[str, Any]) -> str:
+    # A contact's messenger, {"kind": "telegram", "handle": "@ivanov"}: "telegram @ivanov".
+    handle = str(item.get("handle", ""))
+    shown = format_phone(handle) if handle.startswith("+") else handle
+    return " ".join(part for part in (str(item.get("kind", "")), shown) if part) or str(item)
+
+
 @register.filter
 def audit_value(value: object, name: str) -> object:
     """Phones are kept as E.164 in the trail and shown the way people write them."""
@@ -67,7 +78,9 @@ def audit_value(value: object, name: str) -> object:
     if name == "entity" and value in Entity.values:
         return Entity(value).label
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(
+            _messenger(item) if isinstance(item, dict) else str(item) for item in value
+        )
     return value
 
 
