@@ -73,7 +73,7 @@ def test_page_queries_do_not_grow_with_data(url: str, personas: Personas, client
     small = count(lambda: client.get(url))
     grow(personas, 190)
     large = count(lambda: client.get(url))
-    assert large == small, f"{url}: {small} queries at 10 rows, {large} at 200"
+    assert large <= small, f"{url}: {small} queries at 10 rows, {large} at 200"
 
 
 @pytest.mark.parametrize("url", API)
@@ -83,7 +83,7 @@ def test_api_queries_do_not_grow_with_data(url: str, personas: Personas, api: An
     small = count(lambda: client.get(url))
     grow(personas, 190)
     large = count(lambda: client.get(url))
-    assert large == small, f"{url}: {small} queries at 10 rows, {large} at 200"
+    assert large <= small, f"{url}: {small} queries at 10 rows, {large} at 200"
 
 
 def test_card_queries_do_not_grow_with_history(personas: Personas, client: Client) -> None:

@@ -1,4 +1,4 @@
-"""The search page and API ask the database a fixed number of questions, whatever its size.
+"""The search page and API ask the database a bounded number of questions, whatever its size.
 
 The shared data maker names companies «Ромашка N»; "ромашке" finds them all through word forms.
 """
@@ -24,7 +24,7 @@ def test_search_page_queries_do_not_grow(url: str, personas: Personas, client: C
     small = count(lambda: client.get(url))
     grow(personas, 190)
     large = count(lambda: client.get(url))
-    assert large == small, f"{url}: {small} queries at 10 rows, {large} at 200"
+    assert large <= small, f"{url}: {small} queries at 10 rows, {large} at 200"
 
 
 @pytest.mark.parametrize("url", API)
@@ -34,4 +34,4 @@ def test_search_api_queries_do_not_grow(url: str, personas: Personas, api: Any) 
     small = count(lambda: client.get(url))
     grow(personas, 190)
     large = count(lambda: client.get(url))
-    assert large == small, f"{url}: {small} queries at 10 rows, {large} at 200"
+    assert large <= small, f"{url}: {small} queries at 10 rows, {large} at 200"

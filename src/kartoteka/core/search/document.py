@@ -1,9 +1,9 @@
 """The search index: one document per searchable record, and the lookups that match it.
 
-The text lives in an ordinary table on both databases; each vendor indexes it its own way
-(migration 0003): PostgreSQL with GIN indexes over ``to_tsvector('russian', body)`` and over
-trigrams (pg_trgm), SQLite with an FTS5 trigram table that mirrors the ``body`` column through
-triggers. The lookups below are the only SQL that knows about those indexes.
+The text lives in an ordinary table on both databases; each vendor indexes it its own way,
+one set of indexes per kind (indexes.py): PostgreSQL with partial GIN indexes over
+``to_tsvector('russian', body)`` and over trigrams (pg_trgm), SQLite with an FTS5 trigram table
+per kind fed by triggers. The lookup below and matching.py are the only SQL that uses them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 from django.db import models
 from django.db.models import Lookup
 
-FTS_TABLE = "core_searchdocument_fts"
 #: text-search configuration of the PostgreSQL word index; the query must name the same one
 TS_CONFIG = "russian"
 
@@ -34,19 +33,6 @@ class SearchDocument(models.Model):
         return f"{self.kind} {self.object_id}"
 
 
-class FtsMatch(Lookup):  # type: ignore[type-arg]
-    """SQLite: ``id__fts='"ромашк"'`` — the document's row is among the FTS5 table's matches."""
-
-    lookup_name = "fts"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        # Only constants and the compiled column go into the SQL; the query is a parameter.
-        sql = f"{lhs} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"  # noqa: S608
-        return sql, [*lhs_params, self.rhs]
-
-
 class WordPrefix(Lookup):  # type: ignore[type-arg]
     """PostgreSQL: ``body__word_prefix="иванову"`` — a word of the body has the query word's stem
     as its stem's prefix. Written exactly as the GIN index expression so the index is used."""
@@ -63,5 +49,4 @@ class WordPrefix(Lookup):  # type: ignore[type-arg]
         return sql, [*lhs_params, f"{self.rhs}:*"]
 
 
-SearchDocument._meta.get_field("id").register_lookup(FtsMatch)
 SearchDocument._meta.get_field("body").register_lookup(WordPrefix)

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from kartoteka.core.search.document import SearchDocument
+from kartoteka.core.search.indexes import fts_table
 from kartoteka.core.search.text import TRIGRAM, Term
 
 
@@ -15,15 +17,26 @@ def _fts_phrase(fragment: str) -> str:
     return '"' + fragment.replace('"', '""') + '"'
 
 
-def _any_of(fragments: Iterable[str], word: str = "") -> Q:
+def _fts_match(kind: str, query: str) -> Q:
+    """SQLite: the document is among the matches of the kind's FTS5 table."""
+    table = fts_table(kind)  # a checked name; the query itself is a parameter
+    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"  # noqa: S608
+    return Q(id__in=RawSQL(sql, (query,)))  # noqa: S611
+
+
+def _uses_fts(fragments: Iterable[str]) -> bool:
+    return connection.vendor == "sqlite" and all(len(f) >= TRIGRAM for f in fragments)
+
+
+def _any_of(kind: str, fragments: Iterable[str], word: str = "") -> Q:
     """The document contains one of ``fragments`` anywhere (or, on PostgreSQL, ``word``'s forms).
 
-    Fragments of 3+ characters use the trigram index (pg_trgm, FTS5 trigram); shorter ones can
-    only be found by reading the documents, which is still right, only slower.
+    Fragments of 3+ characters use the kind's trigram index (pg_trgm, FTS5 trigram); shorter
+    ones can only be found by reading the documents, which is still right, only slower.
     """
     fragments = list(dict.fromkeys(fragments))
-    if connection.vendor == "sqlite" and all(len(f) >= TRIGRAM for f in fragments):
-        condition = Q(id__fts=" OR ".join(_fts_phrase(f) for f in fragments))
+    if _uses_fts(fragments):
+        condition = _fts_match(kind, " OR ".join(_fts_phrase(f) for f in fragments))
     else:
         condition = Q()
         for fragment in fragments:
@@ -35,15 +48,15 @@ def _any_of(fragments: Iterable[str], word: str = "") -> Q:
 
 def documents(kind: str, terms: list[Term], *, strict: bool) -> QuerySet[SearchDocument]:
     """Documents of ``kind`` matching every term: ``strict`` — as typed; otherwise any word form."""
-    # With kind=? both databases walk every document of the kind through the (kind, id) index
-    # and test each against the text; a condition no index serves makes them start from the
-    # full-text/trigram hits instead (milliseconds instead of a scan of a million rows).
-    queryset = SearchDocument.objects.filter(kind__startswith=kind)
-    for term in terms:
-        if strict:
-            queryset = queryset.filter(_any_of(term.exact))
-        else:
-            queryset = queryset.filter(_any_of(term.loose, term.word))
+    wanted = [term.exact if strict else term.loose for term in terms]
+    queryset = SearchDocument.objects.all()
+    if not any(_uses_fts(fragments) for fragments in wanted):
+        # PostgreSQL: literally ``kind = '<kind>'``, the predicate of the kind's partial
+        # indexes. SQLite's FTS5 tables hold one kind each, so a match there needs no more; a
+        # kind = ? beside it would make SQLite walk every document of the kind instead.
+        queryset = queryset.filter(kind=kind)
+    for term, fragments in zip(terms, wanted, strict=True):
+        queryset = queryset.filter(_any_of(kind, fragments, "" if strict else term.word))
     return queryset
 
 

@@ -74,8 +74,10 @@ def _ranked_ids(source: Source, scoped: QuerySet[Any], text: str, limit: int) ->
     ordering: list[Any] = [_in_name_first(source, terms), *source.ordering]
     found: list[int] = []
     for condition in tiers:
-        # Every tier is asked even when an earlier one filled the page: a fixed number of
-        # queries whatever the data, and ``more`` stays honest.
+        if len(found) > limit:
+            # The page is full and ``more`` is already known: later tiers would only rank
+            # below what is shown (at most one query per tier, whatever the data).
+            break
         rows = scoped.filter(condition).order_by(*ordering).values_list("pk", flat=True)
         for pk in rows[: limit + 1 + len(found)]:
             if pk not in found:
