@@ -128,6 +128,8 @@ except ValueError as error:
     raise _bad("DATABASE_URL", _database_url, f"a database URL ({error})") from None
 if not _database.get("ENGINE"):
     raise _bad("DATABASE_URL", _database_url, "a sqlite:// or postgres:// URL")
+#: connections one server process keeps open (PostgreSQL pool; SQLite reuses closed ones)
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=1000)
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["ENGINE"] = "kartoteka.core.db.sqlite"
     _database["CONN_MAX_AGE"] = 0
@@ -147,7 +149,7 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database["CONN_MAX_AGE"] = 0
     _database.setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
-        "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=1000),
+        "max_size": DATABASE_POOL_SIZE,
         "timeout": 10,
     }
 else:

@@ -109,6 +109,8 @@ ROUTES: dict[str, str] = {
     "api:contact-detail": "record",
     "clients:company-bulk": "record",
     "clients:contact-bulk": "record",
+    "clients:company-bulk-count": "list",
+    "clients:contact-bulk-count": "list",
     "core:batch-list": "list",
     "core:batch-undo": "record",
     "core:handover": "admin",

@@ -94,3 +94,19 @@ def test_bulk_bar_appears_on_ticking_and_changes_a_field_after_a_preview(
         page.locator("#batch-done").get_by_role("button", name=UNDO).click()
     expect(page.locator("#company-table tbody tr", has_text="Тверь")).to_have_count(0)
     assert Company.objects.filter(city="Тверь").count() == 0
+
+
+def test_all_matching_on_a_long_list_shows_how_many_once_picked(
+    page: Page, personas: Personas
+) -> None:
+    CompanyFactory.create_batch(55, owner=personas.manager_a, city="Казань")
+    log_in(page, personas.manager_a.username)
+    page.goto("/companies/?city=%D0%9A%D0%B0%D0%B7%D0%B0%D0%BD%D1%8C")
+    page.locator("input[data-bulk-row]").first.check()
+    bar = page.locator("#bulk-form")
+    total = bar.locator("[data-bulk-total]")
+    expect(total).not_to_contain_text("55")  # the page itself did not count
+
+    bar.locator("input[data-bulk-all]").check()
+
+    expect(total).to_contain_text("55")

@@ -339,6 +339,33 @@ def test_all_matching_the_filter_is_recomputed_on_the_server_within_scope(
     assert {c.pk for c in Company.objects.filter(status="client")} == {c.pk for c in in_kazan}
 
 
+def test_a_one_page_list_counts_itself_in_the_bulk_bar(client: Client, personas: Personas) -> None:
+    CompanyFactory.create_batch(3, owner=personas.manager_a, city="Казань")
+    client.force_login(personas.manager_a)
+
+    page = client.get("/companies/?city=Казань").content.decode()
+
+    assert "all 3 records matching the filter" in page
+    assert "data-bulk-total" not in page  # nothing left to ask for
+
+
+def test_a_longer_list_is_counted_when_all_matching_is_picked_within_scope(
+    client: Client, personas: Personas
+) -> None:
+    CompanyFactory.create_batch(53, owner=personas.manager_a, city="Казань")
+    CompanyFactory.create_batch(4, owner=personas.manager_b, city="Казань")  # out of scope
+    client.force_login(personas.manager_a)
+
+    page = client.get("/companies/?city=Казань").content.decode()
+
+    assert "all records matching the filter" in page  # no number: the page did not count
+    count_url = page.split('data-bulk-total="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert unquote(count_url) == "/companies/bulk/count/?city=Казань"
+    answer = client.get(count_url)
+    assert answer.status_code == 200
+    assert answer.content.decode().strip() == "all 53 records matching the filter"
+
+
 def test_change_field_shows_a_preview_first(client: Client, personas: Personas) -> None:
     companies = CompanyFactory.create_batch(2, owner=personas.manager_a)
     theirs = CompanyFactory(owner=personas.manager_b)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kartoteka.accounts.models import User
 from kartoteka.clients import queries
@@ -28,6 +28,7 @@ from kartoteka.core import access, batch_views
 from kartoteka.core.batches import Counts
 from kartoteka.core.errors import DomainError
 from kartoteka.core.models import Batch, Record
+from kartoteka.core.pagination import KeysetPage
 from kartoteka.core.web import apply_domain_error, signed_in
 
 KINDS: dict[str, dict[str, Any]] = {
@@ -61,7 +62,26 @@ def value_choices(model: type[Record]) -> dict[str, list[str]]:
 COUNT_LIMIT = 10_000
 
 
-def list_context(request: HttpRequest, kind: str, owners: Any) -> dict[str, Any]:
+def _matching_count(request: HttpRequest, kind: str) -> int:
+    """How many records the list's filter matches, counted up to COUNT_LIMIT + 1."""
+    text = request.GET.get("q", "")
+    matching = KINDS[kind]["list"](signed_in(request), text=text, params=request.GET)
+    return int(matching.values("pk")[: COUNT_LIMIT + 1].count())
+
+
+@login_required
+@require_GET
+def record_bulk_count(request: HttpRequest, kind: str) -> HttpResponse:
+    """The bulk bar's "all N records matching the filter", asked for when the user picks it."""
+    if not access.has_any(signed_in(request), access.entity_of(KINDS[kind]["model"]), "view"):
+        raise Http404
+    total = _matching_count(request, kind)
+    return render(request, "clients/_bulk_total.html", {"total": total, "count_limit": COUNT_LIMIT})
+
+
+def list_context(
+    request: HttpRequest, kind: str, owners: Any, page: KeysetPage[Any]
+) -> dict[str, Any]:
     """What the list page's bulk bar needs; a bounded number of queries whatever the list."""
     spec = KINDS[kind]
     user = signed_in(request)
@@ -69,20 +89,21 @@ def list_context(request: HttpRequest, kind: str, owners: Any) -> dict[str, Any]
     may = {action: access.has_any(user, entity, action) for action in ("assign", "edit", "delete")}
     if not any(may.values()):
         return {"bulk": None, "done_batch": batch_views.pop_done(request)}
-    text = request.GET.get("q", "")
+    single_page = page.next_after is None and not page.previous
+    query = list_query(request.GET)
     return {
         "bulk": {
             "url": reverse(f"clients:{kind}-bulk"),
             "may_assign": may["assign"],
             "may_edit": may["edit"],
             "may_delete": may["delete"],
-            # Counting a whole big list on every page view costs more than the page itself;
-            # the preview step gives the exact number before anything changes.
-            "total": spec["list"](user, text=text, params=request.GET)
-            .values("pk")[: COUNT_LIMIT + 1]
-            .count(),
+            # A list that fits on its page counts itself. Counting a longer one costs more than
+            # the page: the bar asks for the number when "all matching" is picked, and the
+            # preview step gives the exact number before anything changes.
+            "total": len(page.rows) if single_page else None,
+            "count_url": "" if single_page else f"{reverse(f'clients:{kind}-bulk-count')}?{query}",
             "count_limit": COUNT_LIMIT,
-            "query": list_query(request.GET),
+            "query": query,
             "owners": owners if may["assign"] else [],
             "fields": bulk.settable_fields(model) if may["edit"] else [],
             "suggestions": value_choices(model) if may["edit"] else {},

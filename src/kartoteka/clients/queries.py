@@ -129,6 +129,24 @@ def contacts(
     return queryset
 
 
+def company_hits(user: User) -> QuerySet[Company]:
+    """Companies as search hits read them (name, city, INN, main phone): nothing more fetched."""
+    return access.scoped(Company.objects.all(), user).prefetch_related(
+        Prefetch("phones", queryset=CompanyPhone.objects.order_by("position", "id"))
+    )
+
+
+def contact_hits(user: User) -> QuerySet[Contact]:
+    """Contacts as search hits read them (name, main phone, companies' names)."""
+    jobs = Employment.objects.select_related("company").only(
+        "id", "contact_id", "company_id", "company__name", "company__deleted_at"
+    )
+    return access.scoped(Contact.objects.all(), user).prefetch_related(
+        Prefetch("phones", queryset=ContactPhone.objects.order_by("position", "id")),
+        Prefetch("employments", queryset=jobs),
+    )
+
+
 def company(user: User, pk: int, action: str = "view") -> Company:
     queryset = companies(user, action=action)
     return access.one_or_404(queryset, pk=pk)

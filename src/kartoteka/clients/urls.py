@@ -55,6 +55,14 @@ for kind, plural in (("company", "companies"), ("contact", "contacts")):
     urlpatterns.append(
         path(f"{plural}/bulk/", bulk_views.record_bulk, {"kind": kind}, name=f"{kind}-bulk")
     )
+    urlpatterns.append(
+        path(
+            f"{plural}/bulk/count/",
+            bulk_views.record_bulk_count,
+            {"kind": kind},
+            name=f"{kind}-bulk-count",
+        )
+    )
 _settings = settings_views
 urlpatterns += [
     path("settings/custom-fields/", _settings.custom_field_list, name="custom-field-list"),

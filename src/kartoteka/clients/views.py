@@ -172,7 +172,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "column_params": [
                 (k, v) for k, vs in request.GET.lists() if k not in ("after", "cols") for v in vs
             ],
-            **bulk_views.list_context(request, kind, owners),
+            **bulk_views.list_context(request, kind, owners, page),
         },
     )
 

@@ -35,6 +35,10 @@ def format_phone(e164: str) -> str:
     """How people read it: '+7 916 123-45-67'."""
     if not e164:
         return ""
+    if len(e164) == 12 and e164.startswith("+79") and e164[1:].isdigit():
+        # Russian mobiles (+7 9xx) always group 3-3-2-2; spelled out here because a list page
+        # formats one per row and the general formatter costs a tenth of a millisecond each.
+        return f"+7 {e164[2:5]} {e164[5:8]}-{e164[8:10]}-{e164[10:12]}"
     try:
         number = phonenumbers.parse(e164, DEFAULT_REGION)
     except phonenumbers.NumberParseException:

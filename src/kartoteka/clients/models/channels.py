@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.core.phones import format_phone
+from kartoteka.core.prefetch import prefetched
 
 
 class PhoneKind(models.TextChoices):
@@ -71,5 +72,5 @@ class HasPhones:
     @property
     def first_phone(self) -> str:
         """The main phone, formatted (uses the prefetched list: no extra query)."""
-        phones = list(self.phones.all())  # type: ignore[attr-defined]
+        phones = prefetched(self, "phones")
         return phones[0].display if phones else ""

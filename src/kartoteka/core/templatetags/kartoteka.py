@@ -5,12 +5,14 @@ from typing import Any
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import Entity
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.phones import format_phone
+from kartoteka.core.prefetch import prefetched
 
 register = template.Library()
 
@@ -109,3 +111,20 @@ def custom_value(record: Any, field: Any) -> Any:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return "" if value is None else value
+
+
+@register.filter
+def tag_badges(record: Any) -> SafeString:
+    """A record's tags as coloured badges (from the prefetched tags: no query per row)."""
+    return format_html_join(
+        " ",
+        '<span class="tag" style="--tag: {}">{}</span>',
+        ((tag.color, tag.name) for tag in prefetched(record, "tags")),
+    )
+
+
+@register.filter
+def first_email(record: Any) -> str:
+    """A record's main email address, or ""."""
+    emails = prefetched(record, "emails")
+    return emails[0].address if emails else ""

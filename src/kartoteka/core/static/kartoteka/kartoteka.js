@@ -85,6 +85,16 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     rows().forEach((box) => box.addEventListener("change", refresh));
     bar.addEventListener("change", refresh);
+    // A long list is not counted with the page: ask for "all N matching" once it is picked.
+    const total = bar.querySelector("[data-bulk-total]");
+    bar.querySelector("input[data-bulk-all]")?.addEventListener("change", () => {
+      if (!total || total.dataset.counted) return;
+      total.dataset.counted = "1";
+      fetch(total.dataset.bulkTotal, { headers: { "X-Requested-With": "fetch" } })
+        .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+        .then((text) => { total.textContent = text.trim(); })
+        .catch(() => { delete total.dataset.counted; });
+    });
     refresh();
   }
   document.querySelectorAll("form").forEach((form) => {
