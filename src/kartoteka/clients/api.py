@@ -297,10 +297,12 @@ class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     def get_queryset(self) -> QuerySet[Company]:
         params = self.request.query_params
-        return queries.companies(signed_in(self.request), text=params.get("q", ""), params=params)
+        return queries.api_rows(
+            queries.companies(signed_in(self.request), text=params.get("q", ""), params=params)
+        )
 
     def one(self, user: User, pk: int) -> Company:
-        return queries.company(user, pk)
+        return access.one_or_404(queries.api_rows(queries.companies(user)), pk=pk)
 
     def create_service(self, actor: User, values: dict[str, Any]) -> Company:
         return company_create(actor=actor, values=values)
@@ -335,15 +337,17 @@ class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     def get_queryset(self) -> QuerySet[Contact]:
         params = self.request.query_params
-        return queries.contacts(
-            signed_in(self.request),
-            text=params.get("q", ""),
-            phone=params.get("phone", ""),
-            params=params,
-        ).prefetch_related("related_persons")
+        return queries.api_rows(
+            queries.contacts(
+                signed_in(self.request),
+                text=params.get("q", ""),
+                phone=params.get("phone", ""),
+                params=params,
+            )
+        )
 
     def one(self, user: User, pk: int) -> Contact:
-        return queries.contact(user, pk)
+        return access.one_or_404(queries.api_rows(queries.contacts(user)), pk=pk)
 
     def create_service(self, actor: User, values: dict[str, Any]) -> Contact:
         return contact_create(actor=actor, values=values)

@@ -147,6 +147,28 @@ def contact_hits(user: User) -> QuerySet[Contact]:
     )
 
 
+def api_rows(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """``queryset`` loading what the API prints of each record: owner and branch as ids (no
+    joins) and its lists; pages also show names, which the page queries join in."""
+    lists: list[Any] = ["tags"]
+    if queryset.model is Company:
+        lists += [
+            Prefetch("phones", queryset=CompanyPhone.objects.order_by("position", "id")),
+            Prefetch("emails", queryset=CompanyEmail.objects.order_by("position", "id")),
+        ]
+    else:
+        lists += [
+            Prefetch("phones", queryset=ContactPhone.objects.order_by("position", "id")),
+            Prefetch("emails", queryset=ContactEmail.objects.order_by("position", "id")),
+            Prefetch(
+                "employments",
+                queryset=Employment.objects.only("contact_id", "company_id", "position"),
+            ),
+            "related_persons",
+        ]
+    return queryset.select_related(None).prefetch_related(None).prefetch_related(*lists)
+
+
 def company(user: User, pk: int, action: str = "view") -> Company:
     queryset = companies(user, action=action)
     return access.one_or_404(queryset, pk=pk)
