@@ -31,8 +31,8 @@ def test_companies_filter_by_status_city_industry_and_branch(
     client.force_login(personas.admin)
 
     page = client.get("/companies/").content.decode()
-    for control in ('name="status"', 'name="branch"', 'name="city"', 'name="industry"'):
-        assert control in page, control
+    for control in ("status", "branch", "city", "industry", "region", "source"):
+        assert f'name="{control}"' in page, control
 
     page = client.get(
         "/companies/", {"status": "client", "city": "КАЗАНЬ", "industry": "розн"}
@@ -61,3 +61,15 @@ def test_contacts_filter_by_city_and_branch_within_scope(
     assert 'name="status"' not in page and 'name="industry"' not in page
     page = client.get("/contacts/", {"branch": personas.branch_b.pk}).content.decode()
     assert names_in_rows(page, "contacts") == set()
+
+
+def test_companies_filter_by_region_and_source(client: Client, personas: Personas) -> None:
+    CompanyFactory(name="С выставки", owner=personas.admin, region="Татарстан", source="Выставка")
+    CompanyFactory(name="С сайта", owner=personas.admin, region="Татарстан", source="Сайт")
+    CompanyFactory(name="Из Тверской", owner=personas.admin, region="Тверская", source="Выставка")
+    client.force_login(personas.admin)
+
+    page = client.get("/companies/", {"region": "татар", "source": "выставка"}).content.decode()
+
+    assert names_in_rows(page, "companies") == {"С выставки"}
+    assert 'name="region" class="filter-text" value="татар"' in page
