@@ -44,6 +44,13 @@ BRANCHES = [
     ("Новосибирск", "Новосибирск"),
     ("Екатеринбург", "Екатеринбург"),
 ]
+REGIONS = {
+    "Москва": "Москва",
+    "Санкт-Петербург": "Санкт-Петербург",
+    "Казань": "Республика Татарстан",
+    "Новосибирск": "Новосибирская область",
+    "Екатеринбург": "Свердловская область",
+}
 
 
 @dataclass(frozen=True)
@@ -272,6 +279,7 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
                         inn=pools.inn(),
                         industry=rnd.choice(INDUSTRIES),
                         city=cities.get(owner.branch_id, ""),
+                        region=REGIONS.get(cities.get(owner.branch_id, ""), ""),
                         source=rnd.choice(SOURCES),
                         status=rnd.choice(["prospect", "client", "client", "former"]),
                         owner=owner,
