@@ -31,7 +31,7 @@ class FreezeWarmHeap:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
-        if scope["type"] == "http" and self.served <= self.warm_after:
+        if scope["type"] == "http" and self.served < self.warm_after:
             self.served += 1
             if self.served == self.warm_after:
                 gc.collect()

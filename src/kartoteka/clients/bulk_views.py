@@ -7,6 +7,7 @@ scope: ids a browser sends are only ever a wish, which the services scope again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kartoteka.accounts.models import User
 from kartoteka.clients import queries
-from kartoteka.clients.models import Company, Contact, CustomField, Tag
+from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.models.custom_fields import FieldType
 from kartoteka.clients.services import bulk
 from kartoteka.core import access, batch_views
@@ -44,14 +45,18 @@ def list_query(params: QueryDict) -> str:
     return urlencode([(k, str(v)) for k, v in params.items() if k not in NOT_FILTERS and v])
 
 
-def value_choices(model: type[Record]) -> dict[str, list[str]]:
+def value_choices(
+    model: type[Record], custom_fields: Iterable[CustomField] | None = None
+) -> dict[str, list[str]]:
     """Suggested values for fields with a fixed set of them (shown as the field is chosen)."""
+    if custom_fields is None:
+        custom_fields = CustomField.objects.filter(entity=access.entity_of(model))
     suggestions: dict[str, list[str]] = {}
     for name in bulk.SETTABLE.get(model, ()):
         field = model._meta.get_field(name)
         if getattr(field, "choices", None):
             suggestions[name] = [str(label) for _value, label in field.choices]  # type: ignore[union-attr]
-    for custom in CustomField.objects.filter(entity=access.entity_of(model)):
+    for custom in custom_fields:
         if custom.type in (FieldType.CHOICE, FieldType.MULTIPLE):
             suggestions[bulk.CUSTOM_PREFIX + custom.code] = list(custom.choices)
         elif custom.type == FieldType.BOOLEAN:
@@ -80,9 +85,16 @@ def record_bulk_count(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def list_context(
-    request: HttpRequest, kind: str, owners: Any, page: KeysetPage[Any]
+    request: HttpRequest,
+    kind: str,
+    page: KeysetPage[Any],
+    *,
+    owners: Any,
+    tags: Any,
+    custom_fields: list[CustomField],
 ) -> dict[str, Any]:
-    """What the list page's bulk bar needs; a bounded number of queries whatever the list."""
+    """What the list page's bulk bar needs, beside what the page already read (owners, tags,
+    the entity's custom fields); a bounded number of queries whatever the list."""
     spec = KINDS[kind]
     user = signed_in(request)
     model, entity = spec["model"], access.entity_of(spec["model"])
@@ -105,9 +117,9 @@ def list_context(
             "count_limit": COUNT_LIMIT,
             "query": query,
             "owners": owners if may["assign"] else [],
-            "fields": bulk.settable_fields(model) if may["edit"] else [],
-            "suggestions": value_choices(model) if may["edit"] else {},
-            "tags": Tag.objects.all() if may["edit"] else [],
+            "fields": bulk.settable_fields(model, custom_fields) if may["edit"] else [],
+            "suggestions": value_choices(model, custom_fields) if may["edit"] else {},
+            "tags": tags if may["edit"] else [],
         },
         "done_batch": batch_views.pop_done(request),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,14 +49,15 @@ DEFAULT = {
 
 
 def chosen(
-    kind: str, entity: str, params: Mapping[str, Any]
+    kind: str, custom_fields: Iterable[CustomField], params: Mapping[str, Any]
 ) -> tuple[list[str], list[CustomField]]:
-    """Column keys from ``?cols=`` (repeatable), else the defaults; plus chosen custom fields."""
+    """Column keys from ``?cols=`` (repeatable), else the defaults; plus chosen custom fields
+    (out of ``custom_fields``, the entity's definitions the page already read)."""
     getlist = getattr(params, "getlist", None)
     requested = [c for c in (getlist("cols") if getlist else []) if c]
     if not requested:
         return DEFAULT[kind], []
     known = {column.key for column in COLUMNS[kind]}
-    custom = {f"cf_{field.code}": field for field in CustomField.objects.filter(entity=entity)}
+    custom = {f"cf_{field.code}": field for field in custom_fields}
     keys = [key for key in requested if key in known]
     return keys, [custom[key] for key in requested if key in custom]

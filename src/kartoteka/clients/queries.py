@@ -1,4 +1,7 @@
-"""Every read of companies and contacts, already scoped to the user."""
+"""Every read of companies and contacts, already scoped to the user.
+
+Phones and emails come in their models' order (position, then id): plain prefetches keep it.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from kartoteka.clients import custom_queries
 from kartoteka.clients.models import (
     Company,
-    CompanyEmail,
-    CompanyPhone,
     Contact,
-    ContactEmail,
     ContactPhone,
     Employment,
     SavedView,
@@ -76,11 +76,7 @@ def companies(
     queryset = (
         access.scoped(Company.objects.all(), user, action)
         .select_related("owner", "branch")
-        .prefetch_related(
-            Prefetch("phones", queryset=CompanyPhone.objects.order_by("position", "id")),
-            Prefetch("emails", queryset=CompanyEmail.objects.order_by("position", "id")),
-            "tags",
-        )
+        .prefetch_related("phones", "emails", "tags")
     )
     if text.strip():
         # The search index: name in any word form, phone in any format or its last digits,
@@ -105,9 +101,9 @@ def contacts(
         access.scoped(Contact.objects.all(), user, action)
         .select_related("owner", "branch")
         .prefetch_related(
-            Prefetch("phones", queryset=ContactPhone.objects.order_by("position", "id")),
+            "phones",
             Prefetch("employments", queryset=Employment.objects.select_related("company")),
-            Prefetch("emails", queryset=ContactEmail.objects.order_by("position", "id")),
+            "emails",
             "tags",
         )
     )
@@ -131,9 +127,7 @@ def contacts(
 
 def company_hits(user: User) -> QuerySet[Company]:
     """Companies as search hits read them (name, city, INN, main phone): nothing more fetched."""
-    return access.scoped(Company.objects.all(), user).prefetch_related(
-        Prefetch("phones", queryset=CompanyPhone.objects.order_by("position", "id"))
-    )
+    return access.scoped(Company.objects.all(), user).prefetch_related("phones")
 
 
 def contact_hits(user: User) -> QuerySet[Contact]:
@@ -142,30 +136,17 @@ def contact_hits(user: User) -> QuerySet[Contact]:
         "id", "contact_id", "company_id", "company__name", "company__deleted_at"
     )
     return access.scoped(Contact.objects.all(), user).prefetch_related(
-        Prefetch("phones", queryset=ContactPhone.objects.order_by("position", "id")),
-        Prefetch("employments", queryset=jobs),
+        "phones", Prefetch("employments", queryset=jobs)
     )
 
 
 def api_rows(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """``queryset`` loading what the API prints of each record: owner and branch as ids (no
     joins) and its lists; pages also show names, which the page queries join in."""
-    lists: list[Any] = ["tags"]
-    if queryset.model is Company:
-        lists += [
-            Prefetch("phones", queryset=CompanyPhone.objects.order_by("position", "id")),
-            Prefetch("emails", queryset=CompanyEmail.objects.order_by("position", "id")),
-        ]
-    else:
-        lists += [
-            Prefetch("phones", queryset=ContactPhone.objects.order_by("position", "id")),
-            Prefetch("emails", queryset=ContactEmail.objects.order_by("position", "id")),
-            Prefetch(
-                "employments",
-                queryset=Employment.objects.only("contact_id", "company_id", "position"),
-            ),
-            "related_persons",
-        ]
+    lists: list[Any] = ["phones", "emails", "tags"]
+    if queryset.model is Contact:
+        jobs = Employment.objects.only("contact_id", "company_id", "position")
+        lists += [Prefetch("employments", queryset=jobs), "related_persons"]
     return queryset.select_related(None).prefetch_related(None).prefetch_related(*lists)
 
 
@@ -194,8 +175,6 @@ def company_people(user: User, company: Company) -> QuerySet[Employment]:
     return (
         Employment.objects.filter(visible, company=company, contact__deleted_at__isnull=True)
         .select_related("contact")
-        .prefetch_related(
-            Prefetch("contact__phones", queryset=ContactPhone.objects.order_by("position", "id"))
-        )
+        .prefetch_related("contact__phones")
         .order_by("contact__last_name", "contact__first_name")
     )

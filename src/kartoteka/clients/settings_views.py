@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -53,9 +53,7 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def custom_field_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require(request, "edit")
-    field = CustomField.objects.filter(pk=pk).first() if pk is not None else None
-    if pk is not None and field is None:
-        raise Http404
+    field = get_object_or_404(CustomField, pk=pk) if pk is not None else None
     initial = {"entity": request.GET.get("entity", "companies")} if field is None else None
     form = CustomFieldForm(request.POST or None, field=field, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -78,9 +76,7 @@ def custom_field_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
 @login_required
 def custom_field_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    field = CustomField.objects.filter(pk=pk).first()
-    if field is None:
-        raise Http404
+    field = get_object_or_404(CustomField, pk=pk)
     form = CustomFieldDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -113,9 +109,7 @@ def custom_field_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def custom_field_move(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    field = CustomField.objects.filter(pk=pk).first()
-    if field is None:
-        raise Http404
+    field = get_object_or_404(CustomField, pk=pk)
     custom_fields.custom_field_move(actor=signed_in(request), field=field, offset=_offset(request))
     return redirect("clients:custom-field-list")
 
@@ -148,13 +142,8 @@ def group_rule_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require(request, "edit")
-    rule = (
-        GroupRule.objects.select_related("tag", "owner").filter(pk=pk).first()
-        if pk is not None
-        else None
-    )
-    if pk is not None and rule is None:
-        raise Http404
+    rules = GroupRule.objects.select_related("tag", "owner")
+    rule = get_object_or_404(rules, pk=pk) if pk is not None else None
     entity = rule.entity if rule else request.GET.get("entity", "companies")
     if entity not in ENTITIES:
         raise Http404
@@ -183,18 +172,13 @@ def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
     )
 
 
-def _rule(pk: int) -> GroupRule:
-    rule = GroupRule.objects.filter(pk=pk).first()
-    if rule is None:
-        raise Http404
-    return rule
-
-
 @login_required
 @require_POST
 def group_rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    changed = group_rules.group_rule_apply_existing(actor=signed_in(request), rule=_rule(pk))
+    changed = group_rules.group_rule_apply_existing(
+        actor=signed_in(request), rule=get_object_or_404(GroupRule, pk=pk)
+    )
     messages.success(request, _("The rule changed %(count)d clients.") % {"count": changed})
     return redirect("clients:group-rule-edit", pk=pk)
 
@@ -203,7 +187,9 @@ def group_rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_rule_move(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    group_rules.group_rule_move(actor=signed_in(request), rule=_rule(pk), offset=_offset(request))
+    group_rules.group_rule_move(
+        actor=signed_in(request), rule=get_object_or_404(GroupRule, pk=pk), offset=_offset(request)
+    )
     return redirect("clients:group-rule-list")
 
 
@@ -211,7 +197,7 @@ def group_rule_move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    rule = _rule(pk)
+    rule = get_object_or_404(GroupRule, pk=pk)
     group_rules.group_rule_delete(actor=signed_in(request), rule=rule)
     messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
     return redirect("clients:group-rule-list")

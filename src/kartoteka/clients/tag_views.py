@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,18 +71,11 @@ def tag_create(request: HttpRequest) -> HttpResponse:
     return _page(request, new=form)
 
 
-def _tag(pk: int) -> Tag:
-    tag = Tag.objects.filter(pk=pk).first()
-    if tag is None:
-        raise Http404
-    return tag
-
-
 @login_required
 @require_POST
 def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    tag = _tag(pk)
+    tag = get_object_or_404(Tag, pk=pk)
     form = _row_form(tag, request.POST)
     if form.is_valid():
         try:
@@ -97,7 +90,7 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    tag = _tag(pk)
+    tag = get_object_or_404(Tag, pk=pk)
     problem = ""
     if request.method == "POST":
         try:

@@ -132,7 +132,10 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         for key, value in request.GET.items()
         if key not in ("after", "q", "view", "sort", "cols") and value
     }
-    column_keys, custom_columns = columns.chosen(kind, spec["entity"], request.GET)
+    # Read once: the filter bar, the column chooser and the bulk bar all show them.
+    custom_fields = list(CustomField.objects.filter(entity=spec["entity"]))
+    tags = list(Tag.objects.all())
+    column_keys, custom_columns = columns.chosen(kind, custom_fields, request.GET)
     owners = access.scoped(User.objects.filter(is_active=True), user).order_by("last_name")
     return render(
         request,
@@ -150,10 +153,10 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
                 [(k, str(v)) for k, v in request.GET.items() if k != "after"]
             ),
             "owners": owners,
-            "tags": Tag.objects.all(),
+            "tags": tags,
             "branches": Branch.objects.filter(is_active=True).order_by("name"),
             "statuses": CompanyStatus.choices,
-            "custom_filters": CustomField.objects.filter(entity=spec["entity"]),
+            "custom_filters": custom_fields,
             "entity": spec["entity"],
             "saved_views": queries.saved_views(user, spec["entity"]),
             "current_view": request.GET.get("view", ""),
@@ -172,7 +175,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "column_params": [
                 (k, v) for k, vs in request.GET.lists() if k not in ("after", "cols") for v in vs
             ],
-            **bulk_views.list_context(request, kind, owners, page),
+            **bulk_views.list_context(
+                request, kind, page, owners=owners, tags=tags, custom_fields=custom_fields
+            ),
         },
     )
 

@@ -7,7 +7,7 @@ fields, tags, and the one dispatcher pages and the API share (:func:`bulk_apply`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -46,16 +46,18 @@ def _entity(model: type[Record]) -> str:
     return access.entity_of(model)
 
 
-def settable_fields(model: type[Record]) -> list[tuple[str, str]]:
-    """(code, label) of the fields a bulk change may set, custom fields included."""
+def settable_fields(
+    model: type[Record], custom_fields: Iterable[CustomField] | None = None
+) -> list[tuple[str, str]]:
+    """(code, label) of the fields a bulk change may set, custom fields included (read here
+    unless the caller already has the model's definitions)."""
+    if custom_fields is None:
+        custom_fields = CustomField.objects.filter(entity=_entity(model))
     fields = [
         (name, str(model._meta.get_field(name).verbose_name).capitalize())  # type: ignore[union-attr]
         for name in SETTABLE.get(model, ())
     ]
-    fields += [
-        (CUSTOM_PREFIX + field.code, field.label)
-        for field in CustomField.objects.filter(entity=_entity(model))
-    ]
+    fields += [(CUSTOM_PREFIX + field.code, field.label) for field in custom_fields]
     return fields
 
 

@@ -43,8 +43,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _pool(self) -> queue.LifoQueue[sqlite3.Connection] | None:
         if self.is_in_memory_db():
             return None
-        size = getattr(settings, "DATABASE_POOL_SIZE", 10)
-        return _POOLS.setdefault(str(self.settings_dict["NAME"]), queue.LifoQueue(maxsize=size))
+        name = str(self.settings_dict["NAME"])
+        pool = _POOLS.get(name)
+        if pool is None:
+            size = getattr(settings, "DATABASE_POOL_SIZE", 10)
+            pool = _POOLS.setdefault(name, queue.LifoQueue(maxsize=size))
+        return pool
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         pool = self._pool()
