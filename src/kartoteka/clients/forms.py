@@ -70,8 +70,15 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
         picker(self, "branch").queryset = Branch.objects.filter(is_active=True)
         self.fields["branch"].required = False
         if not may_assign:
+            # A disabled picker is still cleaned with its initial value, the record's current
+            # owner and branch: offer exactly those, or an owner outside the user's own scope
+            # (a colleague's record) fails as "not a valid choice".
             self.fields["owner"].disabled = True
             self.fields["branch"].disabled = True
+            picker(self, "owner").queryset = User.objects.filter(
+                pk=self.instance.owner_id
+            ).select_related("branch")
+            picker(self, "branch").queryset = Branch.objects.filter(pk=self.instance.branch_id)
         if editing:
             self.fields["version"].initial = self.instance.version
             self.fields["tags"].initial = list(self.instance.tags.all())
