@@ -1,30 +1,51 @@
-"""Per-user language and the idle limit on browser sessions."""
+"""Per-user language and the absolute and idle limits on browser sessions."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import translation
+from django.utils import timezone, translation
 
 _LAST_SEEN = "kartoteka_last_seen"
+_LOGIN_AT = "kartoteka_login_at"
+
+
+def mark_login(request: HttpRequest) -> None:
+    """Remember when this session began: the absolute limit counts from here, not from activity.
+
+    The stored session and its cookie are also set to end at that moment, so neither slides
+    when the session is saved again later (each save would otherwise push the end forward).
+    """
+    now = int(timezone.now().timestamp())
+    request.session[_LOGIN_AT] = now
+    request.session[_LAST_SEEN] = now
+    request.session.set_expiry(datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=UTC))
 
 
 class SessionIdleTimeoutMiddleware:
-    """Ends a browser session left idle past ``KARTOTEKA_SESSION_IDLE_MINUTES``."""
+    """Ends a browser session ``KARTOTEKA_SESSION_HOURS`` after login, however busy (absolute),
+    or once left idle past ``KARTOTEKA_SESSION_IDLE_MINUTES`` (sliding)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and hasattr(request, "session"):
-            now = int(time.time())
+            now = int(timezone.now().timestamp())
+            login_at = request.session.get(_LOGIN_AT)
             last_seen = request.session.get(_LAST_SEEN)
-            if last_seen and now - int(last_seen) > settings.SESSION_IDLE.total_seconds():
+            if not isinstance(login_at, int):
+                # A session signed in without the login page (or kept from before login times
+                # were stored) starts its absolute limit now.
+                mark_login(request)
+            elif now - login_at > settings.SESSION_COOKIE_AGE or (
+                last_seen and now - int(last_seen) > settings.SESSION_IDLE.total_seconds()
+            ):
                 logout(request)
                 if not request.path.startswith("/api/"):
                     return redirect(settings.LOGIN_URL)

@@ -25,6 +25,7 @@ from kartoteka.accounts.forms import (
     TokenForm,
     UserForm,
 )
+from kartoteka.accounts.middleware import mark_login
 from kartoteka.accounts.models import User
 from kartoteka.core import access, audit
 from kartoteka.core.errors import DomainError, NotFoundError
@@ -50,6 +51,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         )
         if result.user is not None:
             login(request, result.user)
+            mark_login(request)
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                 target = ""
