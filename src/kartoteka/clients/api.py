@@ -297,12 +297,13 @@ class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     def get_queryset(self) -> QuerySet[Company]:
         params = self.request.query_params
+        user = signed_in(self.request)
         return queries.api_rows(
-            queries.companies(signed_in(self.request), text=params.get("q", ""), params=params)
+            user, queries.companies(user, text=params.get("q", ""), params=params)
         )
 
     def one(self, user: User, pk: int) -> Company:
-        return access.one_or_404(queries.api_rows(queries.companies(user)), pk=pk)
+        return access.one_or_404(queries.api_rows(user, queries.companies(user)), pk=pk)
 
     def create_service(self, actor: User, values: dict[str, Any]) -> Company:
         return company_create(actor=actor, values=values)
@@ -337,9 +338,11 @@ class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     def get_queryset(self) -> QuerySet[Contact]:
         params = self.request.query_params
+        user = signed_in(self.request)
         return queries.api_rows(
+            user,
             queries.contacts(
-                signed_in(self.request),
+                user,
                 text=params.get("q", ""),
                 phone=params.get("phone", ""),
                 params=params,
@@ -347,7 +350,7 @@ class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
         )
 
     def one(self, user: User, pk: int) -> Contact:
-        return access.one_or_404(queries.api_rows(queries.contacts(user)), pk=pk)
+        return access.one_or_404(queries.api_rows(user, queries.contacts(user)), pk=pk)
 
     def create_service(self, actor: User, values: dict[str, Any]) -> Contact:
         return contact_create(actor=actor, values=values)

@@ -19,6 +19,7 @@ from kartoteka.clients.models import (
     SavedView,
 )
 from kartoteka.core import access, search
+from kartoteka.core.ids import parse_id
 from kartoteka.core.phones import normalize_phone
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ CONTACT_FILTERS = {
     "branch": "branch_id",
     "city": "address__folded",
     "tag": "tags__name",
-    "company": "employments__company_id",
 }
 
 
@@ -64,7 +64,10 @@ def _filters(
     for name, lookup in table.items():
         value = params.get(name)
         if value not in (None, ""):
-            if lookup.endswith("_id") and not str(value).isdigit():
+            # An id beyond 64 bits, or text with NUL (which no value holds), names nothing.
+            if lookup.endswith("_id"):
+                value = parse_id(value)
+            if value is None or "\x00" in str(value):
                 return queryset.none()
             queryset = queryset.filter(**{lookup: value})
     return queryset
@@ -81,12 +84,43 @@ def companies(
     if text.strip():
         # The search index: name in any word form, phone in any format or its last digits,
         # INN, email, tag, custom field value, city.
-        queryset = queryset.filter(search.matches(Company, text))
+        queryset = queryset.filter(search.matches(user, Company, text))
     if params:
         queryset = _custom_filters(_filters(queryset, COMPANY_FILTERS, params), "companies", params)
         if params.get("tag"):
             queryset = queryset.distinct()
     return queryset
+
+
+def jobs(user: User) -> QuerySet[Employment]:
+    """Employments as ``user`` may see them: only at live companies in the user's scope.
+
+    Every read of a contact's companies goes through this one queryset (as a prefetch: see
+    :func:`jobs_prefetch`), so a company the user gets 404 on, or one in the trash, is named
+    nowhere — card, list, export, search hit, merge screen, API — and costs no query per row:
+    the access rule is a join in the same query, not a check per company.
+    """
+    condition = access.visible(user, Company, through="company__")
+    if condition is None:
+        return Employment.objects.none()
+    return (
+        Employment.objects.filter(condition, company__deleted_at__isnull=True)
+        .select_related("company")
+        .order_by("id")
+    )
+
+
+def jobs_prefetch(user: User, queryset: QuerySet[Employment] | None = None) -> Prefetch:
+    """``Prefetch("employments")`` under the access rule (``queryset`` narrows it further)."""
+    return Prefetch("employments", queryset=jobs(user) if queryset is None else queryset)
+
+
+def hidden_jobs(user: User, contact: Contact) -> QuerySet[Employment]:
+    """The contact's employments ``user`` may not see (hidden or trashed company): writes by
+    ``user`` leave them as they are."""
+    return Employment.objects.filter(contact=contact).exclude(
+        pk__in=jobs(user).filter(contact=contact).values("pk")
+    )
 
 
 def contacts(
@@ -102,15 +136,16 @@ def contacts(
         .select_related("owner", "branch")
         .prefetch_related(
             "phones",
-            Prefetch("employments", queryset=Employment.objects.select_related("company")),
+            jobs_prefetch(user),
             "emails",
             "tags",
         )
     )
     if text.strip():
         # The search index: names in any word form, phone in any format or its last digits,
-        # email, the company they work at, tag, custom field value, address.
-        queryset = queryset.filter(search.matches(Contact, text))
+        # email, tag, custom field value, address; or a company they work at that the user
+        # may see.
+        queryset = queryset.filter(search.matches(user, Contact, text))
     if phone:
         number = phone_or_none(phone) or "-"
         # An IN over the phone index lets the database start from the few matching phones
@@ -120,7 +155,15 @@ def contacts(
         )
     if params:
         queryset = _custom_filters(_filters(queryset, CONTACT_FILTERS, params), "contacts", params)
-        if params.get("tag") or params.get("company"):
+        company = params.get("company")
+        if company not in (None, ""):
+            # A company's people: only through a company the user may see (a hidden one's id
+            # must not tell which of the user's contacts work there).
+            if parse_id(company) is None:
+                return queryset.none()
+            at = jobs(user).filter(company_id=parse_id(company))
+            queryset = queryset.filter(pk__in=at.values("contact_id"))
+        if params.get("tag"):
             queryset = queryset.distinct()
     return queryset
 
@@ -132,21 +175,19 @@ def company_hits(user: User) -> QuerySet[Company]:
 
 def contact_hits(user: User) -> QuerySet[Contact]:
     """Contacts as search hits read them (name, main phone, companies' names)."""
-    jobs = Employment.objects.select_related("company").only(
-        "id", "contact_id", "company_id", "company__name", "company__deleted_at"
-    )
+    names = jobs(user).only("id", "contact_id", "company_id", "company__name")
     return access.scoped(Contact.objects.all(), user).prefetch_related(
-        "phones", Prefetch("employments", queryset=jobs)
+        "phones", jobs_prefetch(user, names)
     )
 
 
-def api_rows(queryset: QuerySet[Any]) -> QuerySet[Any]:
+def api_rows(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """``queryset`` loading what the API prints of each record: owner and branch as ids (no
     joins) and its lists; pages also show names, which the page queries join in."""
     lists: list[Any] = ["phones", "emails", "tags"]
     if queryset.model is Contact:
-        jobs = Employment.objects.only("contact_id", "company_id", "position")
-        lists += [Prefetch("employments", queryset=jobs), "related_persons"]
+        ids = jobs(user).select_related(None).only("contact_id", "company_id", "position")
+        lists += [jobs_prefetch(user, ids), "related_persons"]
     return queryset.select_related(None).prefetch_related(None).prefetch_related(*lists)
 
 

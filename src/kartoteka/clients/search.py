@@ -3,15 +3,21 @@
 Found by: names (a company's also without its legal form and quotes), phones (any format, last
 digits), emails, INN, tags, custom field values, city/address — and a contact by the companies
 they work at, so a company's name finds its people.
+
+A document holds only its own record's text. A contact is found through a company by matching
+the company's document and joining the contact's employments there, under the access rule
+(:func:`people_at`): quoting employers' names in the contact's document would let anyone find
+their own contact by the name of a company they may not see, and a match cannot tell which part
+of a document it came from.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -25,8 +31,12 @@ from kartoteka.clients.models import (
     ContactPhone,
     Employment,
 )
-from kartoteka.core import search
+from kartoteka.core import access, search
+from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search.text import document_text, phone_digits
+
+if TYPE_CHECKING:
+    from kartoteka.accounts.models import User
 
 Values = dict[int, list[Any]]
 
@@ -107,8 +117,6 @@ def contact_documents(ids: Sequence[int]) -> dict[int, str]:
             "contact_id", "tag__name"
         )
     )
-    jobs = Employment.objects.filter(_among("contact_id", ids), company__deleted_at__isnull=True)
-    companies = _grouped(jobs.values_list("contact_id", "company__name"))
     texts = {}
     rows = Contact.objects.filter(_among("pk", ids)).values_list(
         "pk", "last_name", "first_name", "middle_name", "address", "messengers", "custom_fields"
@@ -126,7 +134,6 @@ def contact_documents(ids: Sequence[int]) -> dict[int, str]:
                 address,
                 *(phone_digits(number) for number in phones[pk]),
                 *emails[pk],
-                *companies[pk],
                 *tags[pk],
                 *handles,
                 *_custom_values(custom),
@@ -135,9 +142,17 @@ def contact_documents(ids: Sequence[int]) -> dict[int, str]:
     return texts
 
 
-def company_people(ids: Sequence[int]) -> dict[Any, list[int]]:
-    people = Employment.objects.filter(company_id__in=ids).values_list("contact_id", flat=True)
-    return {Contact: list(people)}
+def people_at(user: User, companies: QuerySet[Any]) -> QuerySet[Any]:
+    """Ids of contacts working at ``companies`` (a subquery of company ids) — only at those of
+    them ``user`` may see: a contact is found by a company's name, INN or phone through it."""
+    condition = access.visible(user, Company, through="company__")
+    if condition is None:
+        return Employment.objects.none().values("contact_id")
+    return (
+        Employment.objects.filter(condition, company_id__in=companies)
+        .order_by()
+        .values("contact_id")
+    )
 
 
 def _exact(phone_model: Any, email_model: Any, owner: str, text: str) -> Q | None:
@@ -180,11 +195,8 @@ def company_hit(company: Company) -> search.Hit:
 
 
 def contact_hit(contact: Contact) -> search.Hit:
-    jobs = [
-        job.company.name
-        for job in contact.employments.all()  # type: ignore[attr-defined]
-        if job.company.deleted_at is None
-    ]
+    # Prefetched under the access rule (queries.contact_hits): hidden and trashed ones left out.
+    jobs = [job.company.name for job in prefetched(contact, "employments")]
     details = [", ".join(jobs), contact.first_phone]
     return search.Hit(
         id=contact.pk,
@@ -207,7 +219,6 @@ def register() -> None:
             ordering=("name", "pk"),
             names=("name",),
             exact=company_exact,
-            dependents=company_people,
         )
     )
     search.register(
@@ -221,5 +232,6 @@ def register() -> None:
             ordering=("last_name", "first_name", "pk"),
             names=("last_name", "first_name"),
             exact=contact_exact,
+            found_through=((Company, people_at),),
         )
     )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kartoteka.core.models import AuditEntry
 
@@ -67,15 +70,96 @@ def record(
     )
 
 
+#: the key that marks an audit value as naming another record (see :func:`link`)
+LINK = "link"
+
+
+def link(obj: models.Model, text: str) -> dict[str, Any]:
+    """An audit value naming another record (a contact's employer, a company's person).
+
+    Stored with the record's identity so a reader who may not see that record reads a neutral
+    placeholder instead of its name (:func:`shown_to`), however the record changed since.
+    """
+    return {LINK: obj._meta.label_lower, "id": obj.pk, "text": text}
+
+
+def is_link(value: Any) -> bool:
+    return isinstance(value, dict) and LINK in value and "id" in value
+
+
+def hidden_label() -> str:
+    return _("hidden record")
+
+
+def _items(changes: dict[str, Any]) -> Iterable[Any]:
+    for pair in changes.values():
+        for value in pair if isinstance(pair, list) else [pair]:
+            yield from value if isinstance(value, list) else [value]
+
+
+def _visible_links(viewer: User | None, links: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    """Which of ``links`` ``viewer`` may see: one query per kind of record linked."""
+    from kartoteka.core import access
+
+    wanted: dict[str, set[int]] = {}
+    for item in links:
+        wanted.setdefault(str(item[LINK]), set()).add(int(item["id"]))
+    seen: set[tuple[str, int]] = set()
+    if viewer is None:
+        return seen
+    for label, ids in wanted.items():
+        try:
+            model = apps.get_model(label)
+            access.entity_of(model)
+        except (LookupError, ValueError, TypeError):
+            continue  # not a governed record kind: nobody reads its name from the trail
+        # The default manager leaves the trash out: a trashed record is named to nobody here.
+        visible = access.scoped(model._default_manager.filter(pk__in=ids), viewer)
+        seen.update((label, pk) for pk in visible.values_list("pk", flat=True))
+    return seen
+
+
+def _render(value: Any, seen: set[tuple[str, int]]) -> Any:
+    if isinstance(value, list):
+        return [_render(item, seen) for item in value]
+    if is_link(value):
+        known = (str(value[LINK]), int(value["id"])) in seen
+        return str(value.get("text", "")) if known else hidden_label()
+    return value
+
+
+def shown_changes(changes: dict[str, Any], seen: set[tuple[str, int]]) -> dict[str, Any]:
+    return {name: _render(pair, seen) for name, pair in changes.items()}
+
+
+def shown_to(viewer: User | None, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """``entries`` as ``viewer`` may read them: each value naming another record reads as that
+    record's name only if the viewer may see it, else as "hidden record".
+
+    For every display of the trail (card history, audit pages and API, conflict answers);
+    a fixed number of queries whatever the number of entries and links.
+    """
+    rows = list(entries)
+    links = [item for entry in rows for item in _items(entry.changes or {}) if is_link(item)]
+    seen = _visible_links(viewer, links) if links else set()
+    for entry in rows:
+        if entry.changes:
+            entry.changes = shown_changes(entry.changes, seen)
+    return rows
+
+
 def entries_for(obj: models.Model) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(obj._meta.model), object_id=obj.pk
     ).select_related("actor", "content_type")
 
 
-def changes_since(obj: models.Model, version: int) -> list[dict[str, Any]]:
-    """What others changed after ``version``: shown to a user whose edit collided."""
-    rows = entries_for(obj).filter(version__gt=version).order_by("id")
+def changes_since(
+    obj: models.Model, version: int, viewer: User | None = None
+) -> list[dict[str, Any]]:
+    """What others changed after ``version``: shown to ``viewer``, whose edit collided (names
+    of records they may not see read as "hidden record")."""
+    rows = shown_to(viewer, entries_for(obj).filter(version__gt=version).order_by("id"))
     return [
         {
             "at": entry.at.isoformat(),
@@ -85,3 +169,35 @@ def changes_since(obj: models.Model, version: int) -> list[dict[str, Any]]:
         }
         for entry in rows
     ]
+
+
+def readable_by(viewer: User, *, person: str = "actor") -> Q | None:
+    """Whose audit entries ``viewer`` may read, as a filter on ``person`` (an entry's author).
+
+    The audit grant's scope is about authors: own = entries one made oneself; team = made by
+    oneself or one's teams' members; branch = made by the people of one's branch; all = the whole
+    trail (entries by nobody, such as failed logins, included). ``person=""`` filters users.
+    None means nothing at all.
+    """
+    from kartoteka.accounts.models import User as UserModel
+    from kartoteka.core import access
+
+    scopes = access.scopes_for(viewer, "audit", "view")
+    if "all" in scopes:
+        return Q()
+    pk = f"{person}_id" if person else "pk"
+    branch = f"{person}__branch_id" if person else "branch_id"
+    parts: list[Q] = []
+    if scopes & {"own", "team"}:
+        parts.append(Q(**{pk: viewer.pk}))
+    if "team" in scopes:
+        teammates = UserModel.objects.filter(teams__members=viewer).values("pk")
+        parts.append(Q(**{f"{pk}__in": teammates}))
+    if "branch" in scopes:
+        parts.append(Q(**{branch: viewer.branch_id}))  # type: ignore[attr-defined]
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined

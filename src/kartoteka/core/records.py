@@ -65,7 +65,8 @@ def update_record(
             raise NotFoundError()
         if current.version != version:
             raise ConflictError(
-                current_version=current.version, changes=audit.changes_since(current, version)
+                current_version=current.version,
+                changes=audit.changes_since(current, version, viewer=actor),
             )
         before = audit.snapshot(current, model.audited_fields)
         for name, value in values.items():

@@ -1,4 +1,4 @@
-"""The lists a record carries: phones, emails, tags, employments, related persons.
+"""The lists a record carries: phones, emails, tags, related persons (employments: contacts.py).
 
 Each ``clean_*`` checks input and returns it normalised plus field errors; each ``write_*`` replaces
 the stored list and returns the change for the audit trail (``{name: [old, new]}`` or nothing).
@@ -217,17 +217,3 @@ def write_related_persons(contact: Any, people: list[dict[str, Any]]) -> dict[st
     model.objects.bulk_create([model(contact=contact, **person) for person in people])
     after = [show(p["name"], p["relation"], p["birthday"], p["anniversary"]) for p in people]
     return {"related_persons": [before, after]} if before != after else {}
-
-
-def write_employments(contact: Any, employments: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    before = [f"{e.company} — {e.position}".rstrip(" —") for e in contact.employments.all()]
-    contact.employments.all().delete()
-    model = contact.employments.model
-    model.objects.bulk_create(
-        [
-            model(contact=contact, company=e["company"], position=e.get("position", ""))
-            for e in employments
-        ]
-    )
-    after = [f"{e['company']} — {e.get('position', '')}".rstrip(" —") for e in employments]
-    return {"companies": [before, after]} if before != after else {}

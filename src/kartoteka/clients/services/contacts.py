@@ -7,9 +7,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import Company, Contact
+from kartoteka.clients import queries
+from kartoteka.clients.models import Company, Contact, Employment
 from kartoteka.clients.services import channels, common
-from kartoteka.core import access
+from kartoteka.core import access, audit
+from kartoteka.core.ids import parse_id
 
 FIELDS = (
     "last_name",
@@ -33,8 +35,13 @@ def _employments(actor: User, raw: list[Any], errors: common.Errors) -> list[dic
         entry = item if isinstance(item, dict) else {"company": item}
         company = entry.get("company")
         if not isinstance(company, Company):
-            company = Company.objects.filter(pk=company).first() if str(company).isdigit() else None
-        if company is None or not access.can(actor, "view", company):
+            pk = parse_id(company)
+            company = Company.objects.filter(pk=pk).first() if pk is not None else None
+        if (
+            company is None
+            or company.deleted_at is not None
+            or not access.can(actor, "view", company)
+        ):
             errors.setdefault("companies", []).append(_("Choose a company from the list."))
             continue
         if company.pk not in [e["company"].pk for e in result]:
@@ -42,6 +49,34 @@ def _employments(actor: User, raw: list[Any], errors: common.Errors) -> list[dic
                 {"company": company, "position": str(entry.get("position") or "").strip()}
             )
     return result
+
+
+def job_label(company: Company, position: str) -> dict[str, Any]:
+    """An employment as the audit trail names it (the company's name only to those who may see
+    the company)."""
+    return audit.link(company, f"{company.name} — {position}".rstrip(" —"))
+
+
+def write_employments(
+    actor: User, contact: Contact, employments: list[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """Replace the contact's employments that ``actor`` may see with ``employments``.
+
+    Links to companies the actor cannot see (another's, or in the trash) are neither shown to
+    them nor theirs to remove: they stay as they are, and come back into view when the
+    company does (restored from the trash, shared).
+    """
+    seen = list(queries.jobs(actor).filter(contact=contact))
+    before = [job_label(job.company, job.position) for job in seen]
+    Employment.objects.filter(pk__in=[job.pk for job in seen]).delete()
+    Employment.objects.bulk_create(
+        [
+            Employment(contact=contact, company=e["company"], position=e.get("position", ""))
+            for e in employments
+        ]
+    )
+    after = [job_label(e["company"], e.get("position", "")) for e in employments]
+    return {"companies": [before, after]} if before != after else {}
 
 
 def _prepare(
@@ -78,7 +113,7 @@ def _prepare(
         if "tags" in cleaned:
             changes.update(channels.write_tags(contact, cleaned["tags"]))
         if "employments" in cleaned:
-            changes.update(channels.write_employments(contact, cleaned["employments"]))
+            changes.update(write_employments(actor, contact, cleaned["employments"]))
         if "related_persons" in cleaned:
             changes.update(channels.write_related_persons(contact, cleaned["related_persons"]))
         return changes

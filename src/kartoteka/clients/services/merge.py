@@ -142,7 +142,7 @@ def _merge(
         if current_other.version != other_version:
             raise ConflictError(
                 current_version=current_other.version,
-                changes=audit.changes_since(current_other, other_version),
+                changes=audit.changes_since(current_other, other_version, viewer=actor),
                 message=_("The record to merge in was changed since you loaded it."),
             )
         picked = {**default_choices(locked.get(survivor.pk, survivor), current_other), **choices}
@@ -271,17 +271,19 @@ def move_company_people(*, actor: User, survivor: Company, other: Company) -> Ch
         Employment.objects.filter(company=other)
         .select_related("contact")
         .order_by("contact__last_name")
-        .values_list("contact__last_name", "contact__first_name")[:50]
+        .values_list("contact_id", "contact__last_name", "contact__first_name")[:50]
     )
     if not _move_employments({"company": survivor}, {"company": other}, "contact"):
         return {}
-    return {"people": [None, [f"{last} {first}".strip() for last, first in names]]}
+    # Named in the trail only to those who may see each person (audit.link).
+    people = [audit.link(Contact(pk=pk), f"{last} {first}".strip()) for pk, last, first in names]
+    return {"people": [None, people]}
 
 
 def move_contact_companies(*, actor: User, survivor: Contact, other: Contact) -> Changes:
     def shown(contact: Contact) -> list[str]:
         return [
-            f"{job.company} — {job.position}".rstrip(" —")
+            contacts.job_label(job.company, job.position)
             for job in Employment.objects.filter(contact=contact).select_related("company")
         ]
 

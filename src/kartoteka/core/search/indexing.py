@@ -51,10 +51,17 @@ class Source:
     names: tuple[str, ...] = ()
     #: exact matches for the query (phone, INN, email) that rank first, or None
     exact: Callable[[str], Q | None] = lambda text: None
-    #: records of other models whose documents quote these records (a contact quotes its company)
+    #: records of other models whose documents quote these records
     dependents: Callable[[Sequence[int]], dict[type[models.Model], list[int]]] = field(
         default=lambda ids: {}
     )
+    #: records found through another kind's documents (a company's finds its people): pairs of
+    #: (that model, function(user, ids of its matching records) -> ids of these records, as a
+    #: subquery). The function applies the access rule to the other record, so nothing is found
+    #: through a record the user may not see; a document never quotes another record's text.
+    found_through: tuple[
+        tuple[type[models.Model], Callable[[User, QuerySet[Any]], QuerySet[Any]]], ...
+    ] = ()
 
 
 _SOURCES: dict[type[models.Model], Source] = {}

@@ -26,17 +26,45 @@ class Group:
     more: bool
 
 
-def matches(model: type[models.Model], text: str) -> Q:
-    """A filter for ``model`` querysets: records whose document matches ``text`` in any form.
+def _found(source: Source, user: User, terms: list[Term], *, strict: bool) -> Q:
+    """Records of ``source`` matching every term: in their own document or, term by term, in
+    the document of a record they are linked to that ``user`` may see (``found_through``).
+
+    A document holds only its record's own text, so what a user cannot see never finds
+    anything for them; each term's ids are one subquery (a UNION when found through others),
+    which both databases run from the indexes.
+    """
+    if not source.found_through:
+        docs = matching.documents(source.kind, terms, strict=strict)
+        return Q(pk__in=docs.values("object_id"))
+    condition = Q()
+    for term in terms:
+        ids = matching.documents(source.kind, [term], strict=strict).values("object_id")
+        for model, through in source.found_through:
+            other = source_for(model)
+            if other is None:
+                continue
+            theirs = matching.documents(other.kind, [term], strict=strict).values("object_id")
+            ids = ids.union(through(user, theirs))
+        condition &= Q(pk__in=ids)
+    return condition
+
+
+def matches(user: User, model: type[models.Model], text: str) -> Q:
+    """A filter for ``model`` querysets: records whose document matches ``text`` in any form
+    (or, for a contact, the document of a company of theirs ``user`` may see).
 
     Lists and APIs combine it with their own scoping (access.scoped), never instead of it.
     """
     source = source_for(model)
     terms = parse(text)
-    if source is None or not terms:
+    if source is None:
         return Q()
-    docs = matching.documents(source.kind, terms, strict=False)
-    return Q(pk__in=docs.values("object_id"))
+    if not terms:
+        # A text with no word in it ("", "()") asks for nothing: a bulk change "to all
+        # matching" must not reach every record.
+        return Q(pk__in=[])
+    return _found(source, user, terms, strict=False)
 
 
 def _in_name_first(source: Source, terms: list[Term]) -> Case:
@@ -57,7 +85,15 @@ def _in_name_first(source: Source, terms: list[Term]) -> Case:
 CANDIDATES = 400
 
 
-def _ranked_ids(source: Source, scoped: QuerySet[Any], text: str, limit: int) -> list[int]:
+def _candidates(scoped: QuerySet[Any], condition: Q) -> Q:
+    """At most CANDIDATES records matching ``condition`` *among those the user may see*: the
+    scope is part of the bounded query, so others' namesakes never crowd one's own out."""
+    return Q(pk__in=scoped.filter(condition).order_by().values("pk")[:CANDIDATES])
+
+
+def _ranked_ids(
+    source: Source, user: User, scoped: QuerySet[Any], text: str, limit: int
+) -> list[int]:
     """Exact phone/INN/email matches first, then the query as typed, then other word forms."""
     terms = parse(text)
     tiers: list[Q] = []
@@ -66,11 +102,9 @@ def _ranked_ids(source: Source, scoped: QuerySet[Any], text: str, limit: int) ->
         tiers.append(exact)
     # A common surname matches thousands of documents; ranking all of them for a page of 20 is
     # what made search slow at a million contacts. Rank a bounded set of candidates per tier.
-    strict = matching.documents(source.kind, terms, strict=True)
-    tiers.append(Q(pk__in=strict.values("object_id")[:CANDIDATES]))
+    tiers.append(_candidates(scoped, _found(source, user, terms, strict=True)))
     if not matching.same_either_way(terms):
-        loose = matching.documents(source.kind, terms, strict=False)
-        tiers.append(Q(pk__in=loose.values("object_id")[:CANDIDATES]))
+        tiers.append(_candidates(scoped, _found(source, user, terms, strict=False)))
     ordering: list[Any] = [_in_name_first(source, terms), *source.ordering]
     found: list[int] = []
     for condition in tiers:
@@ -93,7 +127,7 @@ def find(user: User, text: str, *, limit: int = LIMIT) -> dict[str, Group]:
             grouped[source.group] = Group(hits=[], more=False)
             continue
         scoped = source.listing(user)
-        ids = _ranked_ids(source, scoped, text, limit)
+        ids = _ranked_ids(source, user, scoped, text, limit)
         shown = ids[:limit]
         records = {obj.pk: obj for obj in scoped.filter(pk__in=shown)} if shown else {}
         hits = [source.hit(records[pk]) for pk in shown if pk in records]

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import Entity
+from kartoteka.core import audit
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.phones import format_phone
 from kartoteka.core.prefetch import prefetched
@@ -80,9 +81,12 @@ def audit_value(value: object, name: str) -> object:
     if name == "entity" and value in Entity.values:
         return Entity(value).label
     if isinstance(value, list):
-        return ", ".join(
-            _messenger(item) if isinstance(item, dict) else str(item) for item in value
-        )
+        return ", ".join(str(audit_value(item, name)) for item in value)
+    if audit.is_link(value):
+        # Not passed through audit.shown_to for this reader: name nothing.
+        return audit.hidden_label()
+    if isinstance(value, dict):
+        return _messenger(value)
     return value
 
 
