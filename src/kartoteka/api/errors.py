@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 from kartoteka.core.errors import ConflictError, DomainError
+
+logger = logging.getLogger("django.request")
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -34,7 +38,13 @@ def error_response(
     )
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """The error as JSON; whatever happened, nothing the request wrote is kept."""
+    set_rollback()
+    return _answer(exc, context)
+
+
+def _answer(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ConflictError):
         return error_response(
             exc.code, exc.message, 409, current_version=exc.current_version, changes=exc.changes
@@ -46,7 +56,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
-        return None
+        # A bug: logged with its traceback as Django logs a page's 500, answered in the API's
+        # format (a program cannot read Django's HTML error page) without any detail of it.
+        request = context.get("request")
+        logger.error(
+            "Internal Server Error: %s",
+            getattr(request, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500, "request": getattr(request, "_request", request)},
+        )
+        response = error_response(
+            "server_error",
+            _("Something went wrong on our side. Try again later."),
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+        response._has_been_logged = True  # type: ignore[attr-defined] # (with traceback)
+        return response
     headers: dict[str, str] = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
@@ -68,3 +93,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any path under the API that names no endpoint or record (``/companies/abc/``)."""
+    return JsonResponse(
+        {
+            "error": {
+                "code": "not_found",
+                "message": str(exceptions.NotFound.default_detail),
+                "fields": {},
+            }
+        },
+        status=404,
+    )

@@ -1,15 +1,30 @@
-from django.urls import path
+from typing import Any
+
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from kartoteka.accounts.api import BranchViewSet, RoleViewSet, UserViewSet
+from kartoteka.api.errors import not_found
 from kartoteka.api.search import SearchView
 from kartoteka.clients.api import CompanyViewSet, ContactViewSet
 from kartoteka.clients.api_custom_fields import CustomFieldViewSet
 from kartoteka.core.api import AuditViewSet
 from kartoteka.core.batch_api import BatchViewSet
 
-router = DefaultRouter(trailing_slash=True)
+
+class IdRouter(DefaultRouter):
+    """Record ids in paths are digits, at most 18 of them (an id fits in 64 bits):
+    ``/companies/abc/`` matches no route and gets the JSON 404 below, instead of reaching a view
+    that cannot read it as an id."""
+
+    def get_lookup_regex(self, viewset: Any, lookup_prefix: str = "") -> str:
+        lookup_field = getattr(viewset, "lookup_field", "pk")
+        lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or lookup_field
+        return f"(?P<{lookup_prefix}{lookup_url_kwarg}>[0-9]{{1,18}})"
+
+
+router = IdRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("users", UserViewSet, basename="user")
 router.register("branches", BranchViewSet, basename="branch")
@@ -26,4 +41,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("search/", SearchView.as_view(), name="search"),
     *router.urls,
+    # Last: whatever else is asked under /api/v1/ is a JSON 404, like a missing record.
+    re_path(r"^.*$", not_found),
 ]

@@ -16,13 +16,14 @@ from kartoteka.clients.models import Company
 from kartoteka.clients.services import bulk
 from kartoteka.core.batch_api import BatchSerializer, CountsSerializer
 from kartoteka.core.batches import Counts
+from kartoteka.core.ids import MAX_ID
 from kartoteka.core.web import signed_in
 
 
 class BulkRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
     action = serializers.ChoiceField(choices=bulk.ACTIONS)
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=50_000,
         help_text="Records to change; ids you may not change are skipped and counted.",
@@ -34,7 +35,9 @@ class BulkRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
         'parameters (e.g. {"status": "prospect", "q": "ромашка"}), scoped to you.',
     )
     to_owners = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="reassign: user ids"
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        help_text="reassign: user ids",
     )
     field = serializers.CharField(
         required=False, help_text="set_field: e.g. status, city, custom_fields.<code>"

@@ -28,6 +28,7 @@ from kartoteka.clients.services import bulk
 from kartoteka.core import access, batch_views
 from kartoteka.core.batches import Counts
 from kartoteka.core.errors import DomainError
+from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch, Record
 from kartoteka.core.pagination import KeysetPage
 from kartoteka.core.web import apply_domain_error, signed_in
@@ -167,7 +168,7 @@ class BulkForm(forms.Form):
         raw = data.getlist("ids")
         if data.get("all_on_page"):
             raw = [*raw, *str(data.get("page_ids", "")).split(",")]
-        return sorted({int(value) for value in raw if str(value).strip().isdigit()})
+        return sorted({pk for pk in map(parse_id, raw) if pk is not None})
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

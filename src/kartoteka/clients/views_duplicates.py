@@ -23,6 +23,7 @@ from kartoteka.clients.services.merge import (
 )
 from kartoteka.core import access, audit
 from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+from kartoteka.core.ids import parse_id
 from kartoteka.core.web import signed_in
 
 ENTITY = {"company": "companies", "contact": "contacts"}
@@ -56,7 +57,7 @@ def duplicates_check(request: HttpRequest, kind: str) -> HttpResponse:
         middle_name=params.get("middle_name", ""),
         phones=many("phones"),
         emails=many("emails"),
-        exclude=int(exclude) if exclude.isdigit() else None,
+        exclude=parse_id(exclude),
     )
     return render(request, "clients/_duplicate_warning.html", {"matches": matches, "kind": kind})
 

@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from kartoteka.core import ids
         from kartoteka.core.text import register_lookups
 
         register_lookups()
+        ids.register_lookups()

@@ -14,8 +14,13 @@ def _check(digits: list[int], weights: tuple[int, ...]) -> int:
     return sum(d * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
 
 
+def _digits(value: str) -> bool:
+    # ASCII only: str.isdigit also accepts "²" and other digits int() cannot read.
+    return value.isascii() and value.isdigit()
+
+
 def is_valid_inn(value: str) -> bool:
-    if not value.isdigit() or len(value) not in (10, 12):
+    if not _digits(value) or len(value) not in (10, 12):
         return False
     digits = [int(ch) for ch in value]
     if len(value) == 10:
@@ -45,12 +50,12 @@ def is_valid_kpp(value: str) -> bool:
     """KPP: 9 characters; digits except positions 5-6, which may be capital Latin letters."""
     if len(value) != 9:
         return False
-    return value[:4].isdigit() and value[4:6].isalnum() and value[6:].isdigit()
+    return value.isascii() and value[:4].isdigit() and value[4:6].isalnum() and value[6:].isdigit()
 
 
 def is_valid_ogrn(value: str) -> bool:
     """OGRN (13 digits, check = number mod 11 mod 10) or OGRNIP (15 digits, mod 13 mod 10)."""
-    if not value.isdigit() or len(value) not in (13, 15):
+    if not _digits(value) or len(value) not in (13, 15):
         return False
     body, check = int(value[:-1]), int(value[-1])
     modulus = 11 if len(value) == 13 else 13

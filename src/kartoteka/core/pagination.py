@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import BadRequest, FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from kartoteka.core.ids import parse_id
 
 M = TypeVar("M", bound=Model)
 PAGE_SIZE = 50
@@ -35,13 +40,38 @@ def _encode(value: Any, pk: int) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _decode(token: str) -> tuple[Any, int] | None:
+def _decode(token: str, model: type[Model], field: str) -> tuple[Any, int] | None:
+    """The cursor's (value, pk), or None for text that is no cursor at all (a link cut short:
+    the list starts over). A cursor that decodes but that this list could not have made (null,
+    a list, text where a date goes, an id beyond 64 bits) is a BadRequest (400): it would
+    otherwise fail in the database as a 500."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        value, pk = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError):
+        cursor = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
-    return (value, pk) if isinstance(pk, int) else None
+    if not (isinstance(cursor, list) and len(cursor) == 2):
+        raise BadRequest(_("This page link is broken: open the list again."))
+    value, pk = cursor
+    if not (isinstance(pk, int) and parse_id(pk) is not None and _fits(model, field, value, pk)):
+        raise BadRequest(_("This page link is broken: open the list again."))
+    return value, pk
+
+
+def _fits(model: type[Model], field: str, value: Any, pk: int) -> bool:
+    if field == "pk":
+        return value == pk
+    if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    target: Any = model
+    try:
+        for part in field.split("__"):
+            model_field = target._meta.get_field(part)
+            target = model_field.related_model or target
+        model_field.get_prep_value(model_field.to_python(value))
+    except (DjangoValidationError, FieldDoesNotExist, TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def keyset_page(
@@ -63,7 +93,7 @@ def keyset_page(
     queryset = queryset.order_by(f"{direction}{field}", f"{direction}pk")
     after = str(params.get("after", "") or "")
     if after:
-        cursor = _decode(after)
+        cursor = _decode(after, queryset.model, field)
         if cursor is not None:
             value, pk = cursor
             beyond = "lt" if descending else "gt"

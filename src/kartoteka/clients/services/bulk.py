@@ -30,6 +30,7 @@ from kartoteka.core.batches import (
     trash_operation,
 )
 from kartoteka.core.errors import DomainError, ForbiddenError
+from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch, Record
 from kartoteka.core.text import fold
 
@@ -208,8 +209,8 @@ def _owners(actor: User, raw: Sequence[Any]) -> list[User]:
     for value in raw:
         if isinstance(value, User):
             wanted.append(value.pk)
-        elif str(value).isdigit():
-            wanted.append(int(value))
+        elif parse_id(value) is not None:
+            wanted.append(parse_id(value))
         else:
             raise DomainError(fields={"to_owners": [_("Choose colleagues from the list.")]})
     found = {

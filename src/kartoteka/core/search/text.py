@@ -16,6 +16,10 @@ from kartoteka.core.text import fold
 _NOISE = str.maketrans(dict.fromkeys("«»\"“”„'`()[]{},;!?|", " "))
 _PHONE_LIKE = re.compile(r"\+?[\d\s().\-]+")
 _PLAIN_WORD = re.compile(r"[^\W_]+")
+#: a token without a letter or digit ("*", "-", "...") finds nothing anyone looks for
+_HAS_WORD = re.compile(r"[^\W_]")
+# PostgreSQL cannot hold NUL in text (a query with one fails); nobody types control characters.
+_CONTROL = {0: None, **{code: " " for code in (*range(1, 32), 127)}}
 #: a longer query is cut: each word costs a condition, and nobody types ten words to find a client
 MAX_TERMS = 8
 #: shorter than this, a fragment can't use the trigram indexes and is matched by a scan
@@ -63,14 +67,19 @@ def _digits_term(text: str) -> Term:
 
 
 def parse(text: str) -> list[Term]:
-    """The query as terms; all of them must match. A phone in any format is one term."""
-    text = text.strip()
+    """The query as terms; all of them must match. A phone in any format is one term.
+
+    Punctuation alone is no term: a text without any letter or digit (``"``, ``()``, ``*``) has
+    no terms at all, and :func:`~kartoteka.core.search.matches` then matches nothing.
+    """
+    text = text.translate(_CONTROL).strip()
     if not text:
         return []
     if _PHONE_LIKE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 1:
         return [_digits_term(text)]
     terms = []
-    for token in document_text([text]).split()[:MAX_TERMS]:
+    tokens = [token for token in document_text([text]).split() if _HAS_WORD.search(token)]
+    for token in tokens[:MAX_TERMS]:
         key = stem(token) if _PLAIN_WORD.fullmatch(token) else token
         if len(key) < TRIGRAM:
             key = token
