@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
@@ -24,21 +24,70 @@ def definitions(entity: str) -> list[CustomField]:
     return list(CustomField.objects.filter(entity=entity))
 
 
+#: numbers are stored and compared as doubles, which keep 15 significant digits exactly
+NUMBER_DIGITS = 15
+#: a double's range, kept clear of its ends (1.8e308 overflows, below 2.2e-308 precision fades)
+NUMBER_LARGEST_EXPONENT = 307
+NUMBER_SMALLEST_EXPONENT = -307
+#: money is stored as text with kopecks and compared as a double: 15 digits, 2 after the point
+MONEY_LIMIT = Decimal("1e13")
+CENT = Decimal("0.01")
+
+
+def _decimal(raw: Any) -> Decimal:
+    """The number as typed: "1 500,5" as people write it, or a JSON number's own digits (the
+    API's parser keeps them as ``literal``: 1e-400 must not arrive here as 0.0)."""
+    if isinstance(raw, bool):
+        raise ValueError(_("Enter a number."))
+    text = str(getattr(raw, "literal", raw))
+    try:
+        number = Decimal(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(_("Enter a number.")) from None
+    if not number.is_finite():
+        raise ValueError(_("Enter a number."))
+    return number
+
+
+def _number(number: Decimal) -> int | float:
+    """A number stored exactly as typed, or ValueError: nothing is rounded on the way in."""
+    if number.is_zero():
+        return 0
+    if len(number.normalize().as_tuple().digits) > NUMBER_DIGITS:
+        raise ValueError(
+            _("Enter at most %(digits)d significant digits: a longer number would be rounded.")
+            % {"digits": NUMBER_DIGITS}
+        )
+    if number.adjusted() > NUMBER_LARGEST_EXPONENT:
+        raise ValueError(_("This number is too large: enter less than 1e308."))
+    if number.adjusted() < NUMBER_SMALLEST_EXPONENT:
+        raise ValueError(_("This number is too small to store: it would become 0."))
+    if number == number.to_integral_value() and abs(number) < 2**53:
+        return int(number)
+    # Fifteen digits survive the double exactly: it prints back as typed.
+    return float(number)
+
+
+def _money(number: Decimal) -> str:
+    """An amount as text with kopecks ("1500.00"), or ValueError: never rounded."""
+    if abs(number) >= MONEY_LIMIT:
+        raise ValueError(_("Enter an amount below 10 000 000 000 000."))
+    cents = number.quantize(CENT)
+    if cents != number:
+        raise ValueError(_("Enter at most 2 digits after the decimal point."))
+    # -0.00 is 0.00: the sign of nothing is not worth keeping.
+    return str(abs(cents) if cents.is_zero() else cents)
+
+
 def _convert(field: CustomField, raw: Any) -> Any:
     """One value in its stored JSON form, or ValueError with a message for people."""
     kind = field.type
     if kind == FieldType.TEXT:
         return str(raw).strip()
-    if kind in (FieldType.NUMBER, FieldType.MONEY):
-        try:
-            number = Decimal(str(raw).replace(" ", "").replace("\u00a0", "").replace(",", "."))
-        except InvalidOperation:
-            raise ValueError(_("Enter a number.")) from None
-        if not number.is_finite():
-            raise ValueError(_("Enter a number."))
-        if kind == FieldType.MONEY:
-            return str(number.quantize(Decimal("0.01")))
-        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == FieldType.NUMBER:
+        return _number(_decimal(raw))
+    if kind == FieldType.MONEY:
+        return _money(_decimal(raw))
     if kind == FieldType.DATE:
         if isinstance(raw, datetime.date):
             return raw.isoformat()
@@ -189,15 +238,21 @@ def custom_field_save(
             if position is None:
                 last = CustomField.objects.filter(entity=entity).order_by("-position").first()
                 position = last.position + 1 if last else 0
-            field = CustomField.objects.create(
-                entity=entity,
-                code=code,
-                label=label,
-                type=type,
-                choices=choices,
-                is_required=is_required,
-                position=position,
-            )
+            try:
+                with transaction.atomic():
+                    field = CustomField.objects.create(
+                        entity=entity,
+                        code=code,
+                        label=label,
+                        type=type,
+                        choices=choices,
+                        is_required=is_required,
+                        position=position,
+                    )
+            except IntegrityError:
+                # Another request took the code between the check above and this insert; the
+                # unique constraint has the last word, and the answer names the code all the same.
+                raise DomainError(fields={"code": [_("This code is taken.")]}) from None
             changes = {
                 name: [None, value]
                 for name, value in audit.snapshot(field, AUDITED).items()
