@@ -103,3 +103,60 @@ def test_card_queries_do_not_grow_with_history(personas: Personas, client: Clien
     ContactFactory.create_batch(30, owner=personas.admin, company=company)
     large = count(lambda: client.get(f"/companies/{company.pk}/"))
     assert large == small
+
+
+def _employer_urls(contact_id: int) -> list[tuple[str, str]]:
+    return [
+        ("page", f"/contacts/{contact_id}/"),
+        ("page", f"/contacts/{contact_id}/edit/"),
+        ("page", "/contacts/"),
+        ("page", "/contacts/?cols=company"),
+        ("page", "/contacts/export/"),
+        ("api", f"/api/v1/contacts/{contact_id}/"),
+        ("api", "/api/v1/contacts/"),
+        ("api", "/api/v1/contacts/export/"),
+    ]
+
+
+@pytest.mark.parametrize("persona", ["manager_a", "admin", "service_a"])
+def test_contact_queries_do_not_grow_with_employers(
+    persona: str, personas: Personas, client: Client, api: Any
+) -> None:
+    """A contact at 1 company and at 20 (half of them another branch's, hidden from a manager
+    and a service agent) costs the same queries, on every page and API that shows the links."""
+    from kartoteka.clients.services.contacts import contact_create, contact_update
+    from kartoteka.core import access
+
+    user = getattr(personas, persona)
+    client.force_login(user)
+    api_client = api(user)
+    companies = [
+        CompanyFactory(owner=personas.manager_a if n % 2 == 0 else personas.manager_b)
+        for n in range(20)
+    ]
+    contact = contact_create(
+        actor=personas.admin,
+        values={
+            "last_name": "Работников",
+            "owner": personas.manager_a,
+            "companies": [companies[0].pk],
+        },
+    )
+
+    exports = access.has_any(user, "contacts", "export")
+
+    def counts() -> dict[str, int]:
+        return {
+            url: count(lambda: (client if how == "page" else api_client).get(url))
+            for how, url in _employer_urls(contact.pk)
+            if exports or "export" not in url
+        }
+
+    one = counts()
+    contact = contact_update(
+        actor=personas.admin,
+        contact=contact,
+        version=contact.version,
+        values={"companies": [company.pk for company in companies]},
+    )
+    assert counts() == one

@@ -236,11 +236,17 @@ class EmploymentRow(forms.Form):
         label=pgettext_lazy("job", "Position"), required=False, max_length=150
     )
 
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: User, labels: dict[int, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         picker(self, "company").queryset = access.scoped(Company.objects.all(), actor).order_by(
             "name"
         )
+        # Names of the companies the form was filled from (read under the access rule): the
+        # picker shows them without a query per row. Assigned, never mutated: widgets are
+        # copied shallowly from the class's.
+        self.fields["company"].widget.labels = dict(labels or {})
 
 
 class RelatedRow(forms.Form):

@@ -41,7 +41,9 @@ from kartoteka.core import access, audit, sharing
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, NotFoundError
 from kartoteka.core.models import Record
+from kartoteka.core.ids import parse_id
 from kartoteka.core.pagination import keyset_page
+from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, signed_in
 
@@ -227,7 +229,8 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "object": obj,
         "section": KINDS[kind]["section"],
         # The timeline shows the audit trail until the activities module writes typed events.
-        "history": audit.entries_for(obj)[:50],
+        # Names of linked records the user may not see read as "hidden record".
+        "history": audit.shown_to(user, audit.entries_for(obj)[:50]),
         "may_edit": access.can(user, "edit", obj),
         "may_delete": access.can(user, "delete", obj),
         "shares": list(sharing.shares_of(obj)),
@@ -239,9 +242,8 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         context["people"] = people[:PEOPLE_SHOWN]
         context["more_people"] = len(people) > PEOPLE_SHOWN
     else:
-        context["employments"] = [
-            e for e in obj.employments.all() if access.can(user, "view", e.company)
-        ]
+        # Prefetched under the access rule: hidden and trashed companies are not among them.
+        context["employments"] = prefetched(obj, "employments")
         if obj.birthday:
             context["birthday_in_days"] = days_until_next(obj.birthday, timezone.localdate())
     # Every tab is rendered and the chosen one shown: links work without JavaScript (?tab=),
@@ -254,15 +256,22 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 def _list_initial(spec: ListSpec, obj: Any, request: HttpRequest) -> list[dict[str, Any]]:
     if obj is None:
-        if spec.name == "employments" and str(request.GET.get("company", "")).isdigit():
-            return [{"company": int(request.GET["company"])}]
+        company = parse_id(request.GET.get("company", ""))
+        if spec.name == "employments" and company is not None:
+            # "A new person at this company": only a company the user may see is filled in.
+            visible = access.scoped(Company.objects.filter(pk=company), signed_in(request))
+            return [{"company": company}] if visible.exists() else []
         return []
     if spec.name == "phones":
         return [{"number": p.display, "kind": p.kind} for p in obj.phones.all()]
     if spec.name == "emails":
         return [{"address": e.address, "kind": e.kind} for e in obj.emails.all()]
     if spec.name == "employments":
-        return [{"company": e.company_id, "position": e.position} for e in obj.employments.all()]
+        # Only the links the user may see are offered; the service keeps the others.
+        return [
+            {"company": e.company_id, "position": e.position}
+            for e in prefetched(obj, "employments")
+        ]
     if spec.name == "messengers":
         return [
             {
@@ -290,7 +299,9 @@ def _formsets(kind: str, request: HttpRequest, obj: Any, data: Any) -> dict[str,
     for spec in KINDS[kind]["lists"]:
         kwargs: dict[str, Any] = {"prefix": spec.name, "initial": _list_initial(spec, obj, request)}
         if spec.name == "employments":
-            kwargs["form_kwargs"] = {"actor": actor}
+            jobs = prefetched(obj, "employments") if obj is not None else []
+            labels = {job.company_id: str(job.company) for job in jobs}
+            kwargs["form_kwargs"] = {"actor": actor, "labels": labels}
         built[spec.name] = spec.formset(data, **kwargs)
     return built
 
