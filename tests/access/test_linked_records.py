@@ -317,3 +317,26 @@ def test_own_record_is_found_among_many_hidden_namesakes(
     answer = api(personas.manager_a).get("/api/v1/search/", {"q": "Петровский"}).json()
     assert [hit["id"] for hit in answer["contacts"]] == [mine.pk]
     assert [hit["id"] for hit in answer["companies"]] == [own_company.pk]
+
+
+def test_migration_takes_employers_out_of_existing_documents(
+    personas: Personas, linked: dict[str, Any]
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from kartoteka.core.search.document import SearchDocument
+
+    migration = importlib.import_module(
+        "kartoteka.clients.migrations.0008_contact_documents_quote_no_employer"
+    )
+    contact = linked["contact"]
+    document = SearchDocument.objects.get(kind="contact", object_id=contact.pk)
+    fresh = document.body
+    # A document written by the earlier code, quoting the employers.
+    SearchDocument.objects.filter(pk=document.pk).update(body=fresh + " ооо скрытая")
+    assert search.find(personas.manager_a, HIDDEN)["contacts"].hits
+    migration.forward(apps, None)
+    assert SearchDocument.objects.get(pk=document.pk).body == fresh
+    assert search.find(personas.manager_a, HIDDEN)["contacts"].hits == []
