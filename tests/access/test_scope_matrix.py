@@ -168,3 +168,50 @@ def test_deactivated_user_sees_nothing_and_token_stops(personas: Any, api: Any) 
     personas.manager_a.is_active = False
     personas.manager_a.save()
     assert client.get(f"/api/v1/companies/{records['own'].pk}/").status_code == 401
+
+
+# Beyond companies and contacts, each built-in role holds exactly these cells (README's table).
+PEOPLE_AND_SETTINGS: dict[str, dict[tuple[str, str], str]] = {
+    "administrator": {
+        **{("users", a): "all" for a in ("view", "create", "edit", "assign")},
+        **{(e, a): "all" for e in ("roles", "branches") for a in ("view", "create", "edit")},
+        **{(e, a): "all" for e in ("settings", "trash", "batches") for a in ("view", "edit")},
+        ("audit", "view"): "all",
+    },
+    "head_of_sales": {
+        ("users", "view"): "all",
+        ("batches", "view"): "all",
+        ("batches", "edit"): "all",
+    },
+    "branch_head": {
+        ("users", "view"): "branch",
+        ("batches", "view"): "own",
+        ("batches", "edit"): "own",
+    },
+    "sales_manager": {
+        ("users", "view"): "own",
+        ("batches", "view"): "own",
+        ("batches", "edit"): "own",
+    },
+    "service_agent": {
+        ("users", "view"): "own",
+        ("batches", "view"): "own",
+        ("batches", "edit"): "own",
+    },
+    "marketer": {("users", "view"): "own"},
+    "auditor": {
+        (e, "view"): "all"
+        for e in ("users", "roles", "branches", "settings", "audit", "trash", "batches")
+    },
+}
+
+
+@pytest.mark.parametrize("code", sorted(PEOPLE_AND_SETTINGS))
+def test_builtin_roles_people_and_settings_cells(db: Any, code: str) -> None:
+    held = {
+        (g.entity, g.action): g.scope
+        for g in RoleGrant.objects.filter(role__code=code).exclude(
+            entity__in=("companies", "contacts")
+        )
+    }
+    assert held == PEOPLE_AND_SETTINGS[code]

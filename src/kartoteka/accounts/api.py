@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kartoteka.accounts import queries, services
+from kartoteka.accounts import queries, rights, services
 from kartoteka.accounts.models import Action, Branch, Entity, Role, Scope, Team, User
 from kartoteka.api.versioning import required_version
 from kartoteka.core.web import signed_in
@@ -20,6 +20,13 @@ from kartoteka.core.web import signed_in
 class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}
+    )
+    current_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        style={"input_type": "password"},
+        help_text="Needed to change one's own password; wrong answers are throttled like logins "
+        "(429). An administrator resetting someone else's password leaves it out.",
     )
     roles = serializers.PrimaryKeyRelatedField(
         queryset=Role.objects.all(), many=True, required=False
@@ -36,6 +43,7 @@ class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "id",
             "username",
             "password",
+            "current_password",
             "first_name",
             "last_name",
             "email",
@@ -77,6 +85,7 @@ class UserViewSet(
             raise serializers.ValidationError({"password": ["This field is required."]})
         data.pop("version", None)
         data.pop("is_active", None)
+        data.pop("current_password", None)
         user = services.user_create(actor=signed_in(request), **data)
         return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -90,8 +99,12 @@ class UserViewSet(
         data = dict(serializer.validated_data)
         data.pop("version", None)
         password = data.pop("password", None)
+        current_password = data.pop("current_password", None)
         roles = data.pop("roles", None)
         teams = data.pop("teams", None)
+        # One service call: who may change what (roles, teams, branch and the active flag need
+        # users.assign and stay within the actor's own rights) is checked before anything is
+        # written, the password included.
         user = services.user_update(
             actor=signed_in(request),
             user=target,
@@ -99,11 +112,9 @@ class UserViewSet(
             values=data,
             roles=roles,
             teams=teams,
+            password=password,
+            current_password=current_password,
         )
-        if password:
-            services.user_change_password(
-                actor=signed_in(request), user=user, new_password=password
-            )
         return Response(self.get_serializer(user).data)
 
     @extend_schema(responses=UserSerializer)
@@ -185,7 +196,12 @@ class RoleViewSet(
         cells = (
             {(g["entity"], g["action"]): g["scope"] for g in data["grants"]}
             if "grants" in data
-            else {(g.entity, g.action): g.scope for g in role.grants.all()}
+            # Kept as they are; cells that never meant anything are dropped, not refused.
+            else {
+                (g.entity, g.action): g.scope
+                for g in role.grants.all()
+                if rights.is_meaningful(g.entity, g.action, g.scope)
+            }
             if role
             else {}
         )

@@ -16,26 +16,45 @@ def _cells(
     return {(entity, action): scope for entity in entities for action in actions}
 
 
+def _everything() -> dict[tuple[str, str], str]:
+    # Every cell that means something, at its widest scope (accounts.rights.MEANINGFUL).
+    from kartoteka.accounts.rights import MEANINGFUL
+
+    return {
+        (entity, action): scopes[-1]
+        for entity, actions in MEANINGFUL.items()
+        for action, scopes in actions.items()
+    }
+
+
+# Seeing and undoing one's own bulk changes, which every role that changes clients needs.
+_OWN_BATCHES = _cells(("batches",), ("view", "edit"), "own")
+
 # code -> (name, description, {(entity, action): scope})
 BUILTIN_ROLES: dict[str, tuple[str, str, dict[tuple[str, str], str]]] = {
     "administrator": (
         gettext_noop("Administrator"),
         gettext_noop("Everything, including users, roles, the audit trail and the trash."),
-        _cells(
-            ("companies", "contacts", "users", "roles", "branches", "audit", "trash"),
-            ALL_ACTIONS,
-            "all",
-        ),
+        _everything(),
     ),
     "head_of_sales": (
         gettext_noop("Head of sales"),
         gettext_noop("All clients of every branch; sees every manager."),
-        {**_cells(CLIENT_ENTITIES, ALL_ACTIONS, "all"), ("users", "view"): "all"},
+        {
+            **_cells(CLIENT_ENTITIES, ALL_ACTIONS, "all"),
+            ("users", "view"): "all",
+            # They may change every client, so they may also see and undo anyone's bulk change.
+            **_cells(("batches",), ("view", "edit"), "all"),
+        },
     ),
     "branch_head": (
         gettext_noop("Branch head"),
         gettext_noop("All clients and people of their own branch."),
-        {**_cells(CLIENT_ENTITIES, ALL_ACTIONS, "branch"), ("users", "view"): "branch"},
+        {
+            **_cells(CLIENT_ENTITIES, ALL_ACTIONS, "branch"),
+            ("users", "view"): "branch",
+            **_OWN_BATCHES,
+        },
     ),
     "sales_manager": (
         gettext_noop("Sales manager"),
@@ -43,6 +62,7 @@ BUILTIN_ROLES: dict[str, tuple[str, str, dict[tuple[str, str], str]]] = {
         {
             **_cells(CLIENT_ENTITIES, ("view", "create", "edit", "delete", "export"), "own"),
             ("users", "view"): "own",
+            **_OWN_BATCHES,
         },
     ),
     "service_agent": (
@@ -52,6 +72,7 @@ BUILTIN_ROLES: dict[str, tuple[str, str, dict[tuple[str, str], str]]] = {
             **_cells(CLIENT_ENTITIES, ("view", "edit"), "branch"),
             **_cells(CLIENT_ENTITIES, ("create",), "own"),
             ("users", "view"): "own",
+            **_OWN_BATCHES,
         },
     ),
     "marketer": (
@@ -64,7 +85,17 @@ BUILTIN_ROLES: dict[str, tuple[str, str, dict[tuple[str, str], str]]] = {
         gettext_noop("Reads everything, including the audit trail and the trash; changes nothing."),
         {
             **_cells(
-                ("companies", "contacts", "users", "roles", "branches", "audit", "trash"),
+                (
+                    "companies",
+                    "contacts",
+                    "users",
+                    "roles",
+                    "branches",
+                    "settings",
+                    "audit",
+                    "trash",
+                    "batches",
+                ),
                 ("view",),
                 "all",
             ),

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kartoteka.accounts import rights
 from kartoteka.accounts.models import (
     LANGUAGE_CHOICES,
     Action,
@@ -16,6 +17,8 @@ from kartoteka.accounts.models import (
     Team,
     User,
 )
+from kartoteka.accounts.services import SELF_SERVICE_FIELDS
+from kartoteka.core import access
 
 
 class LoginForm(forms.Form):
@@ -57,11 +60,7 @@ class PasswordChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean_old_password(self) -> str:
-        value = str(self.cleaned_data["old_password"])
-        if not self.user.check_password(value):
-            raise forms.ValidationError(_("The current password is wrong."))
-        return value
+    # The current password is checked by the service, which throttles wrong answers like logins.
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -105,13 +104,47 @@ class UserForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, editing: bool, **kwargs: Any) -> None:
+    PROFILE = ("username", "first_name", "last_name", "email", "phone", "language", "password")
+    ASSIGNED = ("branch", "teams", "roles", "is_active")
+
+    def __init__(self, *args: Any, actor: User, target: User | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if editing:
-            self.fields["password"].help_text = _("Leave empty to keep the current password.")
-        else:
+        # Offer only roles the actor may hand out, plus those the person holds already.
+        offered = {role.pk for role in rights.grantable_roles(actor)}
+        if target is not None:
+            offered |= {role.pk for role in target.roles.all()}
+        roles = cast(forms.ModelMultipleChoiceField, self.fields["roles"])  # type: ignore[type-arg]
+        roles.queryset = Role.objects.filter(pk__in=offered)
+        if target is None:
             self.fields["password"].required = True
             del self.fields["is_active"]
+            return
+        self.fields["password"].help_text = _("Leave empty to keep the current password.")
+        myself = target.pk == actor.pk
+        peer = myself or not rights.outranks(target, actor)
+        # What the actor may not change is shown disabled: the form then keeps the stored value.
+        if not (peer and access.can(actor, "assign", target)):
+            for name in self.ASSIGNED:
+                self.fields[name].disabled = True
+        if not (peer and access.can(actor, "edit", target)):
+            for name in self.PROFILE:
+                if not (myself and name in SELF_SERVICE_FIELDS):
+                    self.fields[name].disabled = True
+            if myself:
+                del self.fields["password"]  # one's own password changes on the profile page
+        if myself and "password" in self.fields:
+            self.fields["current_password"] = forms.CharField(
+                label=_("Your current password"),
+                strip=False,
+                required=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                help_text=_("Needed to change your own password."),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data.setdefault("password", "")
+        return data
 
 
 class RoleForm(forms.Form):
@@ -122,15 +155,18 @@ class RoleForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    SCOPE_CHOICES = [("", "—"), *Scope.choices]
-
     def __init__(self, *args: Any, role: Role | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = {(g.entity, g.action): g.scope for g in role.grants.all()} if role else {}
+        labels = dict(Scope.choices)
+        # Only the cells the code enforces, each with only the scopes that mean something there.
         for entity in Entity.values:
             for action in Action.values:
+                scopes = rights.scopes_of(entity, action)
+                if not scopes:
+                    continue
                 self.fields[f"grant__{entity}__{action}"] = forms.ChoiceField(
-                    choices=self.SCOPE_CHOICES,
+                    choices=[("", "—"), *[(scope, labels[scope]) for scope in scopes]],
                     required=False,
                     initial=current.get((entity, action), ""),
                     label=f"{Entity(entity).label}: {Action(action).label}",
@@ -138,11 +174,17 @@ class RoleForm(forms.Form):
         if role is not None:
             self.fields["code"].disabled = True
 
-    def grid(self) -> list[tuple[str, list[forms.BoundField]]]:
+    def grid(self) -> list[tuple[str, list[forms.BoundField | None]]]:
+        """One row per entity, one column per action; None where the cell means nothing."""
         return [
             (
                 str(Entity(entity).label),
-                [self[f"grant__{entity}__{action}"] for action in Action.values],
+                [
+                    self[f"grant__{entity}__{action}"]
+                    if f"grant__{entity}__{action}" in self.fields
+                    else None
+                    for action in Action.values
+                ],
             )
             for entity in Entity.values
         ]

@@ -41,6 +41,8 @@ class Entity(models.TextChoices):
     BRANCHES = "branches", _("branches and teams")
     AUDIT = "audit", _("audit trail")
     TRASH = "trash", _("trash")
+    SETTINGS = "settings", _("settings: custom fields, group rules, tags, shared views")
+    BATCHES = "batches", _("bulk changes")
 
 
 class Branch(models.Model):

@@ -28,7 +28,7 @@ from kartoteka.accounts.forms import (
 from kartoteka.accounts.middleware import mark_login
 from kartoteka.accounts.models import User
 from kartoteka.core import access, audit
-from kartoteka.core.errors import DomainError, NotFoundError
+from kartoteka.core.errors import DomainError, NotFoundError, TooManyAttemptsError
 from kartoteka.core.web import apply_domain_error, signed_in
 
 
@@ -111,8 +111,12 @@ def profile(request: HttpRequest) -> HttpResponse:
             password_form = PasswordChangeForm(request.POST, user=me)
             if password_form.is_valid():
                 services.user_change_password(
-                    actor=me, user=me, new_password=password_form.cleaned_data["new_password"]
+                    actor=me,
+                    user=me,
+                    new_password=password_form.cleaned_data["new_password"],
+                    current_password=password_form.cleaned_data["old_password"],
                 )
+                # Other sessions end with the old password; this one carries on.
                 update_session_auth_hash(request, me)
                 messages.success(request, _("Password changed."))
                 return redirect("accounts:profile")
@@ -130,11 +134,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         target = password_form if form_name == "password" else language_form
         if "password" in error.fields:
             error.fields["new_password"] = error.fields.pop("password")
+        if "current_password" in error.fields:
+            error.fields["old_password"] = error.fields.pop("current_password")
+        if isinstance(error, TooManyAttemptsError):
+            status = 429
         conflict = apply_domain_error(target, error)
         if conflict:
             messages.error(request, conflict["message"])
             return redirect("accounts:profile")
-    if form_name and not new_token:
+    if form_name and not new_token and status == 200:
         status = 422
     return render(
         request,
@@ -185,11 +193,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     actor: User = signed_in(request)
     try:
-        target = queries.user(actor, pk, "edit") if pk is not None else None
+        target = queries.user(actor, pk) if pk is not None else None
     except NotFoundError:
         raise Http404 from None
     if target is None:
         _require(request, "users", "create")
+    elif not (access.can(actor, "edit", target) or access.can(actor, "assign", target)):
+        raise Http404
     initial: dict[str, Any] = {"language": settings.LANGUAGE_CODE}
     if target is not None:
         initial = {
@@ -198,15 +208,16 @@ def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "last_name": target.last_name,
             "email": target.email,
             "phone": target.phone,
-            "branch": target.branch,
-            "teams": list(target.teams.all()),
-            "roles": list(target.roles.all()),
+            "branch": target.branch_id,
+            "teams": [team.pk for team in target.teams.all()],
+            "roles": [role.pk for role in target.roles.all()],
             "language": target.language,
             "is_active": target.is_active,
             "version": target.version,
         }
-    form = UserForm(request.POST or None, initial=initial, editing=target is not None)
+    form = UserForm(request.POST or None, initial=initial, actor=actor, target=target)
     conflict = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -245,16 +256,19 @@ def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     values=values,
                     roles=list(data["roles"]),
                     teams=list(data["teams"]),
+                    password=data["password"] or None,
+                    current_password=data.get("current_password"),
                 )
-                if data["password"]:
-                    services.user_change_password(
-                        actor=actor, user=saved, new_password=data["password"]
-                    )
+                if data["password"] and saved.pk == actor.pk:
+                    update_session_auth_hash(request, saved)
             messages.success(request, _("User “%(name)s” saved.") % {"name": saved})
             return redirect("accounts:user-list")
         except DomainError as error:
+            if isinstance(error, TooManyAttemptsError):
+                status = 429
             conflict = apply_domain_error(form, error)
-    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    if status == 200:
+        status = 409 if conflict else (422 if request.method == "POST" else 200)
     return render(
         request,
         "accounts/user_form.html",
@@ -317,6 +331,11 @@ def role_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, _("Role saved."))
             return redirect("accounts:role-list")
         except DomainError as error:
+            # The service names cells "entity.action"; the form's fields are grant__entity__action.
+            error.fields = {
+                ("grant__" + name.replace(".", "__") if "." in name else name): messages_
+                for name, messages_ in error.fields.items()
+            }
             conflict = apply_domain_error(form, error)
     status = 409 if conflict else (422 if request.method == "POST" else 200)
     return render(

@@ -21,8 +21,9 @@ ENTITIES = dict(ENTITY_CHOICES)
 
 
 def _require(request: HttpRequest, action: str) -> None:
-    # Like the other settings pages: roles "view" reads them, roles "edit" changes them.
-    if not access.has_any(signed_in(request), "roles", action):
+    # Custom fields, group rules and tags are company settings: settings "view" reads them,
+    # settings "edit" changes them.
+    if not access.has_any(signed_in(request), "settings", action):
         raise Http404
 
 
@@ -45,7 +46,7 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
         {
             "sections": sections,
             "section": "settings",
-            "may_edit": access.has_any(signed_in(request), "roles", "edit"),
+            "may_edit": access.has_any(signed_in(request), "settings", "edit"),
         },
     )
 
@@ -134,7 +135,7 @@ def group_rule_list(request: HttpRequest) -> HttpResponse:
         {
             "sections": sections,
             "section": "settings",
-            "may_edit": access.has_any(signed_in(request), "roles", "edit"),
+            "may_edit": access.has_any(signed_in(request), "settings", "edit"),
         },
     )
 

@@ -44,7 +44,7 @@ def _page(
             "bound": bound,
             "palette": PALETTE,
             "section": "settings",
-            "may_edit": access.has_any(signed_in(request), "roles", "edit"),
+            "may_edit": access.has_any(signed_in(request), "settings", "edit"),
         },
         status=422 if request.method == "POST" else 200,
     )

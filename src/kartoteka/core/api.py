@@ -9,7 +9,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from kartoteka.core import access
+from kartoteka.core import audit
+from kartoteka.core.ids import parse_id
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.web import signed_in
 
@@ -54,18 +55,30 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     queryset = AuditEntry.objects.none()
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
-        if not access.has_any(signed_in(self.request), "audit", "view"):
+        readable = audit.readable_by(signed_in(self.request))
+        if readable is None:
             raise PermissionDenied()
-        entries = AuditEntry.objects.select_related("content_type")
+        # An "own" grant reads one's own entries, "branch" the branch's people's, "all" everything.
+        entries = AuditEntry.objects.select_related("content_type").filter(readable)
         params: Any = self.request.query_params
-        if str(params.get("actor", "")).isdigit():
-            entries = entries.filter(actor_id=int(params["actor"]))
-        record_type, object_id = params.get("record_type", ""), params.get("object_id", "")
-        if record_type and str(object_id).isdigit():
+        actor = parse_id(params.get("actor", ""))
+        if actor is not None:
+            entries = entries.filter(actor_id=actor)
+        record_type = params.get("record_type", "")
+        object_id = parse_id(params.get("object_id", ""))
+        if record_type and object_id is not None:
             app_label, _dot, model = record_type.partition(".")
             entries = entries.filter(
                 content_type__app_label=app_label,
                 content_type__model=model,
-                object_id=int(object_id),
+                object_id=object_id,
             )
         return entries
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        # Names of linked records the caller may not see read as "hidden record".
+        page = super().paginate_queryset(queryset)
+        return None if page is None else audit.shown_to(signed_in(self.request), page)
+
+    def get_object(self) -> AuditEntry:
+        return audit.shown_to(signed_in(self.request), [super().get_object()])[0]

@@ -57,6 +57,12 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "everyone": batches.may_see_all(user),
+            # Seeing a batch (batches "view") is not undoing it (batches "edit").
+            "undoable": set(
+                batches.batches_for(user, "edit")
+                .filter(pk__in=[batch.pk for batch in page.rows])
+                .values_list("pk", flat=True)
+            ),
             "section": "settings",
             "done_batch": pop_done(request),
         },

@@ -824,17 +824,35 @@ def handover(*, actor: User, person: User, to_owners: Sequence[User]) -> Batch:
 
 # --- Listing and undoing --------------------------------------------------------------------------
 def may_see_all(user: User) -> bool:
-    return access.has_any(user, "trash", "edit")
+    """Does the user see others' batches too (a batches grant wider than "own")?"""
+    return bool(access.scopes_for(user, "batches", "view") - {"own"})
 
 
-def batches_for(user: User) -> QuerySet[Batch]:
-    """Batches the user may see and undo: their own; an administrator's: everyone's."""
+def batches_for(user: User, action: str = "view") -> QuerySet[Batch]:
+    """Batches the user may see ("view") or undo ("edit"), by their batches grant's scope:
+    own = made by them; team = by them or their teams' members; branch = by their branch's
+    people; all = everyone's."""
+    from django.db.models import Q
+
+    from kartoteka.accounts.models import User
+
     queryset = Batch.objects.select_related("actor", "undone_by")
-    if not (user.is_authenticated and user.is_active):
-        return queryset.none()
-    if may_see_all(user):
+    scopes = access.scopes_for(user, "batches", action)
+    if "all" in scopes:
         return queryset
-    return queryset.filter(actor=user)
+    parts: list[Q] = []
+    if scopes & {"own", "team"}:
+        parts.append(Q(actor=user))
+    if "team" in scopes:
+        parts.append(Q(actor__in=User.objects.filter(teams__members=user).values("pk")))
+    if "branch" in scopes:
+        parts.append(Q(actor__branch_id=user.branch_id))  # type: ignore[attr-defined]
+    if not parts:
+        return queryset.none()
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return queryset.filter(combined)
 
 
 def batch_for(user: User, pk: int) -> Batch:
@@ -883,7 +901,9 @@ def batch_undo(*, actor: User, batch: Batch) -> UndoResult:
     the batch (their version moved on) are left as they are and counted in the answer.
     """
     with transaction.atomic():
-        locked = batches_for(actor).select_for_update(of=("self",)).filter(pk=batch.pk).first()
+        locked = (
+            batches_for(actor, "edit").select_for_update(of=("self",)).filter(pk=batch.pk).first()
+        )
         if locked is None:
             raise NotFoundError()
         if locked.undone_at is not None:

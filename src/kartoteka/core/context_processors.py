@@ -17,8 +17,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "companies": access.has_any(user, "companies", "view"),
             "contacts": access.has_any(user, "contacts", "view"),
-            "users": access.has_any(user, "users", "edit"),
+            "users": access.has_any(user, "users", "edit")
+            or access.has_any(user, "users", "assign"),
             "roles": access.has_any(user, "roles", "edit"),
+            "settings": access.has_any(user, "settings", "view"),
+            "batches": access.has_any(user, "batches", "view"),
             "branches": access.has_any(user, "branches", "edit"),
             "audit": access.has_any(user, "audit", "view"),
             "trash": access.has_any(user, "trash", "view"),

@@ -57,3 +57,16 @@ class ForbiddenError(DomainError):
 
     def __init__(self, message: Any = None) -> None:
         super().__init__(message or _("Your role does not allow this."))
+
+
+class TooManyAttemptsError(DomainError):
+    """Too many wrong passwords: refused without checking until the lock ends (HTTP 429)."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(
+            _("Too many failed attempts. Try again in %(minutes)d min.") % {"minutes": minutes}
+        )
+        self.minutes = minutes

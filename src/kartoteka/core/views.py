@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.models import User
 from kartoteka.clients import queries as client_queries
-from kartoteka.core import access, jobs, trash
+from kartoteka.core import access, audit, jobs, trash
 from kartoteka.core.errors import NotFoundError
+from kartoteka.core.ids import parse_id
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.pagination import keyset_page
 from kartoteka.core.web import signed_in
@@ -59,26 +61,31 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """The whole trail, filterable by person and by record."""
-    if not access.has_any(signed_in(request), "audit", "view"):
+    """The trail as far as the audit grant's scope reaches, filterable by person and by record."""
+    readable = audit.readable_by(signed_in(request))
+    if readable is None:
         raise Http404
-    entries = AuditEntry.objects.select_related("actor", "content_type")
-    actor_id = request.GET.get("actor", "")
-    if actor_id.isdigit():
-        entries = entries.filter(actor_id=int(actor_id))
-    record_type, record_id = request.GET.get("type", ""), request.GET.get("id", "")
-    if record_type and record_id.isdigit():
+    entries = AuditEntry.objects.select_related("actor", "content_type").filter(readable)
+    actor_id = parse_id(request.GET.get("actor", ""))
+    if actor_id is not None:
+        entries = entries.filter(actor_id=actor_id)
+    record_type, record_id = request.GET.get("type", ""), parse_id(request.GET.get("id", ""))
+    if record_type and record_id is not None:
         app_label, _dot, model = record_type.partition(".")
         content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
-        entries = entries.filter(content_type=content_type, object_id=int(record_id))
+        entries = entries.filter(content_type=content_type, object_id=record_id)
     page = keyset_page(entries, request.GET, size=100)
+    # Names of linked records the reader may not see read as "hidden record".
+    page.rows = audit.shown_to(signed_in(request), page.rows)
     return render(
         request,
         "core/audit_list.html",
         {
             "page": page,
             "section": "settings",
-            "people": User.objects.order_by("last_name", "first_name"),
+            "people": User.objects.filter(
+                audit.readable_by(signed_in(request), person="") or Q()
+            ).order_by("last_name", "first_name"),
             "actor_id": actor_id,
             "record_type": record_type,
             "record_id": record_id,

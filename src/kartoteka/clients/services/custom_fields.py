@@ -181,7 +181,7 @@ def custom_field_usage(field: CustomField) -> int:
 
 
 def _require_admin(actor: User) -> None:
-    if not access.has_any(actor, "roles", "edit"):
+    if not access.has_any(actor, "settings", "edit"):
         raise ForbiddenError()
 
 

@@ -497,7 +497,7 @@ AUDITED = ("name", "entity", "field", "operator", "value", "effect", "tag", "own
 
 
 def _require_admin(actor: User) -> None:
-    if not access.has_any(actor, "roles", "edit"):
+    if not access.has_any(actor, "settings", "edit"):
         raise ForbiddenError()
 
 

@@ -66,8 +66,10 @@ def saved_view_create(
 
 
 def saved_view_delete(*, actor: User, view: SavedView) -> None:
-    """Only the author removes a view; administrators may remove shared ones too."""
-    if view.owner_id != actor.pk and not access.has_any(actor, "roles", "edit"):
+    """Only the author removes a view; those who edit settings may remove shared ones too."""
+    if view.owner_id != actor.pk and not (
+        view.is_shared and access.has_any(actor, "settings", "edit")
+    ):
         raise NotFoundError()
     with transaction.atomic():
         audit.record(

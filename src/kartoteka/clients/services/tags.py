@@ -31,7 +31,7 @@ MIN_CONTRAST = 4.5
 
 
 def _require_admin(actor: User) -> None:
-    if not access.has_any(actor, "roles", "edit"):
+    if not access.has_any(actor, "settings", "edit"):
         raise ForbiddenError()
 
 
