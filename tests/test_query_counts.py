@@ -147,7 +147,7 @@ def test_contact_queries_do_not_grow_with_employers(
 
     def counts() -> dict[str, int]:
         return {
-            url: count(lambda: (client if how == "page" else api_client).get(url))
+            url: count(lambda how=how, url=url: (client if how == "page" else api_client).get(url))
             for how, url in _employer_urls(contact.pk)
             if exports or "export" not in url
         }

@@ -159,9 +159,10 @@ def contacts(
         if company not in (None, ""):
             # A company's people: only through a company the user may see (a hidden one's id
             # must not tell which of the user's contacts work there).
-            if parse_id(company) is None:
+            company_id = parse_id(company)
+            if company_id is None:
                 return queryset.none()
-            at = jobs(user).filter(company_id=parse_id(company))
+            at = jobs(user).filter(company_id=company_id)
             queryset = queryset.filter(pk__in=at.values("contact_id"))
         if params.get("tag"):
             queryset = queryset.distinct()

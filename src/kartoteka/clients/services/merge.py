@@ -281,7 +281,7 @@ def move_company_people(*, actor: User, survivor: Company, other: Company) -> Ch
 
 
 def move_contact_companies(*, actor: User, survivor: Contact, other: Contact) -> Changes:
-    def shown(contact: Contact) -> list[str]:
+    def shown(contact: Contact) -> list[dict[str, Any]]:
         return [
             contacts.job_label(job.company, job.position)
             for job in Employment.objects.filter(contact=contact).select_related("company")
