@@ -7,7 +7,7 @@ Both: case-insensitive, ё = е, phones in any format or by their last digits.
 Public interface::
 
     find(user, text)            -> {"companies": Group(hits, more), "contacts": ...}
-    matches(model, text)        -> Q for a list's queryset (combine with access.scoped)
+    matches(user, model, text)  -> Q for a list's queryset (combine with access.scoped)
     index(obj) / index_many(model, ids) / remove(obj) / rebuild() / is_complete()
 """
 
