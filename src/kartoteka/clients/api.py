@@ -161,7 +161,10 @@ class ContactSerializer(RecordSerializer):
         many=True,
         required=False,
         write_only=True,
-        help_text="Companies with positions; wins over `companies`.",
+        help_text=(
+            "Companies with positions; wins over `companies`. Like `companies`: only those you "
+            "may see are listed and replaced."
+        ),
     )
     related_persons = RelatedPersonSerializer(many=True, required=False, write_only=True)
 
