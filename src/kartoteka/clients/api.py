@@ -155,7 +155,10 @@ class ContactSerializer(RecordSerializer):
         child=serializers.IntegerField(),
         required=False,
         write_only=True,
-        help_text="Ids of the companies the person works at.",
+        help_text=(
+            "Ids of the companies the person works at, among those you may see. On write, "
+            "replaces only those: links to companies you cannot see (or in the trash) are kept."
+        ),
     )
     employments = EmploymentSerializer(
         many=True,
