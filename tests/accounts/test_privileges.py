@@ -434,3 +434,54 @@ def test_role_page_refuses_a_wider_role_with_a_field_error(
     assert response.status_code == 422
     assert response.context["form"].errors["grant__companies__view"]
     assert not Role.objects.filter(code="wide").exists()
+
+
+def test_the_user_page_offers_an_assigner_only_what_they_may_change(
+    personas: Personas, client: Client
+) -> None:
+    # Given a branch head who may assign their branch's people but not edit their details
+    boss = personas.branch_head_a
+    role = Role.objects.create(code="branch_assigner", name="Branch assigner")
+    for action in ("view", "assign"):
+        RoleGrant.objects.create(role=role, entity="users", action=action, scope="branch")
+    boss.roles.add(role)
+    target = personas.manager_a
+    client.force_login(boss)
+    # When they open a branch member's page
+    response = client.get(f"/settings/users/{target.pk}/")
+    assert response.status_code == 200
+    form = response.context["form"]
+    # Then details are read-only, and only roles within their rights are offered
+    assert form.fields["email"].disabled and form.fields["username"].disabled
+    assert not form.fields["roles"].disabled
+    offered = set(form.fields["roles"].queryset.values_list("code", flat=True))
+    assert "administrator" not in offered and "head_of_sales" not in offered
+    assert {"sales_manager", "service_agent", "branch_head"} <= offered
+    # and saving a new role works while the details stay as they were
+    response = client.post(
+        f"/settings/users/{target.pk}/",
+        {
+            "username": "renamed",
+            "email": "other@example.ru",
+            "branch": target.branch_id,
+            "language": target.language,
+            "is_active": "on",
+            "roles": [Role.objects.get(code="service_agent").pk],
+            "version": target.version,
+        },
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.username == "manager_a" and target.email == "manager_a@example.ru"
+    assert _state(target)[0] == ["service_agent"]
+
+
+def test_no_api_token_for_someone_who_holds_more(personas: Personas) -> None:
+    from kartoteka.accounts.services import token_create
+    from kartoteka.core.errors import ForbiddenError
+
+    boss = personas.branch_head_a
+    boss.roles.add(_people_manager_role())
+    with pytest.raises(ForbiddenError):
+        token_create(actor=boss, user=personas.admin, name="takeover")
+    assert not personas.admin.api_tokens.exists()

@@ -548,8 +548,14 @@ def team_save(
 # --- API tokens ----------------------------------------------------------------------------------
 def token_create(*, actor: User | None, user: User, name: str, days: int | None = None) -> str:
     """Make a token for ``user`` and return it in plain text: the only time it exists so."""
-    if actor is not None and actor.pk != user.pk and not access.can(actor, "edit", user):
-        raise NotFoundError()
+    if actor is not None and actor.pk != user.pk:
+        if not access.can(actor, "edit", user):
+            raise NotFoundError()
+        if rights.outranks(user, actor):  # a token for someone who holds more is a takeover
+            raise ForbiddenError(
+                _("%(name)s holds rights you do not have: only their peers may change them.")
+                % {"name": user}
+            )
     key = "kt_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
