@@ -230,12 +230,12 @@ def test_lists_include_what_is_shared(
     from kartoteka.core.sharing import share_create
 
     share_create(
-        actor=personas.manager_b,
+        actor=personas.head,
         obj=Company.objects.get(name=SECRET_COMPANY),
         user=personas.manager_a,
     )
     share_create(
-        actor=personas.manager_b,
+        actor=personas.head,
         obj=Contact.objects.get(last_name=SECRET_CONTACT),
         user=personas.manager_a,
     )

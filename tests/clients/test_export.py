@@ -165,7 +165,7 @@ def clients_everywhere(personas: Personas) -> None:
     CompanyFactory(owner=personas.teammate_a, name="Коллеги")
     shared = CompanyFactory(owner=personas.manager_b, name="Казанская общая")
     CompanyFactory(owner=personas.manager_b, name="Казанская")
-    share_create(actor=personas.manager_b, obj=shared, user=personas.manager_a)
+    share_create(actor=personas.head, obj=shared, user=personas.manager_a)
 
 
 def test_manager_exports_only_their_own(

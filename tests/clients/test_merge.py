@@ -69,7 +69,7 @@ def test_company_merge_keeps_chosen_values_and_moves_every_link(
     both = ContactFactory(owner=personas.manager_a, last_name="Общий", company=survivor)
     Employment.objects.create(contact=both, company=other, position="директор")
     worker = ContactFactory(owner=personas.manager_a, last_name="Работников", company=other)
-    share_create(actor=personas.manager_a, obj=other, user=personas.colleague_a)
+    share_create(actor=personas.head, obj=other, user=personas.colleague_a)
 
     merged = company_merge(
         actor=personas.manager_a,

@@ -17,6 +17,7 @@ from kartoteka.clients.services.channels import messenger_handle
 from kartoteka.core import access
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
+from kartoteka.core.sharing import share_targets
 from kartoteka.core.widgets import RemoteSelect
 
 CUSTOM_PREFIX = "cf_"
@@ -302,20 +303,24 @@ def rows(formset: forms.BaseFormSet, keys: tuple[str, ...]) -> list[dict[str, An
 
 
 class ShareForm(forms.Form):
-    user = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).select_related("branch"),
-        required=False,
-        label=_("User"),
-    )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.select_related("branch"), required=False, label=_("Team")
-    )
+    """Whom to share a record with: only people, teams and branches the sharer may see are
+    offered, and a submitted id outside them is a field error ("select a valid choice")."""
+
+    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label=_("Team"))
     branch = forms.ModelChoiceField(
-        queryset=Branch.objects.filter(is_active=True), required=False, label=_("Branch")
+        queryset=Branch.objects.none(), required=False, label=_("Branch")
     )
     until = forms.DateField(
         required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        users, teams, branches = share_targets(actor)
+        picker(self, "user").queryset = users
+        picker(self, "team").queryset = teams
+        picker(self, "branch").queryset = branches
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,9 +40,9 @@ from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.core import access, audit, sharing
 from kartoteka.core.dates import days_until_next
-from kartoteka.core.errors import DomainError, NotFoundError
-from kartoteka.core.models import Record
+from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
+from kartoteka.core.models import Record
 from kartoteka.core.pagination import keyset_page
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search import find as find_records
@@ -234,9 +235,11 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "may_edit": access.can(user, "edit", obj),
         "may_delete": access.can(user, "delete", obj),
         "shares": list(sharing.shares_of(obj)),
-        "share_form": ShareForm(),
+        "may_share": sharing.may_share(user, obj),
         "custom_values": _custom_values(KINDS[kind]["entity"], obj),
     }
+    if context["may_share"]:  # the pickers cost queries: only for those who may share
+        context["share_form"] = ShareForm(actor=user)
     if kind == "company":
         people = list(queries.company_people(user, obj)[: PEOPLE_SHOWN + 1])
         context["people"] = people[:PEOPLE_SHOWN]
@@ -384,20 +387,24 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     obj: Record = _one(kind, request, pk)
-    form = ShareForm(request.POST)
-    if form.is_valid():
-        try:
-            sharing.share_create(actor=signed_in(request), obj=obj, **form.cleaned_data)
+    actor = signed_in(request)
+    try:
+        sharing.check_may_share(actor, obj)  # first: a recipient learns only that they may not
+        form = ShareForm(request.POST, actor=actor)
+        if form.is_valid():
+            sharing.share_create(actor=actor, obj=obj, **form.cleaned_data)
             messages.success(request, _("Shared."))
-        except NotFoundError:
-            raise Http404 from None
-        except DomainError as error:
-            messages.error(
-                request, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
-            )
-    else:
-        problems = "; ".join(str(e) for e in form.non_field_errors())
-        messages.error(request, problems or _("Check the share form."))
+        else:
+            problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+            messages.error(request, problems or _("Check the share form."))
+    except NotFoundError:
+        raise Http404 from None
+    except ForbiddenError as error:
+        raise PermissionDenied(error.message) from None
+    except DomainError as error:
+        messages.error(
+            request, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
+        )
     return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
 
 
@@ -409,6 +416,8 @@ def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> H
         sharing.share_remove(actor=signed_in(request), obj=obj, share_id=share_id)
     except NotFoundError:
         raise Http404 from None
+    except ForbiddenError as error:
+        raise PermissionDenied(error.message) from None
     messages.success(request, _("Share removed."))
     return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
 

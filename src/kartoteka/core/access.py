@@ -24,7 +24,8 @@ M = TypeVar("M", bound=models.Model)
 
 SCOPES = ("own", "team", "branch", "all")
 ACTIONS = ("view", "create", "edit", "delete", "export", "assign")
-# Shared records may be seen and edited by those they are shared with, not deleted or reassigned.
+# Shared records may be seen and edited by those they are shared with, not deleted or reassigned;
+# and only as far as the recipient's role goes: a share never lets a read-only role write.
 SHARE_ACTIONS = frozenset({"view", "edit"})
 _CACHE_ATTRIBUTE = "_kartoteka_grants"
 
@@ -120,11 +121,9 @@ def visible(
         parts.append(Q(**{owner: user.pk}) | Q(**{f"{owner}__in": _team_member_ids(user)}))
     if "branch" in scopes:
         parts.append(Q(**{f"{branch}_id": user.branch_id}))  # type: ignore[attr-defined]
-    if (
-        shareable
-        and user.is_authenticated
-        and (parts or scopes_for(user, entity_of(model), "view"))
-    ):
+    # A share grants an action only to a role that grants it on some records of the entity
+    # (the same test as in :func:`can`).
+    if shareable and scopes and user.is_authenticated:
         parts.append(Q(**{f"{through}pk__in": _shared_ids(user, model)}))
     if not parts:
         return None
@@ -172,7 +171,7 @@ def can(user: User, action: str, obj: models.Model) -> bool:
     if "team" in scopes and owner_id is not None:
         if _team_member_ids(user).filter(pk=owner_id).exists():
             return True
-    if action in SHARE_ACTIONS and obj.pk is not None and hasattr(obj, "deleted_at"):
+    if scopes and action in SHARE_ACTIONS and obj.pk is not None and hasattr(obj, "deleted_at"):
         return _shared_ids(user, model).filter(object_id=obj.pk).exists()
     return False
 

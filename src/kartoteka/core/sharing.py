@@ -1,4 +1,9 @@
-"""Sharing one record beyond its scope with a user, a team or a branch, optionally until a date."""
+"""Sharing one record beyond its scope with a user, a team or a branch, optionally until a date.
+
+Sharing is the record owner's act or an assigner's (someone with "assign" on the record), never a
+recipient's: a recipient who could share could extend, forward or remove what the owner set. The
+people, teams and branches one may share with are those one may see (:func:`share_targets`).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.core import access, audit
-from kartoteka.core.errors import DomainError, NotFoundError
+from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
 
 if TYPE_CHECKING:
@@ -25,6 +30,52 @@ def shares_of(obj: Record) -> QuerySet[RecordShare]:
     ).select_related("user", "team", "branch")
 
 
+def may_share(actor: User, obj: Record) -> bool:
+    """May ``actor`` share ``obj`` or remove its shares? Its owner (who may edit it), or someone
+    who may assign it; never one who reaches it only through a share."""
+    if access.can(actor, "assign", obj):
+        return True
+    owner_id = getattr(obj, "owner_id", None)
+    return owner_id is not None and owner_id == actor.pk and access.can(actor, "edit", obj)
+
+
+def share_targets(actor: User) -> tuple[QuerySet[User], QuerySet[Team], QuerySet[Branch]]:
+    """Whom ``actor`` may share with: (users, teams, branches), each a queryset.
+
+    Users: the active ones ``actor`` may view. Teams: their own, and every team of a branch whose
+    users they all see (all teams for "all"). Branches: their own, and all for "all". The form
+    offers exactly these and :func:`share_create` accepts nothing else.
+    """
+    from kartoteka.accounts import queries
+    from kartoteka.accounts.models import Branch, Team
+
+    scopes = access.scopes_for(actor, "users", "view")
+    users = queries.users(actor).filter(is_active=True).prefetch_related(None)  # names only
+    teams = Team.objects.select_related("branch").order_by("name")
+    branches = Branch.objects.filter(is_active=True).order_by("name")
+    if "all" not in scopes:
+        own_teams = Q(pk__in=Team.objects.filter(members=actor).values("pk"))
+        if "branch" in scopes and actor.branch_id is not None:
+            own_teams |= Q(branch_id=actor.branch_id)
+        teams = teams.filter(own_teams)
+        branches = branches.filter(pk=actor.branch_id)
+    return users, teams, branches
+
+
+def _check_target(actor: User, user: User | None, team: Team | None, branch: Branch | None) -> None:
+    users, teams, branches = share_targets(actor)
+    problems: dict[str, list[str]] = {}
+    for name, target, allowed in (
+        ("user", user, users),
+        ("team", team, teams),
+        ("branch", branch, branches),
+    ):
+        if target is not None and not allowed.filter(pk=target.pk).exists():
+            problems[name] = [_("You may not share with %(target)s.") % {"target": target}]
+    if problems:
+        raise DomainError(fields=problems)
+
+
 def share_create(
     *,
     actor: User,
@@ -34,11 +85,16 @@ def share_create(
     branch: Branch | None = None,
     until: date | None = None,
 ) -> RecordShare:
-    """Share ``obj`` (view and edit) with exactly one target; audited on the record."""
-    if not access.can(actor, "edit", obj):
-        raise NotFoundError()
+    """Share ``obj`` with exactly one target; audited on the record.
+
+    The recipients may then view it, and edit it if their role lets them edit records of its
+    kind. Only its owner or an assigner shares (else 403; 404 if ``actor`` cannot see it), and
+    only with someone from :func:`share_targets`.
+    """
+    check_may_share(actor, obj)
     if sum(target is not None for target in (user, team, branch)) != 1:
         raise DomainError(fields={"user": [_("Choose exactly one: a user, a team or a branch.")]})
+    _check_target(actor, user, team, branch)
     if until is not None and until < timezone.localdate():
         raise DomainError(fields={"until": [_("The date has already passed.")]})
     with transaction.atomic():
@@ -64,8 +120,8 @@ def share_create(
 
 
 def share_remove(*, actor: User, obj: Record, share_id: int) -> None:
-    if not access.can(actor, "edit", obj):
-        raise NotFoundError()
+    """Remove one share of ``obj``: its owner's or an assigner's act, as creating one is."""
+    check_may_share(actor, obj)
     share = shares_of(obj).filter(pk=share_id).first()
     if share is None:
         raise NotFoundError()
@@ -77,3 +133,15 @@ def share_remove(*, actor: User, obj: Record, share_id: int) -> None:
             changes={"shared_with": [str(share.target), None]},
         )
         share.delete()
+
+
+def check_may_share(actor: User, obj: Record) -> None:
+    """:class:`NotFoundError` if ``actor`` cannot see ``obj``, :class:`ForbiddenError` if they
+    see it but may not share it (see :func:`may_share`)."""
+    if not access.can(actor, "view", obj):
+        raise NotFoundError()
+    if not may_share(actor, obj):
+        # The record is visible (often through a share): say why rather than pretend it is gone.
+        raise ForbiddenError(
+            _("Only the record's owner or someone who may reassign it can change its sharing.")
+        )
