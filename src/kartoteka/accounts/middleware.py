@@ -39,16 +39,16 @@ class SessionIdleTimeoutMiddleware:
             now = int(timezone.now().timestamp())
             login_at = request.session.get(_LOGIN_AT)
             last_seen = request.session.get(_LAST_SEEN)
-            if not isinstance(login_at, int):
-                # A session signed in without the login page (or kept from before login times
-                # were stored) starts its absolute limit now.
-                mark_login(request)
-            elif now - login_at > settings.SESSION_COOKIE_AGE or (
-                last_seen and now - int(last_seen) > settings.SESSION_IDLE.total_seconds()
-            ):
+            too_old = isinstance(login_at, int) and now - login_at > settings.SESSION_COOKIE_AGE
+            idle = bool(last_seen) and now - int(last_seen) > settings.SESSION_IDLE.total_seconds()
+            if too_old or idle:
                 logout(request)
                 if not request.path.startswith("/api/"):
                     return redirect(settings.LOGIN_URL)
+            elif not isinstance(login_at, int):
+                # A session signed in without the login page (or kept from before login times
+                # were stored) starts its absolute limit now.
+                mark_login(request)
             elif not last_seen or now - int(last_seen) > 60:
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
