@@ -40,7 +40,10 @@ class SessionIdleTimeoutMiddleware:
             login_at = request.session.get(_LOGIN_AT)
             last_seen = request.session.get(_LAST_SEEN)
             too_old = isinstance(login_at, int) and now - login_at > settings.SESSION_COOKIE_AGE
-            idle = bool(last_seen) and now - int(last_seen) > settings.SESSION_IDLE.total_seconds()
+            idle = (
+                isinstance(last_seen, int)
+                and now - last_seen > settings.SESSION_IDLE.total_seconds()
+            )
             if too_old or idle:
                 logout(request)
                 if not request.path.startswith("/api/"):
@@ -49,7 +52,7 @@ class SessionIdleTimeoutMiddleware:
                 # A session signed in without the login page (or kept from before login times
                 # were stored) starts its absolute limit now.
                 mark_login(request)
-            elif not last_seen or now - int(last_seen) > 60:
+            elif not isinstance(last_seen, int) or now - last_seen > 60:
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
 
