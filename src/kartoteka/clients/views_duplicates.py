@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
@@ -17,12 +18,13 @@ from kartoteka.clients.services.merge import (
     KEEP_OTHER,
     KEEP_SURVIVOR,
     MERGED_FIELDS,
+    check_may_merge,
     company_merge,
     contact_merge,
     default_choices,
 )
 from kartoteka.core import access, audit
-from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.web import signed_in
 
@@ -94,6 +96,8 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
                 if access.has_any(user, code, "edit")
             ],
             "section": entity,
+            # Merging trashes one of the pair: a role that deletes nothing is offered no merge.
+            "may_merge": access.has_any(user, entity, "delete"),
         },
     )
 
@@ -194,6 +198,12 @@ def merge_screen(request: HttpRequest, kind: str, pk: int, other: int) -> HttpRe
         raise Http404 from None
     if survivor.pk == second.pk:
         raise Http404
+    try:  # not offered at all unless the user may do it: 404 out of reach, 403 not deletable
+        check_may_merge(user, survivor, second)
+    except NotFoundError:
+        raise Http404 from None
+    except ForbiddenError as error:
+        raise PermissionDenied(error.message) from None
     picked = default_choices(survivor, second)
     outcome = _merge(kind, request, survivor, second, picked) if request.method == "POST" else None
     if outcome is not None and not isinstance(outcome, DomainError):  # merged
@@ -228,12 +238,21 @@ def merge_screen(request: HttpRequest, kind: str, pk: int, other: int) -> HttpRe
             "rows": _rows(entity, survivor, second, picked),
             "lists": _lists(kind, user, survivor, second),
             "reasons": duplicates.shared_with(survivor, second),
+            "may_swap": _may_merge(user, second, survivor),
             "conflict": conflict.message if conflict else None,
             "error": outcome if outcome is not None and conflict is None else None,
             "section": entity,
         },
         status=409 if conflict else 422 if outcome is not None else 200,
     )
+
+
+def _may_merge(user: Any, survivor: Any, other: Any) -> bool:
+    try:
+        check_may_merge(user, survivor, other)
+    except DomainError:
+        return False
+    return True
 
 
 def _int(raw: Any) -> int:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.clients.services import channels, companies, contacts, group_rules
-from kartoteka.core import access, audit, records, search
-from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
+from kartoteka.core import access, audit, records, search, sharing
+from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
 
 Changes = dict[str, list[Any]]
@@ -77,9 +77,10 @@ def company_merge(
     """Merge ``other`` into ``survivor``: chosen values, all phones, emails, tags, people, shares.
 
     ``choices`` maps a field to "survivor" or "other"; unnamed fields follow
-    :func:`default_choices`. The actor must be able to edit both (else 404); each version must be
-    current (else 409). ``other`` goes to the trash, from where it can be restored. Group rules
-    the survivor newly matches (a city taken from ``other``, a tag it brought) act too.
+    :func:`default_choices`. Who may merge is :func:`check_may_merge`'s rule (404 or 403); each
+    version must be current (else 409). ``other`` goes to the trash, from where it can be
+    restored. Group rules the survivor newly matches (a city taken from ``other``, a tag it
+    brought) act too.
     """
     return _merge(actor, survivor, other, version, other_version, choices or {})
 
@@ -96,6 +97,32 @@ def contact_merge(
     """Merge ``other`` into ``survivor``: chosen values, all phones, emails, tags, companies,
     related persons, messengers and shares. Same rules as :func:`company_merge`."""
     return _merge(actor, survivor, other, version, other_version, choices or {})
+
+
+def check_may_merge(actor: User, survivor: Record, other: Record) -> None:
+    """May ``actor`` merge ``other`` into ``survivor``? Raise if not.
+
+    Merging edits the survivor and sends the other record to the trash, so it takes "edit" on
+    both and "delete" on the other. A record the actor may not edit is :class:`NotFoundError`
+    (as everywhere a write is out of scope); one they see and edit but may not delete is
+    :class:`ForbiddenError` with the reason. The other record's shares move to the survivor, so
+    if it has any, the actor must also be allowed to share the survivor (its owner or an
+    assigner): a share recipient does not pass shares on to a record they only borrow.
+    """
+    if not (access.can(actor, "edit", survivor) and access.can(actor, "edit", other)):
+        raise NotFoundError()
+    if not access.can(actor, "delete", other):
+        raise ForbiddenError(
+            _("Merging moves “%(name)s” to the trash, and you may not delete it.") % {"name": other}
+        )
+    if not sharing.may_share(actor, survivor) and _moving_shares(survivor, other):
+        raise ForbiddenError(
+            _(
+                "“%(other)s” is shared with others; only the owner of “%(survivor)s” or someone "
+                "who may reassign it can pass those shares on to it."
+            )
+            % {"other": other, "survivor": survivor}
+        )
 
 
 def _clean_choices(entity: str, choices: dict[str, str]) -> dict[str, str]:
@@ -125,8 +152,7 @@ def _merge(
     entity = access.entity_of(model)
     if type(other) is not model or survivor.pk == other.pk:
         raise DomainError(fields={"other": [_("Choose another record to merge with.")]})
-    if not (access.can(actor, "edit", survivor) and access.can(actor, "edit", other)):
-        raise NotFoundError()
+    check_may_merge(actor, survivor, other)
     choices = _clean_choices(entity, choices)
     with transaction.atomic():
         # Lock both rows in id order, so two merges of the same pair cannot deadlock.
@@ -307,16 +333,21 @@ def move_related_persons(*, actor: User, survivor: Contact, other: Contact) -> C
     return {"related_persons": [before, [str(p) for p in survivor.related_persons.all()]]}
 
 
-def move_shares(*, actor: User, survivor: Record, other: Record) -> Changes:
-    """Whoever the other record was shared with now sees the survivor (same target once)."""
+def _moving_shares(survivor: Record, other: Record) -> list[RecordShare]:
+    """The other record's shares whose target the survivor is not yet shared with (2 queries)."""
     content_type = ContentType.objects.get_for_model(type(survivor))
     shares = RecordShare.objects.filter(content_type=content_type)
     have = set(shares.filter(object_id=survivor.pk).values_list("user_id", "team_id", "branch_id"))
-    moving = [
+    return [
         share
         for share in shares.filter(object_id=other.pk).select_related("user", "team", "branch")
         if (share.user_id, share.team_id, share.branch_id) not in have
     ]
+
+
+def move_shares(*, actor: User, survivor: Record, other: Record) -> Changes:
+    """Whoever the other record was shared with now sees the survivor (same target once)."""
+    moving = _moving_shares(survivor, other)
     if not moving:
         return {}
     RecordShare.objects.filter(pk__in=[share.pk for share in moving]).update(object_id=survivor.pk)
