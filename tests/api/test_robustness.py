@@ -9,6 +9,7 @@ are refused with a 400 naming the field.
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -417,3 +418,70 @@ def test_the_second_of_two_equal_codes_is_refused_by_name(personas: Personas, ap
     assert client.post("/api/v1/custom-fields/", body, format="json").status_code == 201
     error = error_of(client.post("/api/v1/custom-fields/", body, format="json"), 400)
     assert list(error["fields"]) == ["code"]
+
+
+# --- The OpenAPI document -------------------------------------------------------------------------
+@pytest.fixture
+def openapi(personas: Personas, api: Any) -> dict[str, Any]:
+    response = api(personas.manager_a).get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def _schema(document: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
+    return document["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+
+
+def test_the_document_describes_every_field_the_api_returns(
+    openapi: dict[str, Any], personas: Personas, api: Any
+) -> None:
+    company = CompanyFactory(owner=personas.manager_a)
+    contact = ContactFactory(owner=personas.manager_a, company=company)
+    client = api(personas.manager_a)
+    for path, record in (("companies", company), ("contacts", contact)):
+        returned = client.get(f"/api/v1/{path}/{record.pk}/").json()
+        get = openapi["paths"][f"/api/v1/{path}/{{id}}/"]["get"]
+        schema = _schema(openapi, get["responses"]["200"]["content"]["application/json"]["schema"])
+        properties = schema["properties"]
+        assert set(returned) <= set(properties)
+        assert [name for name in returned if properties[name].get("writeOnly")] == []
+
+
+def test_the_document_requires_version_on_every_update(openapi: dict[str, Any]) -> None:
+    updates = [
+        (path, method, operation)
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+        if method in ("put", "patch") and not path.startswith("/api/v1/custom-fields/")
+    ]
+    assert len(updates) >= 8
+    for path, method, operation in updates:
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert "version" in _schema(openapi, body).get("required", []), (method, path)
+    create = openapi["paths"]["/api/v1/companies/"]["post"]["requestBody"]["content"]
+    assert "version" not in _schema(openapi, create["application/json"]["schema"]).get(
+        "required", []
+    )
+
+
+def test_the_document_lists_each_operations_errors_in_one_format(
+    openapi: dict[str, Any],
+) -> None:
+    error = openapi["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "fields"]
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"400", "401"} <= set(responses), (method, path)
+            if "{id}" in path:
+                assert "404" in responses, (method, path)
+            if method != "get":
+                assert "403" in responses, (method, path)
+            for status in ("400", "401", "403", "404", "409", "429"):
+                if status in responses:
+                    content = responses[status]["content"]["application/json"]["schema"]
+                    assert content == {"$ref": "#/components/schemas/Error"}
+    assert "409" in openapi["paths"]["/api/v1/companies/{id}/"]["patch"]["responses"]
+    assert "409" in openapi["paths"]["/api/v1/batches/{id}/undo/"]["post"]["responses"]
+    assert "429" in openapi["paths"]["/api/v1/users/{id}/"]["patch"]["responses"]
+    assert "200" in openapi["paths"]["/api/v1/custom-fields/{id}/"]["delete"]["responses"]

@@ -39,7 +39,11 @@ class IdCursorPagination(CursorPagination):
             if position is None:
                 raise invalid
             # DRF compares the position with rows' positions as text.
-            cursor = Cursor(offset=cursor.offset, reverse=cursor.reverse, position=str(position))
+            cursor = Cursor(
+                offset=cursor.offset,
+                reverse=cursor.reverse,
+                position=str(position),  # type: ignore[arg-type] # DRF's own are text too
+            )
         return cursor
 
     def get_paginated_response(self, data: Any) -> Response:

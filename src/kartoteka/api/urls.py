@@ -14,7 +14,7 @@ from kartoteka.core.batch_api import BatchViewSet
 
 
 class IdRouter(DefaultRouter):
-    """Record ids in paths are digits, at most 18 of them (an id fits in 64 bits):
+    """Record ids in paths are digits, at most 19 of them (as many as 64 bits hold):
     ``/companies/abc/`` matches no route and gets the JSON 404 below, instead of reaching a view
     that cannot read it as an id."""
 

@@ -26,6 +26,7 @@ from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.core import access
 from kartoteka.core.errors import NotFoundError
+from kartoteka.core.ids import MAX_ID
 from kartoteka.core.models import Record
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.web import signed_in
@@ -50,7 +51,7 @@ class RelatedPersonSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class EmploymentSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    company = serializers.IntegerField()
+    company = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     position = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
 
@@ -152,7 +153,7 @@ class CompanySerializer(RecordSerializer):
 
 class ContactSerializer(RecordSerializer):
     companies = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         write_only=True,
         help_text=(
@@ -297,6 +298,8 @@ FILTER_DOC = "Also: owner, branch, tag, cf_<code> (a custom field's value)."
     )
 )
 class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet):
+    """Companies you may see: list, read, create, update (send `version`), delete to the trash."""
+
     entity = "companies"
     serializer_class = CompanySerializer
     queryset = Company.objects.none()
@@ -338,6 +341,8 @@ class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
     )
 )
 class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet):
+    """People you may see: list, read, create, update (send `version`), delete to the trash."""
+
     entity = "contacts"
     serializer_class = ContactSerializer
     queryset = Contact.objects.none()
@@ -352,7 +357,7 @@ class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
                 text=params.get("q", ""),
                 phone=params.get("phone", ""),
                 params=params,
-            )
+            ),
         )
 
     def one(self, user: User, pk: int) -> Contact:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -109,7 +114,19 @@ class CustomFieldViewSet(
         return Response(self.get_serializer(saved).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("confirm", bool, description="Delete the values too")]
+        parameters=[OpenApiParameter("confirm", bool, description="Delete the values too")],
+        responses={
+            200: inline_serializer(
+                "CustomFieldDeleted",
+                {
+                    "records_affected": serializers.IntegerField(
+                        help_text="Records that lost their value of the field"
+                    )
+                },
+            )
+        },
+        description="Delete the field. 400 naming `confirm` if records hold values of it and "
+        "`confirm` is not true.",
     )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         confirmed = request.query_params.get("confirm", "").lower() in ("1", "true", "yes")

@@ -209,8 +209,8 @@ def _owners(actor: User, raw: Sequence[Any]) -> list[User]:
     for value in raw:
         if isinstance(value, User):
             wanted.append(value.pk)
-        elif parse_id(value) is not None:
-            wanted.append(parse_id(value))
+        elif (pk := parse_id(value)) is not None:
+            wanted.append(pk)
         else:
             raise DomainError(fields={"to_owners": [_("Choose colleagues from the list.")]})
     found = {
