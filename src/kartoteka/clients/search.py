@@ -5,17 +5,17 @@ digits), emails, INN, tags, custom field values, city/address — and a contact 
 they work at, so a company's name finds its people.
 
 A document holds only its own record's text. A contact is found through a company by matching
-the company's document and joining the contact's employments there, under the access rule
-(:func:`people_at`): quoting employers' names in the contact's document would let anyone find
-their own contact by the name of a company they may not see, and a match cannot tell which part
-of a document it came from.
+the company's document and joining the contact's employments there (:func:`people_at`, given
+only the companies the user may see): quoting employers' names in the contact's document would
+let anyone find their own contact by the name of a company they may not see, and a match cannot
+tell which part of a document it came from.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -31,12 +31,9 @@ from kartoteka.clients.models import (
     ContactPhone,
     Employment,
 )
-from kartoteka.core import access, search
+from kartoteka.core import search
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search.text import document_text, phone_digits
-
-if TYPE_CHECKING:
-    from kartoteka.accounts.models import User
 
 Values = dict[int, list[Any]]
 
@@ -142,17 +139,10 @@ def contact_documents(ids: Sequence[int]) -> dict[int, str]:
     return texts
 
 
-def people_at(user: User, companies: QuerySet[Any]) -> QuerySet[Any]:
-    """Ids of contacts working at ``companies`` (a subquery of company ids) — only at those of
-    them ``user`` may see: a contact is found by a company's name, INN or phone through it."""
-    condition = access.visible(user, Company, through="company__")
-    if condition is None:
-        return Employment.objects.none().values("contact_id")
-    return (
-        Employment.objects.filter(condition, company_id__in=companies)
-        .order_by()
-        .values("contact_id")
-    )
+def people_at(companies: QuerySet[Any]) -> QuerySet[Any]:
+    """Ids of contacts working at ``companies`` (a subquery of ids of companies the searching
+    user may see): a contact is found by a company's name, INN or phone through it."""
+    return Employment.objects.filter(company_id__in=companies).order_by().values("contact_id")
 
 
 def _exact(phone_model: Any, email_model: Any, owner: str, text: str) -> Q | None:

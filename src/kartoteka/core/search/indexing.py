@@ -56,11 +56,12 @@ class Source:
         default=lambda ids: {}
     )
     #: records found through another kind's documents (a company's finds its people): pairs of
-    #: (that model, function(user, ids of its matching records) -> ids of these records, as a
-    #: subquery). The function applies the access rule to the other record, so nothing is found
-    #: through a record the user may not see; a document never quotes another record's text.
+    #: (that model, function(ids of its matching records, as a subquery) -> ids of these
+    #: records, as a subquery). The ids passed are only of records the user may see (that
+    #: kind's ``listing``), so nothing is found through a record the user may not see; a
+    #: document never quotes another record's text.
     found_through: tuple[
-        tuple[type[models.Model], Callable[[User, QuerySet[Any]], QuerySet[Any]]], ...
+        tuple[type[models.Model], Callable[[QuerySet[Any]], QuerySet[Any]]], ...
     ] = ()
 
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
 
+from kartoteka.core import access
 from kartoteka.core.search import matching
+from kartoteka.core.search.document import SearchDocument
 from kartoteka.core.search.indexing import Hit, Source, source_for, sources
 from kartoteka.core.search.text import Term, parse
 
@@ -26,27 +28,57 @@ class Group:
     more: bool
 
 
-def _found(source: Source, user: User, terms: list[Term], *, strict: bool) -> Q:
+def _sees_all(user: User, model: type[models.Model]) -> bool:
+    """May ``user`` see every live record of ``model``? (Then a document match needs no join:
+    only live records have documents.)"""
+    condition = access.visible(user, model)
+    return condition is not None and not condition
+
+
+def _visible_ids(
+    source: Source, user: User, docs: QuerySet[SearchDocument], cap: int | None = None
+) -> QuerySet[Any]:
+    """Ids of the records of ``source`` whose documents are among ``docs`` and that ``user`` may
+    see, at most ``cap`` of them: the scope is inside the bounded query, never applied after."""
+    if _sees_all(user, source.model):
+        ids = docs.values("object_id")
+    else:
+        ids = source.listing(user).filter(pk__in=docs.values("object_id")).order_by().values("pk")
+    return ids if cap is None else ids[:cap]
+
+
+def _term_ids(
+    source: Source, user: User, term: Term, *, strict: bool, cap: int | None
+) -> QuerySet[Any]:
+    """Ids of records of ``source`` matching ``term`` in their own document or in the document
+    of a linked record ``user`` may see (``found_through``), as one UNION ALL subquery. ``cap``
+    bounds how many linked records are followed: a word in every company's name ("ООО") would
+    otherwise join every employment."""
+    ids = matching.documents(source.kind, [term], strict=strict).values("object_id")
+    for model, through in source.found_through:
+        other = source_for(model)
+        if other is not None:
+            docs = matching.documents(other.kind, [term], strict=strict)
+            # UNION ALL: an IN needs no duplicates removed, and a LIMIT over it stops early.
+            ids = ids.union(through(_visible_ids(other, user, docs, cap)), all=True)
+    return ids
+
+
+def _found(
+    source: Source, user: User, terms: list[Term], *, strict: bool, cap: int | None = None
+) -> Q:
     """Records of ``source`` matching every term: in their own document or, term by term, in
-    the document of a record they are linked to that ``user`` may see (``found_through``).
+    the document of a record they are linked to that ``user`` may see.
 
     A document holds only its record's own text, so what a user cannot see never finds
-    anything for them; each term's ids are one subquery (a UNION when found through others),
-    which both databases run from the indexes.
+    anything for them.
     """
     if not source.found_through:
         docs = matching.documents(source.kind, terms, strict=strict)
         return Q(pk__in=docs.values("object_id"))
     condition = Q()
     for term in terms:
-        ids = matching.documents(source.kind, [term], strict=strict).values("object_id")
-        for model, through in source.found_through:
-            other = source_for(model)
-            if other is None:
-                continue
-            theirs = matching.documents(other.kind, [term], strict=strict).values("object_id")
-            ids = ids.union(through(user, theirs))
-        condition &= Q(pk__in=ids)
+        condition &= Q(pk__in=_term_ids(source, user, term, strict=strict, cap=cap))
     return condition
 
 
@@ -85,10 +117,21 @@ def _in_name_first(source: Source, terms: list[Term]) -> Case:
 CANDIDATES = 400
 
 
-def _candidates(scoped: QuerySet[Any], condition: Q) -> Q:
-    """At most CANDIDATES records matching ``condition`` *among those the user may see*: the
-    scope is part of the bounded query, so others' namesakes never crowd one's own out."""
-    return Q(pk__in=scoped.filter(condition).order_by().values("pk")[:CANDIDATES])
+def _candidates(
+    source: Source, user: User, scoped: QuerySet[Any], terms: list[Term], *, strict: bool
+) -> Q:
+    """At most CANDIDATES records matching the terms *among those the user may see*: the scope
+    is part of the bounded query, so others' namesakes never crowd one's own out."""
+    if _sees_all(user, source.model):
+        # Nothing to leave out: the bounded set comes straight from the index.
+        if not source.found_through:
+            docs = matching.documents(source.kind, terms, strict=strict)
+            return Q(pk__in=docs.values("object_id")[:CANDIDATES])
+        if len(terms) == 1:
+            ids = _term_ids(source, user, terms[0], strict=strict, cap=CANDIDATES)
+            return Q(pk__in=ids[:CANDIDATES])
+    found = _found(source, user, terms, strict=strict, cap=CANDIDATES)
+    return Q(pk__in=scoped.filter(found).order_by().values("pk")[:CANDIDATES])
 
 
 def _ranked_ids(
@@ -102,9 +145,9 @@ def _ranked_ids(
         tiers.append(exact)
     # A common surname matches thousands of documents; ranking all of them for a page of 20 is
     # what made search slow at a million contacts. Rank a bounded set of candidates per tier.
-    tiers.append(_candidates(scoped, _found(source, user, terms, strict=True)))
+    tiers.append(_candidates(source, user, scoped, terms, strict=True))
     if not matching.same_either_way(terms):
-        tiers.append(_candidates(scoped, _found(source, user, terms, strict=False)))
+        tiers.append(_candidates(source, user, scoped, terms, strict=False))
     ordering: list[Any] = [_in_name_first(source, terms), *source.ordering]
     found: list[int] = []
     for condition in tiers:
