@@ -128,7 +128,7 @@ def test_bulk_ids_beyond_64_bits_are_refused_by_name(
         ({"owner": int(HUGE)}, "owner"),
         ({"branch": int(HUGE)}, "branch"),
         ({"companies": [int(HUGE)]}, "companies"),
-        ({"employments": [{"company": int(HUGE)}]}, "companies"),
+        ({"employments": [{"company": int(HUGE)}]}, "employments"),
     ],
 )
 def test_pickers_beyond_64_bits_are_refused_by_name(

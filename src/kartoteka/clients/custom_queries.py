@@ -199,6 +199,9 @@ def filter_by_custom(queryset: QuerySet[Any], entity: str, params: Any) -> Query
                 operator = "contains" if text_like else "equals"
             elif field.type not in RANGED_TYPES:
                 return queryset.none()
+            if "\x00" in str(value):
+                # No stored value holds NUL, and PostgreSQL refuses it in a query (a 500).
+                return queryset.none()
             try:
                 queryset = where_custom(queryset, field, operator, value)
             except Unmatchable:
