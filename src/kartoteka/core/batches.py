@@ -2,8 +2,10 @@
 
 A batch changes many records at once: reassign, replace a field's value, add or remove a tag, move
 to the trash. For every record and field it keeps a :class:`BatchChange` with the old value, the
-new value and the record's version right after, so an undo puts back exactly the records nobody
-touched since and leaves the others as they are.
+new value and the record's versions before and right after, so an undo puts back exactly the
+records nobody touched since and leaves the others as they are. Undoing a later batch is not
+someone else's edit: it hands the records it restored back to the batch beneath, whose own undo
+then restores them too (chained batches undo newest-first all the way down).
 
 Generic over :class:`Record` models (companies and contacts today, deals and tasks later). Apps
 add what a departing employee owns with :func:`register_owned`.
@@ -446,6 +448,7 @@ def _apply(
                         field=name,
                         old_value=old,
                         new_value=new,
+                        version_before=record.version - 1,
                         version_after=record.version,
                     )
                 )
@@ -876,11 +879,16 @@ def _undo_chunk(run: _Run, model: type[Record], changes: list[BatchChange]) -> t
     }
     rows: list[tuple[Record, dict[str, tuple[Any, Any]]]] = []
     kept = 0
+    before: dict[int, int] = {}  # record id -> its version before the batch changed it
     for pk, record_changes in by_record.items():
         record = records.get(pk)
-        if record is None or record.version != record_changes[0].version_after:
+        version_after = record_changes[0].version_after
+        if record is None or version_after is None or record.version != version_after:
             kept += 1
             continue
+        # The state the batches beneath left it in, which the undo puts back.
+        version_before = record_changes[0].version_before
+        before[pk] = version_after - 1 if version_before is None else version_before
         rows.append(
             (
                 record,
@@ -891,7 +899,35 @@ def _undo_chunk(run: _Run, model: type[Record], changes: list[BatchChange]) -> t
         names = {name for _record, diff in rows for name in diff}
         handlers = {name: _field(model, name) for name in sorted(names)}
         _apply(run, model, rows, handlers, restore=True)
+        _hand_back(run, model, before, {record.pk: record.version for record, _diff in rows})
     return len(rows), kept
+
+
+def _hand_back(run: _Run, model: type[Record], before: dict[int, int], now: dict[int, int]) -> None:
+    """Let the batches beneath recognise the records this undo restored as their own.
+
+    The undo put each record back exactly as it was at version ``before[pk]``; a batch not yet
+    undone that left it at that version now finds it at ``now[pk]`` (the undo's new version) in
+    the same state, so its own undo restores it rather than counting it as changed by someone.
+    Versions themselves only go up: an editor holding an older version still gets a conflict.
+    One read and one write per chunk.
+    """
+    content_type = ContentType.objects.get_for_model(model)
+    beneath = [
+        change
+        for change in BatchChange.objects.filter(
+            content_type=content_type,
+            object_id__in=list(before),
+            version_after__in=set(before.values()),
+            batch__undone_at__isnull=True,
+        )
+        .exclude(batch=run.batch)
+        .only("pk", "object_id", "version_after")
+        if before.get(change.object_id) == change.version_after
+    ]
+    for change in beneath:
+        change.version_after = now[change.object_id]
+    BatchChange.objects.bulk_update(beneath, ["version_after"], batch_size=CHUNK)
 
 
 def batch_undo(*, actor: User, batch: Batch) -> UndoResult:

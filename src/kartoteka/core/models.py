@@ -230,8 +230,11 @@ class BatchChange(models.Model):
     field = models.CharField(max_length=100)
     old_value = models.JSONField(null=True, blank=True)
     new_value = models.JSONField(null=True, blank=True)
-    #: the record's version right after the batch changed it
+    #: the record's version right after the batch changed it; an undo of a later batch that
+    #: puts the record back as this batch left it moves this on to the undo's version
     version_after = models.PositiveIntegerField(null=True, blank=True)
+    #: the record's version when the batch read it (as the batches beneath it left it)
+    version_before = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("bulk change item")
