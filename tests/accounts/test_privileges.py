@@ -485,3 +485,9 @@ def test_no_api_token_for_someone_who_holds_more(personas: Personas) -> None:
     with pytest.raises(ForbiddenError):
         token_create(actor=boss, user=personas.admin, name="takeover")
     assert not personas.admin.api_tokens.exists()
+
+
+def test_a_user_without_any_role_reads_their_own_record(personas: Personas, api: Any) -> None:
+    response = api(personas.outsider).get("/api/v1/users/me/")
+    assert response.status_code == 200
+    assert response.json()["username"] == "outsider" and response.json()["roles"] == []

@@ -120,9 +120,7 @@ class UserViewSet(
     @extend_schema(responses=UserSerializer)
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
-        me = signed_in(request)
-        user = queries.users(me).get(pk=me.pk)
-        return Response(self.get_serializer(user).data)
+        return Response(self.get_serializer(queries.myself(signed_in(request))).data)
 
 
 class BranchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

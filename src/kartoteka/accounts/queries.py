@@ -22,6 +22,13 @@ def user(viewer: User, pk: int, action: str = "view") -> User:
     return access.one_or_404(users(viewer, action), pk=pk)
 
 
+def myself(viewer: User) -> User:
+    """The signed-in user's own record: always theirs to read, whatever their role grants."""
+    return (
+        User.objects.select_related("branch").prefetch_related("roles", "teams").get(pk=viewer.pk)
+    )
+
+
 def roles() -> QuerySet[Role]:
     # Roles and branches are reference data every signed-in user may read (pickers, cards).
     return Role.objects.prefetch_related(
