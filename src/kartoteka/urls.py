@@ -10,3 +10,6 @@ urlpatterns = [
     path("", include("kartoteka.clients.urls")),
     path("api/v1/", include("kartoteka.api.urls")),
 ]
+
+# An error outside the API's views (a middleware, say) still answers the API's clients in JSON.
+handler500 = "kartoteka.api.errors.server_error"

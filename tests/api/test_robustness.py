@@ -74,6 +74,19 @@ def test_an_unexpected_failure_is_a_json_500(
     assert error["code"] == "server_error" and "boom" not in error["message"]
 
 
+def test_a_failure_outside_the_api_views_is_a_json_500_too(
+    personas: Personas, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Any, request: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("kartoteka.core.request_guards.RefuseNulMiddleware.__call__", broken)
+    client = api(personas.admin)
+    client.raise_request_exception = False
+    error = error_of(client.get("/api/v1/companies/"), 500)
+    assert error["code"] == "server_error" and "boom" not in error["message"]
+
+
 # --- Integers beyond 64 bits ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "params",

@@ -6,8 +6,9 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -108,4 +109,20 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             }
         },
         status=404,
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler: the JSON error under ``/api/``, the error page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
+    return JsonResponse(
+        {
+            "error": {
+                "code": "server_error",
+                "message": _("Something went wrong on our side. Try again later."),
+                "fields": {},
+            }
+        },
+        status=500,
     )
