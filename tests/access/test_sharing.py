@@ -241,3 +241,17 @@ def test_share_targets_follow_the_users_view_scope(personas: Personas) -> None:
     assert personas.manager_b.pk in users
     assert teams == set(Team.objects.values_list("pk", flat=True))
     assert kazan_team.pk in teams and personas.branch_b.pk in branches
+
+
+def test_the_card_names_only_recipients_the_reader_may_see(
+    personas: Personas, client: Client
+) -> None:
+    mine = CompanyFactory(owner=personas.manager_a)
+    share_create(actor=personas.head, obj=mine, user=personas.manager_b)
+    client.force_login(personas.manager_a)  # sees only themself
+    page = client.get(f"/companies/{mine.pk}/", {"tab": "sharing"}).content.decode()
+    panel = page.split('id="sharing"', 1)[1]
+    assert str(personas.manager_b) not in panel and "a user of Казань" in panel
+    client.force_login(personas.head)
+    page = client.get(f"/companies/{mine.pk}/", {"tab": "sharing"}).content.decode()
+    assert str(personas.manager_b) in page.split('id="sharing"', 1)[1]

@@ -234,7 +234,7 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "history": audit.shown_to(user, audit.entries_for(obj)[:50]),
         "may_edit": access.can(user, "edit", obj),
         "may_delete": access.can(user, "delete", obj),
-        "shares": list(sharing.shares_of(obj)),
+        "shares": sharing.shares_seen_by(user, obj),
         "may_share": sharing.may_share(user, obj),
         "custom_values": _custom_values(KINDS[kind]["entity"], obj),
     }

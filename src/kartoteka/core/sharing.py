@@ -27,7 +27,27 @@ if TYPE_CHECKING:
 def shares_of(obj: Record) -> QuerySet[RecordShare]:
     return RecordShare.objects.filter(
         content_type=ContentType.objects.get_for_model(obj._meta.model), object_id=obj.pk
-    ).select_related("user", "team", "branch")
+    ).select_related("user__branch", "team__branch", "branch")
+
+
+def shares_seen_by(viewer: User, obj: Record) -> list[RecordShare]:
+    """``obj``'s shares for its card, each with ``shown``: whom it is shared with, as ``viewer``
+    may read it (a person they may not see is named by their branch only). Two queries at most."""
+    from kartoteka.accounts import queries
+
+    shares = list(shares_of(obj))
+    user_ids = {share.user_id for share in shares if share.user_id is not None}
+    seen = (
+        set(queries.users(viewer).filter(pk__in=user_ids).values_list("pk", flat=True))
+        if user_ids
+        else set()
+    )
+    for share in shares:
+        if share.user is not None and share.user_id not in seen:
+            share.shown = _("a user of %(branch)s") % {"branch": share.user.branch or "—"}  # type: ignore[attr-defined]
+        else:
+            share.shown = str(share.target)  # type: ignore[attr-defined]
+    return shares
 
 
 def may_share(actor: User, obj: Record) -> bool:
