@@ -11,6 +11,7 @@ the same requests on every run, and the run is bounded (a few examples per opera
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,9 @@ from kartoteka.core.models import AuditEntry, Batch
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 
-#: examples per operation and persona: about 45 operations × 2 personas stay within a minute
-EXAMPLES = 10
+#: examples per operation and persona: about 45 operations × 2 personas stay within a minute;
+#: KARTOTEKA_FUZZ_EXAMPLES=200 for a deeper run by hand
+EXAMPLES = int(os.environ.get("KARTOTEKA_FUZZ_EXAMPLES", "10"))
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,

@@ -328,3 +328,31 @@ def test_bulk_over_a_filter_with_an_encoded_nul_changes_nothing(
         )
         assert response.status_code in (302, 422), query
     assert Company.objects.count() == 2
+
+
+def test_a_value_stored_before_the_checks_does_not_block_saving(
+    client: Client, personas: Personas
+) -> None:
+    """Values stored before numbers were checked (17 digits, -0.00) are sent back unchanged by
+    the form: the record still saves, and the value stays as it was."""
+    define(personas.admin, "ratio", "number")
+    define(personas.admin, "limit", "money")
+    company = CompanyFactory(
+        owner=personas.manager_a,
+        name="ООО «Старое»",
+        custom_fields={"ratio": 0.30000000000000004, "limit": "-0.00"},
+    )
+    client.force_login(personas.manager_a)
+    response = client.post(
+        f"/companies/{company.pk}/edit/",
+        company_post(
+            name="ООО «Новое»",
+            version=company.version,
+            cf_ratio="0.30000000000000004",
+            cf_limit="-0.00",
+        ),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    company.refresh_from_db()
+    assert company.name == "ООО «Новое»"
+    assert company.custom_fields == {"ratio": 0.30000000000000004, "limit": "-0.00"}

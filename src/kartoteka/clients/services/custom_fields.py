@@ -152,6 +152,11 @@ def clean_values(
         if value in (None, "", []):
             values.pop(code, None)
             continue
+        numeric = field.type in (FieldType.NUMBER, FieldType.MONEY)
+        if numeric and code in values and _unchanged(values[code], value):
+            # A form sends every value back: a number stored before numbers were checked (17
+            # digits, -0.00) must not stop the record from being saved when nobody touched it.
+            continue
         try:
             values[code] = _convert(field, value)
         except ValueError as error:
@@ -165,6 +170,13 @@ def clean_values(
             errors[f"custom_fields.{code}"] = [_("This field is required.")]
     values = {code: value for code, value in values.items() if code in fields}
     return values, errors
+
+
+def _unchanged(stored: Any, raw: Any) -> bool:
+    """Is ``raw`` the stored number sent back as it was (as JSON or as the form shows it)?"""
+    if isinstance(stored, bool | list | dict) or isinstance(raw, bool | list | dict):
+        return False
+    return bool(stored == raw or str(stored) == str(raw))
 
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
