@@ -340,3 +340,28 @@ def test_migration_takes_employers_out_of_existing_documents(
     migration.forward(apps, None)
     assert SearchDocument.objects.get(pk=document.pk).body == fresh
     assert search.find(personas.manager_a, HIDDEN)["contacts"].hits == []
+
+
+def test_company_history_names_hidden_people_neutrally(personas: Personas, client: Client) -> None:
+    from kartoteka.clients.services.merge import company_merge
+
+    mine = company_create(actor=personas.manager_a, values={"name": "ООО «Моя»"})
+    theirs = company_create(actor=personas.manager_b, values={"name": "ООО «Чужая»"})
+    contact_create(
+        actor=personas.manager_b,
+        values={"last_name": "Скрытов", "companies": [theirs.pk]},
+    )
+    company_merge(
+        actor=personas.admin,
+        survivor=mine,
+        other=theirs,
+        version=mine.version,
+        other_version=theirs.version,
+    )
+    client.force_login(personas.manager_a)
+    history = page(client, f"/companies/{mine.pk}/?tab=timeline")
+    assert "Скрытов" not in history and "Чужая" not in history
+    assert "hidden record" in history or "скрытая запись" in history
+    client.force_login(personas.admin)
+    history = page(client, f"/companies/{mine.pk}/?tab=timeline")
+    assert "Скрытов" in history and "Чужая" in history  # in the trash, seen by who sees it

@@ -22,6 +22,7 @@ from kartoteka.clients.models import (
 from kartoteka.clients.services import merge
 from kartoteka.clients.services.companies import company_update
 from kartoteka.clients.services.merge import company_merge, contact_merge
+from kartoteka.core import audit
 from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
 from kartoteka.core.models import AuditEntry, RecordShare
 from kartoteka.core.sharing import share_create
@@ -118,12 +119,16 @@ def test_merge_is_audited_on_both_records(
     )
     action, changes = entries(survivor)[-1]
     assert action == "update"
-    assert changes["merged_with"] == [None, f"#{other.pk} «Ромашка»"]
+    # Links to the other record: read by name by those who may see it (see audit.shown_to).
+    assert changes["merged_with"] == [None, audit.link(other, f"#{other.pk} «Ромашка»")]
     assert changes["inn"] == ["", "7707083893"]
     assert changes["phones"][1] == ["+7 495 111-22-33 (work)", "+7 916 123-45-67 (work)"]
     assert changes["tags"] == [["VIP"], ["VIP", "Розница"]]
     assert [action for action, _changes in entries(other)][-2:] == ["update", "delete"]
-    assert entries(other)[-2][1] == {"merged_into": [None, f"#{survivor.pk} «ООО «Ромашка»»"]}
+    merged_into = audit.link(survivor, f"#{survivor.pk} «ООО «Ромашка»»")
+    assert entries(other)[-2][1] == {"merged_into": [None, merged_into]}
+    shown = audit.shown_to(personas.admin, audit.entries_for(survivor))[0].changes
+    assert shown["merged_with"] == [None, f"#{other.pk} «Ромашка»"]
 
 
 def test_the_other_can_be_restored_from_the_trash(

@@ -113,8 +113,11 @@ def _visible_links(viewer: User | None, links: list[dict[str, Any]]) -> set[tupl
             access.entity_of(model)
         except (LookupError, ValueError, TypeError):
             continue  # not a governed record kind: nobody reads its name from the trail
-        # The default manager leaves the trash out: a trashed record is named to nobody here.
-        visible = access.scoped(model._default_manager.filter(pk__in=ids), viewer)
+        # A record in the trash is named only to those who may see the trash (in their scope).
+        manager = model._default_manager
+        if hasattr(model, "all_objects") and access.has_any(viewer, "trash", "view"):
+            manager = model.all_objects
+        visible = access.scoped(manager.filter(pk__in=ids), viewer)
         seen.update((label, pk) for pk in visible.values_list("pk", flat=True))
     return seen
 

@@ -184,7 +184,8 @@ def _merge(
             changes: Changes = {}
             for _name, mover in link_movers(entity):
                 changes.update(mover(actor=actor, survivor=target, other=current_other))
-            changes["merged_with"] = [None, label]
+            # Named only to those who may see it (in the trash now: those who see the trash).
+            changes["merged_with"] = [None, audit.link(current_other, label)]
             return changes
 
         # The survivor changed: group rules it newly matches act, in this audit entry.
@@ -198,7 +199,7 @@ def _merge(
             actor=actor,
             action=AuditEntry.Action.UPDATE,
             obj=current_other,
-            changes={"merged_into": [None, f"#{merged.pk} «{merged}»"]},
+            changes={"merged_into": [None, audit.link(merged, f"#{merged.pk} «{merged}»")]},
         )
         records.trash_record(actor=actor, obj=current_other)  # also takes it out of search
         search.index(merged)  # with what quotes it: people now at the merged company
