@@ -40,6 +40,7 @@ def _visible_ids(
 ) -> QuerySet[Any]:
     """Ids of the records of ``source`` whose documents are among ``docs`` and that ``user`` may
     see, at most ``cap`` of them: the scope is inside the bounded query, never applied after."""
+    ids: QuerySet[Any, Any]
     if _sees_all(user, source.model):
         ids = docs.values("object_id")
     else:
