@@ -92,7 +92,9 @@ class DuplicateActions:
 
     @extend_schema(
         description="Merge `other` into this record: `keep` picks values per field, lists are "
-        "united, links move here, `other` goes to the trash. 409 if either version is stale.",
+        "united, links move here, `other` goes to the trash. Needs edit on both records and "
+        "delete on `other` (403 with the reason if you may edit but not delete it; 404 if either "
+        "is out of reach); 409 if either version is stale.",
         request=MergeSerializer,
     )
     @action(detail=True, methods=["post"], url_path="merge")
