@@ -1,0 +1,113 @@
+"""Every persona's pages and API calls issue as many SQL queries at 200 rows as at 10.
+
+The rows are split between what the persona may see and what it may not (Moscow and Kazan
+owners), linked across the line (Moscow people working at Kazan companies, Kazan people at a
+Moscow company, shares), so scoping links row by row would show up as growing counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from kartoteka.accounts.services import token_create
+from kartoteka.clients.models import Company, Employment
+from kartoteka.core.models import RecordShare
+from tests.conftest import Personas
+from tests.factories.clients import CompanyFactory, ContactFactory
+
+PERSONAS = ("admin", "head", "branch_head_a", "manager_a", "service_a", "marketer", "auditor")
+PAGES = [
+    "/",
+    "/companies/",
+    "/contacts/",
+    "/companies/{company}/",
+    "/companies/{company}/?tab=contacts",
+    "/companies/{company}/?tab=history",
+    "/contacts/{contact}/",
+    "/contacts/{contact}/edit/",
+    "/companies/export/",
+    "/contacts/export/",
+    "/search/?q=%D0%9E%D0%9E%D0%9E",
+    "/duplicates/?kind=companies&reason=name",
+    "/settings/batches/",
+    "/settings/audit/",
+]
+API = [
+    "/api/v1/companies/?limit=500",
+    "/api/v1/contacts/?limit=500",
+    "/api/v1/companies/{company}/",
+    "/api/v1/contacts/{contact}/",
+    "/api/v1/contacts/export/",
+    "/api/v1/search/?q=%D0%9E%D0%9E%D0%9E",
+    "/api/v1/batches/",
+    "/api/v1/users/?limit=500",
+]
+
+
+def grow(people: Personas, anchor: Company, contact_id: int, rows: int) -> None:
+    """``rows`` companies and contacts on each side, linked across the line."""
+    company_type = ContentType.objects.get_for_model(Company)
+    for owner, other in (
+        (people.manager_a, people.manager_b),
+        (people.manager_b, people.manager_a),
+    ):
+        companies = CompanyFactory.create_batch(rows, owner=owner)
+        for company in companies:
+            ContactFactory(owner=other, company=company)  # someone of the other side works here
+            Employment.objects.create(contact_id=contact_id, company=company, position="совм.")
+            ContactFactory(owner=owner, company=anchor)
+        RecordShare.objects.bulk_create(
+            RecordShare(
+                content_type=company_type,
+                object_id=company.pk,
+                branch=people.branch_a if owner == people.manager_b else people.branch_b,
+                created_by=owner,
+            )
+            for company in companies[: rows // 5]
+        )
+
+
+def measure(client: Any, url: str) -> tuple[int, int]:
+    client.get(url)  # warm per-process caches, so only the request itself is counted
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+    return response.status_code, len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_queries_do_not_grow_with_data(persona: str, personas: Personas) -> None:
+    user = getattr(personas, persona)
+    anchor = CompanyFactory(owner=personas.manager_a, name="ООО «Якорь»")
+    contact = ContactFactory(owner=personas.manager_a, last_name="Якорев", company=anchor)
+    page = Client()
+    page.force_login(user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Bearer " + token_create(actor=None, user=user, name="q"))
+    urls = [(page, url) for url in PAGES] + [(api, url) for url in API]
+
+    def counts() -> dict[str, tuple[int, int]]:
+        return {
+            url: measure(client, url.format(company=anchor.pk, contact=contact.pk))
+            for client, url in urls
+        }
+
+    grow(personas, anchor, contact.pk, 5)
+    small = counts()
+    grow(personas, anchor, contact.pk, 60)
+    large = counts()
+    grown = {
+        url: (small[url], large[url])
+        for url in small
+        if large[url][0] != small[url][0] or large[url][1] > small[url][1]
+    }
+    assert not grown, f"{persona}: (status, queries) at 10 rows vs 130 rows: {grown}"
+    assert any(status == 200 for status, _ in small.values())
