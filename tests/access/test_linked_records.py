@@ -365,3 +365,32 @@ def test_company_history_names_hidden_people_neutrally(personas: Personas, clien
     client.force_login(personas.admin)
     history = page(client, f"/companies/{mine.pk}/?tab=timeline")
     assert "Скрытов" in history and "Чужая" in history  # in the trash, seen by who sees it
+
+
+def test_a_record_given_away_by_a_rule_answers_without_hidden_links(
+    personas: Personas, linked: dict[str, Any], api: Any
+) -> None:
+    from kartoteka.clients.services.group_rules import group_rule_save
+
+    group_rule_save(
+        actor=personas.admin,
+        rule=None,
+        values={
+            "name": "Казань",
+            "entity": "contacts",
+            "field": "address",
+            "operator": "equals",
+            "value": "Казань",
+            "effect": "set_owner",
+            "owner": personas.manager_b,
+        },
+    )
+    contact = linked["contact"]
+    response = api(personas.manager_a).patch(
+        f"/api/v1/contacts/{contact.pk}/",
+        {"address": "Казань", "version": contact.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert Contact.objects.get(pk=contact.pk).owner == personas.manager_b
+    assert response.json()["companies"] == [linked["visible"].pk]

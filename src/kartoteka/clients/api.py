@@ -258,11 +258,12 @@ class RecordViewSet(
 
     def _reread(self, user: User, obj: Record) -> Record:
         # A group rule may have given the record to someone outside the caller's scope; the
-        # caller still learns what they just wrote, as it was saved.
+        # caller still learns what they just wrote, as it was saved — its links, as everywhere,
+        # only as far as the caller may see them.
         try:
             return self.one(user, obj.pk)
         except NotFoundError:
-            return obj
+            return queries.api_rows(user, type(obj).all_objects.filter(pk=obj.pk)).get()
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
