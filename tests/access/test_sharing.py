@@ -230,11 +230,12 @@ def test_share_targets_follow_the_users_view_scope(personas: Personas) -> None:
         )
 
     users, teams, branches = targets(personas.manager_a)
-    assert users == {personas.manager_a.pk}
+    assert users == set()  # sees only themself, and sharing with oneself means nothing
     assert teams == {personas.team_a.pk}
     assert branches == {personas.branch_a.pk}
     users, teams, branches = targets(personas.branch_head_a)
     assert personas.manager_b.pk not in users and personas.colleague_a.pk in users
+    assert personas.branch_head_a.pk not in users
     assert teams == {personas.team_a.pk, other_moscow.pk}
     assert branches == {personas.branch_a.pk}
     users, teams, branches = targets(personas.head)

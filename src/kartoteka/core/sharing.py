@@ -62,7 +62,8 @@ def may_share(actor: User, obj: Record) -> bool:
 def share_targets(actor: User) -> tuple[QuerySet[User], QuerySet[Team], QuerySet[Branch]]:
     """Whom ``actor`` may share with: (users, teams, branches), each a queryset.
 
-    Users: the active ones ``actor`` may view. Teams: their own, and every team of a branch whose
+    Users: the active ones ``actor`` may view, but themself (one who may share a record already
+    reaches it). Teams: their own, and every team of a branch whose
     users they all see (all teams for "all"). Branches: their own, and all for "all". The form
     offers exactly these and :func:`share_create` accepts nothing else.
     """
@@ -70,7 +71,9 @@ def share_targets(actor: User) -> tuple[QuerySet[User], QuerySet[Team], QuerySet
     from kartoteka.accounts.models import Branch, Team
 
     scopes = access.scopes_for(actor, "users", "view")
-    users = queries.users(actor).filter(is_active=True).prefetch_related(None)  # names only
+    users = (
+        queries.users(actor).filter(is_active=True).exclude(pk=actor.pk).prefetch_related(None)
+    )  # names only
     teams = Team.objects.select_related("branch").order_by("name")
     branches = Branch.objects.filter(is_active=True).order_by("name")
     if "all" not in scopes:
