@@ -256,3 +256,12 @@ def test_the_card_names_only_recipients_the_reader_may_see(
     client.force_login(personas.head)
     page = client.get(f"/companies/{mine.pk}/", {"tab": "sharing"}).content.decode()
     assert str(personas.manager_b) in page.split('id="sharing"', 1)[1]
+
+
+def test_sharing_again_with_the_same_target_replaces_its_end_date(personas: Personas) -> None:
+    company = CompanyFactory(owner=personas.manager_a)
+    until = timezone.localdate() + timedelta(days=7)
+    share_create(actor=personas.manager_a, obj=company, team=personas.team_a, until=until)
+    share_create(actor=personas.manager_a, obj=company, team=personas.team_a)
+
+    assert [(s.team_id, s.until) for s in shares_of(company)] == [(personas.team_a.pk, None)]

@@ -8,7 +8,7 @@ people, teams and branches one may share with are those one may see (:func:`shar
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -108,7 +108,8 @@ def share_create(
     branch: Branch | None = None,
     until: date | None = None,
 ) -> RecordShare:
-    """Share ``obj`` with exactly one target; audited on the record.
+    """Share ``obj`` with exactly one target; audited on the record. Sharing again with the
+    same target replaces the end date of its share instead of adding a second one.
 
     The recipients may then view it, and edit it if their role lets them edit records of its
     kind. Only its owner or an assigner shares (else 403; 404 if ``actor`` cannot see it), and
@@ -121,22 +122,34 @@ def share_create(
     if until is not None and until < timezone.localdate():
         raise DomainError(fields={"until": [_("The date has already passed.")]})
     with transaction.atomic():
-        share = RecordShare.objects.create(
-            content_type=ContentType.objects.get_for_model(obj._meta.model),
-            object_id=obj.pk,
-            user=user,
-            team=team,
-            branch=branch,
-            until=until,
-            created_by=actor,
+        share = (
+            shares_of(obj)
+            .select_for_update(of=("self",))
+            .filter(user=user, team=team, branch=branch)
+            .first()
         )
+        if share is None:
+            share = RecordShare.objects.create(
+                content_type=ContentType.objects.get_for_model(obj._meta.model),
+                object_id=obj.pk,
+                user=user,
+                team=team,
+                branch=branch,
+                until=until,
+                created_by=actor,
+            )
+            before: list[Any] = [None, None]
+        else:
+            before = [str(share.target), share.until.isoformat() if share.until else None]
+            share.until, share.created_by = until, actor
+            share.save(update_fields=["until", "created_by"])
         audit.record(
             actor=actor,
             action=AuditEntry.Action.SHARE,
             obj=obj,
             changes={
-                "shared_with": [None, str(share.target)],
-                "until": [None, until.isoformat() if until else None],
+                "shared_with": [before[0], str(share.target)],
+                "until": [before[1], until.isoformat() if until else None],
             },
         )
     return share
