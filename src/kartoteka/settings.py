@@ -185,6 +185,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "kartoteka.core.request_guards.RefuseNulMiddleware",
+    "kartoteka.core.request_guards.PageMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kartoteka.accounts.middleware.SessionIdleTimeoutMiddleware",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.utils.translation import gettext as _
 
 
@@ -36,3 +42,21 @@ class RefuseNulMiddleware:
                 {"error": {"code": "invalid", "message": message, "fields": fields}}, status=400
             )
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class PageMethodsMiddleware:
+    """Pages answer GET, HEAD and POST (what browsers and forms send); anything else is a 405.
+
+    Page views read and render on any method otherwise, so a DELETE to an edit page would show
+    the form; the API under ``/api/`` declares its own methods per endpoint.
+    """
+
+    ALLOWED = frozenset({"GET", "HEAD", "POST", "OPTIONS"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.ALLOWED and not request.path.startswith("/api/"):
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        return self.get_response(request)
