@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from kartoteka.clients.models import Company, CompanyPhone
 from kartoteka.clients.services.merge import company_merge
@@ -43,7 +44,7 @@ def _refused_everywhere(
     actor: Any, survivor: Company, other: Company, client: Client, api: Any
 ) -> None:
     before = _state(survivor, other)
-    with pytest.raises(ForbiddenError) as refused:
+    with pytest.raises(ForbiddenError) as refused, translation.override("en"):
         company_merge(
             actor=actor,
             survivor=survivor,
