@@ -135,26 +135,43 @@ def _candidates(
     return Q(pk__in=scoped.filter(found).order_by().values("pk")[:CANDIDATES])
 
 
+def _own_candidates(
+    source: Source, user: User, scoped: QuerySet[Any], terms: list[Term], *, strict: bool
+) -> Q:
+    """At most CANDIDATES records the user may see matching every term in their own document."""
+    ids = matching.documents(source.kind, terms, strict=strict).values("object_id")
+    if _sees_all(user, source.model):
+        return Q(pk__in=ids[:CANDIDATES])
+    return Q(pk__in=scoped.filter(pk__in=ids).order_by().values("pk")[:CANDIDATES])
+
+
 def _ranked_ids(
     source: Source, user: User, scoped: QuerySet[Any], text: str, limit: int
 ) -> list[int]:
-    """Exact phone/INN/email matches first, then the query as typed, then other word forms."""
+    """Exact phone/INN/email matches first, then the query as typed, then other word forms;
+    records found through a linked record ("Иванов Ромашка": Иванов works at «Ромашка») only
+    when no record's own text matches every word."""
     terms = parse(text)
-    tiers: list[Q] = []
+    own: list[Q] = []
+    linked: list[Q] = []
     exact = source.exact(text)
     if exact is not None:
-        tiers.append(exact)
+        own.append(exact)
     # A common surname matches thousands of documents; ranking all of them for a page of 20 is
     # what made search slow at a million contacts. Rank a bounded set of candidates per tier.
-    tiers.append(_candidates(source, user, scoped, terms, strict=True))
-    if not matching.same_either_way(terms):
-        tiers.append(_candidates(source, user, scoped, terms, strict=False))
+    for strict in (True, False) if not matching.same_either_way(terms) else (True,):
+        if source.found_through:
+            own.append(_own_candidates(source, user, scoped, terms, strict=strict))
+            # Following links is a union over other kinds' documents: several times slower.
+            linked.append(_candidates(source, user, scoped, terms, strict=strict))
+        else:
+            own.append(_candidates(source, user, scoped, terms, strict=strict))
     ordering: list[Any] = [_in_name_first(source, terms), *source.ordering]
     found: list[int] = []
-    for condition in tiers:
-        if len(found) > limit:
-            # The page is full and ``more`` is already known: later tiers would only rank
-            # below what is shown (at most one query per tier, whatever the data).
+    for condition, follows_links in [(q, False) for q in own] + [(q, True) for q in linked]:
+        if len(found) > limit or (found and follows_links):
+            # The page is full and ``more`` is already known, or people were found by their own
+            # names: later tiers would only rank below what is shown.
             break
         rows = scoped.filter(condition).order_by(*ordering).values_list("pk", flat=True)
         for pk in rows[: limit + 1 + len(found)]:
