@@ -247,21 +247,7 @@ def _records(prefix: str) -> Callable[[World], list[Target]]:
 
 
 def _pairs(prefix: str) -> Callable[[World], list[Target]]:
-    def make(world: World) -> list[Target]:
-        i = world.ids
-        v, v2, h, t = i[f"{prefix}V"], i[f"{prefix}V2"], i[f"{prefix}H"], i[f"{prefix}T"]
-        return [
-            ({"pk": v, "other": v2}, ""),
-            ({"pk": v, "other": h}, f"{prefix}H"),
-            ({"pk": h, "other": v}, f"{prefix}H"),
-            ({"pk": v, "other": t}, f"{prefix}T"),
-        ] + ([({"pk": v, "other": i["PS"]}, "PS")] if prefix == "P" else [])
-
-    return make
-
-
-def _api_pairs(prefix: str) -> Callable[[World], list[Target]]:
-    # The API names the other record in the body: "other" below is read by hostile_body.
+    # Pages name the other record of a merge in the path, the API in the body (see _requests).
     def make(world: World) -> list[Target]:
         i = world.ids
         v, v2, h, t = i[f"{prefix}V"], i[f"{prefix}V2"], i[f"{prefix}H"], i[f"{prefix}T"]
@@ -404,13 +390,13 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "api:company-duplicates": _none,
     "api:company-export": _none,
     "api:company-detail": _records("C"),
-    "api:company-merge": _api_pairs("C"),
+    "api:company-merge": _pairs("C"),
     "api:contact-list": _none,
     "api:contact-bulk": _none,
     "api:contact-duplicates": _none,
     "api:contact-export": _none,
     "api:contact-detail": _records("P"),
-    "api:contact-merge": _api_pairs("P"),
+    "api:contact-merge": _pairs("P"),
     "api:batch-list": _none,
     "api:batch-detail": _pair_of("batch_V", "batch_H"),
     "api:batch-undo": _pair_of("batch_V", "batch_H"),
