@@ -265,3 +265,19 @@ def test_sharing_again_with_the_same_target_replaces_its_end_date(personas: Pers
     share_create(actor=personas.manager_a, obj=company, team=personas.team_a)
 
     assert [(s.team_id, s.until) for s in shares_of(company)] == [(personas.team_a.pk, None)]
+
+
+def test_the_history_names_a_recipient_only_to_those_who_may_see_them(
+    personas: Personas, client: Client
+) -> None:
+    company = CompanyFactory(owner=personas.manager_a, name="ООО «История»")
+    share_create(actor=personas.head, obj=company, user=personas.manager_b)
+    shared = str(personas.manager_b)
+
+    client.force_login(personas.manager_a)  # sees only themself among people
+    history = client.get(f"/companies/{company.pk}/?tab=history").content.decode()
+    client.force_login(personas.admin)
+    seen_by_admin = client.get(f"/companies/{company.pk}/?tab=history").content.decode()
+
+    assert shared not in history
+    assert shared in seen_by_admin

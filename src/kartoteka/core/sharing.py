@@ -99,6 +99,13 @@ def _check_target(actor: User, user: User | None, team: Team | None, branch: Bra
         raise DomainError(fields=problems)
 
 
+def _named(share: RecordShare) -> Any:
+    """A share's recipient as the trail names it: a person only to those who may see them."""
+    if share.user is not None:
+        return audit.link(share.user, str(share.user))
+    return str(share.target)
+
+
 def share_create(
     *,
     actor: User,
@@ -140,7 +147,7 @@ def share_create(
             )
             before: list[Any] = [None, None]
         else:
-            before = [str(share.target), share.until.isoformat() if share.until else None]
+            before = [_named(share), share.until.isoformat() if share.until else None]
             share.until, share.created_by = until, actor
             share.save(update_fields=["until", "created_by"])
         audit.record(
@@ -148,7 +155,7 @@ def share_create(
             action=AuditEntry.Action.SHARE,
             obj=obj,
             changes={
-                "shared_with": [before[0], str(share.target)],
+                "shared_with": [before[0], _named(share)],
                 "until": [before[1], until.isoformat() if until else None],
             },
         )
@@ -166,7 +173,7 @@ def share_remove(*, actor: User, obj: Record, share_id: int) -> None:
             actor=actor,
             action=AuditEntry.Action.UNSHARE,
             obj=obj,
-            changes={"shared_with": [str(share.target), None]},
+            changes={"shared_with": [_named(share), None]},
         )
         share.delete()
 
