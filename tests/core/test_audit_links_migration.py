@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import translation
 
 from kartoteka.core import audit
 from kartoteka.core.models import AuditEntry
@@ -22,7 +23,9 @@ def test_old_entries_name_hidden_records_as_hidden(db: Any) -> None:
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
     branch = old.get_model("accounts", "Branch").objects.create(name="Казань-старое")
-    owner = old.get_model("accounts", "User").objects.create(username="kazan_old", branch=branch)
+    owner = old.get_model("accounts", "User").objects.create(
+        username="kazan_old", branch=branch, first_name="Ольга", last_name="Казанская"
+    )
     company = old.get_model("clients", "Company")
     hidden = company.objects.create(name="ООО «Скрытая»", owner=owner, branch=branch)
     company.objects.create(name="ООО «Двойник»", owner=owner, branch=branch)
@@ -34,6 +37,7 @@ def test_old_entries_name_hidden_records_as_hidden(db: Any) -> None:
         app_label="clients", model="contact"
     )
     legacy = {
+        "shared_with": [None, "Ольга Казанская"],
         "companies": [[], ["ООО «Скрытая» — директор", "ООО «Двойник»"]],
         "merged_with": [None, f"#{contact.pk} «Старов»"],
         "city": ["", "Казань"],
@@ -53,13 +57,16 @@ def test_old_entries_name_hidden_records_as_hidden(db: Any) -> None:
     manager = UserFactory(username="moscow_manager", branch=moscow, roles=["sales_manager"])
     admin = UserFactory(username="moscow_admin", branch=moscow, roles=["administrator"])
     stored = AuditEntry.objects.get(pk=entry.pk)
-    (as_manager,) = audit.shown_to(manager, [AuditEntry.objects.get(pk=entry.pk)])
-    (as_admin,) = audit.shown_to(admin, [AuditEntry.objects.get(pk=entry.pk)])
+    with translation.override("en"):
+        (as_manager,) = audit.shown_to(manager, [AuditEntry.objects.get(pk=entry.pk)])
+        (as_admin,) = audit.shown_to(admin, [AuditEntry.objects.get(pk=entry.pk)])
 
     assert stored.changes["companies"][1][0]["id"] == hidden.pk
     assert as_manager.changes["companies"] == [[], ["hidden record", "hidden record"]]
     assert as_manager.changes["merged_with"] == [None, "hidden record"]
     assert as_manager.changes["city"] == ["", "Казань"]
+    assert as_manager.changes["shared_with"] == [None, "hidden record"]
+    assert as_admin.changes["shared_with"] == [None, "Ольга Казанская"]
     # The administrator sees every name a single record answers to; an ambiguous one stays hidden.
     assert as_admin.changes["companies"] == [[], ["ООО «Скрытая» — директор", "hidden record"]]
     assert as_admin.changes["merged_with"] == [None, f"#{contact.pk} «Старов»"]

@@ -1,6 +1,7 @@
 """Audit entries written before links were stored with ids name other records as plain text.
 
-Such a name (a contact's employer, the record a merge took in) would read as written to anyone
+Such a name (a contact's employer, the record a merge took in, the person a record was shared
+with) would read as written to anyone
 who sees the entry, even if they may not see the named record. This turns each into a link
 (``{"link": label, "id": ..., "text": ...}``) that the trail shows by name only to those who may
 see the record. A name no single record answers to gets id 0, which nobody sees: it reads as
@@ -40,6 +41,20 @@ def forwards(apps: Any, schema_editor: Any) -> None:
         ids = ids_by_name.get(text.split(" — ")[0], [])
         return {LINK: "clients.company", "id": ids[0] if len(ids) == 1 else 0, "text": text}
 
+    user = apps.get_model("accounts", "User")
+    people: dict[str, list[int]] = {}
+    for pk, first, last, username in user.objects.values_list(
+        "pk", "first_name", "last_name", "username"
+    ):
+        people.setdefault(f"{first} {last}".strip() or username, []).append(pk)
+
+    def recipient(text: Any) -> Any:
+        # A team or a branch stays as written: the trail names those to everyone.
+        if not isinstance(text, str) or text not in people:
+            return text
+        ids = people[text]
+        return {LINK: "accounts.user", "id": ids[0] if len(ids) == 1 else 0, "text": text}
+
     def merged(label: str, text: Any) -> Any:
         if not isinstance(text, str):
             return text
@@ -55,6 +70,9 @@ def forwards(apps: Any, schema_editor: Any) -> None:
                     [employer(text) for text in side] if isinstance(side, list) else side
                     for side in changes["companies"]
                 ]
+                touched = True
+            if isinstance(changes.get("shared_with"), list):
+                changes["shared_with"] = [recipient(text) for text in changes["shared_with"]]
                 touched = True
             for key in ("merged_with", "merged_into"):
                 if isinstance(changes.get(key), list):
