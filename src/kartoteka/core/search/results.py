@@ -40,7 +40,7 @@ def _sees_all(user: User, model: type[models.Model]) -> bool:
 #: match off as its own subquery: without it PostgreSQL joins a user's records to every
 #: document of the kind in id order, computing each one's words, hoping to meet a match early
 #: (1.4 s at 300,000 companies for a sales manager); with it, the word indexes answer.
-FENCES = (5_000, 100_000)
+FENCES = (1_000, 100_000)
 
 
 def _object_ids(docs: QuerySet[SearchDocument], fence: int | None) -> QuerySet[Any]:
