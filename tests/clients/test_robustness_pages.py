@@ -356,3 +356,20 @@ def test_a_value_stored_before_the_checks_does_not_block_saving(
     company.refresh_from_db()
     assert company.name == "ООО «Новое»"
     assert company.custom_fields == {"ratio": 0.30000000000000004, "limit": "-0.00"}
+
+
+@pytest.mark.parametrize("version", ["²", "١", "99999999999999999999999"])
+def test_a_merge_with_a_version_no_record_can_have_is_a_conflict_not_an_error(
+    version: str, personas: Personas, client: Client
+) -> None:
+    kept = CompanyFactory(owner=personas.manager_a, name="ООО «Первая»")
+    other = CompanyFactory(owner=personas.manager_a, name="ООО «Первая» дубль")
+    client.force_login(personas.manager_a)
+
+    response = client.post(
+        f"/companies/{kept.pk}/merge/{other.pk}/",
+        {"version": version, "other_version": other.version},
+    )
+
+    assert response.status_code == 409
+    assert Company.objects.filter(pk__in=[kept.pk, other.pk]).count() == 2

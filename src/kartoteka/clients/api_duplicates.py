@@ -14,6 +14,7 @@ from kartoteka.clients import duplicates
 from kartoteka.clients.services.merge import KEEP_OTHER, KEEP_SURVIVOR, company_merge, contact_merge
 from kartoteka.core import access
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
+from kartoteka.core.ids import parse_id
 from kartoteka.core.web import signed_in
 
 
@@ -103,9 +104,10 @@ class DuplicateActions:
         data = MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if not str(pk).isdigit():
+        survivor_id = parse_id(pk)
+        if survivor_id is None:
             raise NotFoundError()
-        survivor = self.one(user, int(str(pk)))
+        survivor = self.one(user, survivor_id)
         other = self.one(user, int(values["other"]))
         merge = company_merge if self.entity == "companies" else contact_merge
         merged = merge(

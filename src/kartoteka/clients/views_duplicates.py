@@ -256,4 +256,4 @@ def _may_merge(user: Any, survivor: Any, other: Any) -> bool:
 
 
 def _int(raw: Any) -> int:
-    return int(raw) if str(raw).isdigit() else 0
+    return parse_id(raw) or 0

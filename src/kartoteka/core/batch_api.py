@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from kartoteka.core import batches
 from kartoteka.core.errors import NotFoundError
+from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch
 from kartoteka.core.web import signed_in
 
@@ -92,10 +93,10 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"], url_path="undo", url_name="undo")
     def undo(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = signed_in(request)
-        pk = str(kwargs["pk"])
-        if not pk.isdigit():
+        pk = parse_id(kwargs["pk"])
+        if pk is None:
             raise NotFoundError()
-        result = batches.batch_undo(actor=user, batch=batches.batch_for(user, int(pk)))
+        result = batches.batch_undo(actor=user, batch=batches.batch_for(user, pk))
         return Response(
             {
                 "batch": BatchSerializer(result.batch).data,
