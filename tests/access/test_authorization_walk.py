@@ -97,18 +97,10 @@ VIEW: dict[str, set[str]] = {
     "colleague_a": {"CV"} | S,
     "manager_b": H,
 }
-# A share lets its recipients edit only if their role edits such records at all: not the
-# marketer's or the auditor's.
-EDIT: dict[str, set[str]] = {
-    "admin": V | H | S,
-    "head": V | H | S,
-    "branch_head_a": V | S,
-    "manager_a": V | S,
-    "service_a": V | S,
-    "teammate_a": S,
-    "colleague_a": {"CV"} | S,
-    "manager_b": H,
-}
+# Everyone edits what they see (shares included), except the read-only roles: a share lets its
+# recipients edit only if their role edits such records at all.
+READ_ONLY = {"marketer", "auditor"}
+EDIT: dict[str, set[str]] = {p: keys for p, keys in VIEW.items() if p not in READ_ONLY}
 # Trashing (delete, or being merged away) needs the delete grant; a share never gives it.
 DELETE: dict[str, set[str]] = {
     "admin": V | H | S,
