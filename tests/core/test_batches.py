@@ -308,7 +308,9 @@ def test_undo_queries_do_not_grow_with_the_number_of_records(personas: Personas)
 
 
 def test_chunks_cover_every_record(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batches, "CHUNK", 7)
+    # the engine reads and locks in chunks; undo reads the batch rows in chunks
+    monkeypatch.setattr(batches.engine, "CHUNK", 7)
+    monkeypatch.setattr(batches.undo, "CHUNK", 7)
     ids = [c.pk for c in CompanyFactory.create_batch(20, owner=personas.manager_a)]
 
     batch = bulk_reassign(
