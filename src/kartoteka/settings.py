@@ -174,7 +174,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "kartoteka.core",
     "kartoteka.accounts",
+    "kartoteka.records",
     "kartoteka.clients",
+    "kartoteka.home",
     "kartoteka.api",
 ]
 
@@ -319,15 +321,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "kartoteka.api.authentication.BearerTokenAuthentication",
+        "kartoteka.accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "kartoteka.api.pagination.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "kartoteka.core.rest.pagination.IdCursorPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "kartoteka.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "kartoteka.core.rest.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "kartoteka.api.parsers.StrictJSONParser",
+        "kartoteka.core.rest.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -314,11 +314,11 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "accounts:role-edit": lambda world: [({"pk": world.ids["role_manager"]}, "")],
     "accounts:branch-list": _none,
     "core:audit": _none,
-    "core:trash": _none,
-    "core:trash-restore": _trash,
-    "core:batch-list": _none,
-    "core:batch-undo": _pair_of("batch_V", "batch_H"),
-    "core:handover": _pair_of("user_V", "user_H"),
+    "records:trash": _none,
+    "records:trash-restore": _trash,
+    "records:batch-list": _none,
+    "records:batch-undo": _pair_of("batch_V", "batch_H"),
+    "records:handover": _pair_of("user_V", "user_H"),
     "clients:search": _none,
     "clients:saved-view-create": _none,
     "clients:saved-view-delete": _pair_of("view_V", "view_H"),
@@ -655,7 +655,7 @@ def hidden_names(persona: str, route: str) -> list[str]:
     names = [NAMES[k] for k in ("CV", "PV", "CH", "PH", "PS") if k not in sees]
     if persona not in SEES_ALL and persona != "manager_b":
         names.append(MANAGER_B_NAME)
-    if route not in ("core:trash", "core:audit", "api:audit-list", "api:audit-detail"):
+    if route not in ("records:trash", "core:audit", "api:audit-list", "api:audit-detail"):
         names += [NAMES["CT"], NAMES["PT"]]
     return names
 
@@ -748,7 +748,7 @@ def test_authorization_walk(persona_name: str, world: World) -> None:
             problems.append(f"{where}: server error")
             continue
         if key[:1] in ("C", "P") and key not in VIEW.get(persona_name, set()):
-            if status in (200, 201, 204) and route not in ("core:trash-restore",):
+            if status in (200, 201, 204) and route not in ("records:trash-restore",):
                 problems.append(f"{where}: answered a record the persona may not see")
         if key.startswith(("user_", "batch_", "view_", "token_")) and persona_name not in (
             "admin",

@@ -42,8 +42,8 @@ ROUTES: dict[str, str] = {
     "accounts:role-edit": "admin",
     "accounts:branch-list": "admin",
     "core:audit": "admin",
-    "core:trash": "admin",
-    "core:trash-restore": "admin",
+    "records:trash": "admin",
+    "records:trash-restore": "admin",
     "clients:search": "list",
     "clients:saved-view-create": "self",
     "clients:saved-view-delete": "self",
@@ -111,9 +111,9 @@ ROUTES: dict[str, str] = {
     "clients:contact-bulk": "record",
     "clients:company-bulk-count": "list",
     "clients:contact-bulk-count": "list",
-    "core:batch-list": "list",
-    "core:batch-undo": "record",
-    "core:handover": "admin",
+    "records:batch-list": "list",
+    "records:batch-undo": "record",
+    "records:handover": "admin",
     "api:company-bulk": "record",
     "api:contact-bulk": "record",
     "api:batch-list": "list",
@@ -143,7 +143,7 @@ LIST_URLS = {
     "api:search": "/api/v1/search/?q=%D0%BE%D0%B2",
     "api:company-list": "/api/v1/companies/?limit=500",
     "api:contact-list": "/api/v1/contacts/?limit=500",
-    "core:batch-list": "/settings/batches/",
+    "records:batch-list": "/settings/batches/",
     "api:batch-list": "/api/v1/batches/",
 }
 ADMIN_URLS = {
@@ -157,7 +157,7 @@ ADMIN_URLS = {
     "clients:group-rule-list": "/settings/group-rules/",
     "clients:group-rule-create": "/settings/group-rules/new/",
     "clients:tag-list": "/settings/tags/",
-    "core:trash": "/settings/trash/",
+    "records:trash": "/settings/trash/",
     "api:audit-list": "/api/v1/audit/",
 }
 
@@ -227,7 +227,7 @@ def test_lists_include_what_is_shared(
     route: str, personas: Personas, secrets_of_kazan: None, client: Client, api: Any
 ) -> None:
     from kartoteka.clients.models import Company, Contact
-    from kartoteka.core.sharing import share_create
+    from kartoteka.records.sharing import share_create
 
     share_create(
         actor=personas.head,

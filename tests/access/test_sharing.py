@@ -15,7 +15,7 @@ from kartoteka.clients.models import Company
 from kartoteka.core import access
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry, RecordShare
-from kartoteka.core.sharing import share_create, shares_of
+from kartoteka.records.sharing import share_create, shares_of
 from tests.conftest import Personas
 from tests.factories.accounts import TeamFactory
 from tests.factories.clients import CompanyFactory
@@ -81,7 +81,7 @@ def test_a_recipient_cannot_forward_the_record_to_their_branch_or_team(
 def test_a_recipient_cannot_remove_the_owners_share(
     personas: Personas, shared_until_friday: tuple[Company, RecordShare], client: Client
 ) -> None:
-    from kartoteka.core.sharing import share_remove
+    from kartoteka.records.sharing import share_remove
 
     company, share = shared_until_friday
     with pytest.raises(ForbiddenError):
@@ -216,7 +216,7 @@ def test_a_crafted_share_naming_someone_unseen_is_refused(
 
 
 def test_share_targets_follow_the_users_view_scope(personas: Personas) -> None:
-    from kartoteka.core.sharing import share_targets
+    from kartoteka.records.sharing import share_targets
 
     kazan_team = TeamFactory(name="Продажи Казань", branch=personas.branch_b)
     other_moscow = TeamFactory(name="Сервис Москва", branch=personas.branch_a)

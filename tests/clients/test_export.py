@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from kartoteka.clients.models import ContactEmail, Tag
 from kartoteka.clients.services.custom_fields import custom_field_save
 from kartoteka.core.models import AuditEntry
-from kartoteka.core.sharing import share_create
+from kartoteka.records.sharing import share_create
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 

@@ -25,8 +25,8 @@ from kartoteka.clients.services.merge import company_merge, contact_merge
 from kartoteka.core import audit
 from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
 from kartoteka.core.models import AuditEntry, RecordShare
-from kartoteka.core.sharing import share_create
 from kartoteka.core.trash import trash_restore
+from kartoteka.records.sharing import share_create
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 

@@ -17,7 +17,7 @@ from kartoteka.clients.models import Company, CompanyPhone
 from kartoteka.clients.services.merge import company_merge
 from kartoteka.core.errors import ForbiddenError
 from kartoteka.core.models import AuditEntry, RecordShare
-from kartoteka.core.sharing import share_create, shares_of
+from kartoteka.records.sharing import share_create, shares_of
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory
 

@@ -196,7 +196,7 @@ def test_expired_share_hides_the_record(personas: Personas) -> None:
     from kartoteka.core.models import RecordShare
 
     company = CompanyFactory(owner=personas.manager_a)
-    from kartoteka.core.sharing import share_create
+    from kartoteka.records.sharing import share_create
 
     share_create(
         actor=personas.head, obj=company, user=personas.manager_b, until=timezone.localdate()
@@ -216,7 +216,7 @@ def table_rows(html: str) -> str:
 
 
 def company_share_id(company: Company) -> int:
-    from kartoteka.core.sharing import shares_of
+    from kartoteka.records.sharing import shares_of
 
     return shares_of(company).get().pk
 

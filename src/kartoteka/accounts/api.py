@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from kartoteka.accounts import queries, rights, services
 from kartoteka.accounts.models import Action, Branch, Entity, Role, Scope, Team, User
-from kartoteka.api.versioning import required_version
+from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
 

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "kartoteka.accounts"
     label = "accounts"
     verbose_name = _("People and access")
+
+    def ready(self) -> None:
+        from kartoteka.accounts import kinds
+
+        kinds.register()

@@ -5,12 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from kartoteka.accounts.api import BranchViewSet, RoleViewSet, UserViewSet
-from kartoteka.api.errors import not_found
 from kartoteka.api.search import SearchView
 from kartoteka.clients.api import CompanyViewSet, ContactViewSet
 from kartoteka.clients.api_custom_fields import CustomFieldViewSet
 from kartoteka.core.api import AuditViewSet
-from kartoteka.core.batch_api import BatchViewSet
+from kartoteka.core.rest.errors import not_found
+from kartoteka.records.api.batches import BatchViewSet
 
 
 class IdRouter(DefaultRouter):

@@ -13,7 +13,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kartoteka.accounts.models import Branch, User
-from kartoteka.api.versioning import required_version
 from kartoteka.clients import queries
 from kartoteka.clients.api_bulk import BulkActions
 from kartoteka.clients.api_duplicates import DuplicateActions
@@ -29,6 +28,7 @@ from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID
 from kartoteka.core.models import Record
 from kartoteka.core.prefetch import prefetched
+from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
 

@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from kartoteka.clients import queries
 from kartoteka.clients.models import Company
 from kartoteka.clients.services import bulk
-from kartoteka.core.batch_api import BatchSerializer, CountsSerializer
 from kartoteka.core.batches import Counts
 from kartoteka.core.ids import MAX_ID
 from kartoteka.core.web import signed_in
+from kartoteka.records.api.batches import BatchSerializer, CountsSerializer
 
 
 class BulkRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]

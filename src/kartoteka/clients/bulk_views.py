@@ -25,13 +25,14 @@ from kartoteka.clients import queries
 from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.models.custom_fields import FieldType
 from kartoteka.clients.services import bulk
-from kartoteka.core import access, batch_views
+from kartoteka.core import access
 from kartoteka.core.batches import Counts
 from kartoteka.core.errors import DomainError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch, Record
 from kartoteka.core.pagination import KeysetPage
 from kartoteka.core.web import apply_domain_error, signed_in
+from kartoteka.records.views import batches as batch_views
 
 KINDS: dict[str, dict[str, Any]] = {
     "company": {"model": Company, "list": queries.companies, "plural": "companies"},

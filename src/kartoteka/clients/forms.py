@@ -17,8 +17,8 @@ from kartoteka.clients.services.channels import messenger_handle
 from kartoteka.core import access
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
-from kartoteka.core.sharing import share_targets
 from kartoteka.core.widgets import RemoteSelect
+from kartoteka.records.sharing import share_targets
 
 CUSTOM_PREFIX = "cf_"
 

@@ -38,7 +38,7 @@ from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
-from kartoteka.core import access, audit, sharing
+from kartoteka.core import access, audit
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
@@ -47,6 +47,7 @@ from kartoteka.core.pagination import keyset_page
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, signed_in
+from kartoteka.records import sharing
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -46,11 +47,12 @@ def grants(user: User) -> dict[tuple[str, str], set[str]]:
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    from kartoteka.accounts.models import RoleGrant
-
     table: dict[tuple[str, str], set[str]] = {}
     if user.is_authenticated and user.is_active:
-        rows = RoleGrant.objects.filter(role__users=user).values_list("entity", "action", "scope")
+        # Through the user's own relation: core reads the access table without importing accounts.
+        rows = user.roles.filter(grants__isnull=False).values_list(
+            "grants__entity", "grants__action", "grants__scope"
+        )
         for entity, action, scope in rows:
             table.setdefault((entity, action), set()).add(scope)
     setattr(user, _CACHE_ATTRIBUTE, table)
@@ -83,9 +85,7 @@ def _branch_field(model: type[models.Model]) -> str:
 
 
 def _team_member_ids(user: User) -> QuerySet[Any]:
-    from kartoteka.accounts.models import User as UserModel
-
-    return UserModel.objects.filter(teams__members=user).values("pk")
+    return get_user_model().objects.filter(teams__members=user).values("pk")
 
 
 def _shared_ids(user: User, model: type[models.Model]) -> QuerySet[Any]:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -182,7 +183,6 @@ def readable_by(viewer: User, *, person: str = "actor") -> Q | None:
     trail (entries by nobody, such as failed logins, included). ``person=""`` filters users.
     None means nothing at all.
     """
-    from kartoteka.accounts.models import User as UserModel
     from kartoteka.core import access
 
     scopes = access.scopes_for(viewer, "audit", "view")
@@ -194,7 +194,7 @@ def readable_by(viewer: User, *, person: str = "actor") -> Q | None:
     if scopes & {"own", "team"}:
         parts.append(Q(**{pk: viewer.pk}))
     if "team" in scopes:
-        teammates = UserModel.objects.filter(teams__members=viewer).values("pk")
+        teammates = get_user_model().objects.filter(teams__members=viewer).values("pk")
         parts.append(Q(**{f"{pk}__in": teammates}))
     if "branch" in scopes:
         parts.append(Q(**{branch: viewer.branch_id}))  # type: ignore[attr-defined]

@@ -1,23 +1,18 @@
-"""Home, health, the audit trail and the trash."""
+"""Health and the audit trail."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from kartoteka.accounts.models import User
-from kartoteka.clients import queries as client_queries
-from kartoteka.core import access, audit, jobs, trash
-from kartoteka.core.errors import NotFoundError
+from kartoteka.core import audit, jobs
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.pagination import keyset_page
@@ -39,23 +34,6 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", "database": database, "queue": queue},
         status=200 if healthy else 503,
-    )
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user: User = signed_in(request)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "section": "home",
-            "my_companies": client_queries.companies(user).filter(owner=user).order_by("-pk")[:10],
-            "my_contacts": client_queries.contacts(user).filter(owner=user).order_by("-pk")[:10],
-            "recent": AuditEntry.objects.filter(actor=user)
-            .exclude(action__in=[AuditEntry.Action.LOGIN])
-            .order_by("-id")[:10],
-        },
     )
 
 
@@ -83,38 +61,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "section": "settings",
-            "people": User.objects.filter(
-                audit.readable_by(signed_in(request), person="") or Q()
-            ).order_by("last_name", "first_name"),
+            "people": get_user_model()
+            .objects.filter(audit.readable_by(signed_in(request), person="") or Q())
+            .order_by("last_name", "first_name"),
             "actor_id": actor_id,
             "record_type": record_type,
             "record_id": record_id,
             "extra_query": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "after"),
         },
     )
-
-
-@login_required
-def trash_list(request: HttpRequest) -> HttpResponse:
-    if not access.has_any(signed_in(request), "trash", "view"):
-        raise Http404
-    return render(
-        request,
-        "core/trash_list.html",
-        {
-            "records": trash.trash_list(signed_in(request)),
-            "may_restore": access.has_any(signed_in(request), "trash", "edit"),
-            "section": "settings",
-        },
-    )
-
-
-@login_required
-@require_POST
-def trash_restore(request: HttpRequest, label: str, pk: int) -> HttpResponse:
-    try:
-        restored = trash.trash_restore(actor=signed_in(request), label=label, pk=pk)
-    except NotFoundError:
-        raise Http404 from None
-    messages.success(request, _("“%(name)s” restored.") % {"name": restored})
-    return redirect("core:trash")

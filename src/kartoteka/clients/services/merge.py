@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.clients.services import channels, companies, contacts, group_rules
-from kartoteka.core import access, audit, records, search, sharing
+from kartoteka.core import access, audit, records, search
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
+from kartoteka.records import sharing
 
 Changes = dict[str, list[Any]]
 KEEP_SURVIVOR, KEEP_OTHER = "survivor", "other"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -61,11 +62,9 @@ def reassign_operation(to_owners: Sequence[User], kind: str = "reassign") -> Ope
 
 
 def _previous_owners(before: dict[str, dict[Any, int]]) -> str:
-    from kartoteka.accounts.models import User
-
     seen = before.get("owner", {})
     ids = sorted((pk for pk in seen if pk is not None), key=lambda pk: -seen[pk])
-    people = list(User.objects.filter(pk__in=ids[:4]))
+    people = list(get_user_model().objects.filter(pk__in=ids[:4]))
     people.sort(key=lambda user: ids.index(user.pk))
     shown = _people(people) if people else ""
     if None in seen:

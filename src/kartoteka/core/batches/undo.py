@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
@@ -33,8 +34,6 @@ def batches_for(user: User, action: str = "view") -> QuerySet[Batch]:
     people; all = everyone's."""
     from django.db.models import Q
 
-    from kartoteka.accounts.models import User
-
     queryset = Batch.objects.select_related("actor", "undone_by")
     scopes = access.scopes_for(user, "batches", action)
     if "all" in scopes:
@@ -43,7 +42,7 @@ def batches_for(user: User, action: str = "view") -> QuerySet[Batch]:
     if scopes & {"own", "team"}:
         parts.append(Q(actor=user))
     if "team" in scopes:
-        parts.append(Q(actor__in=User.objects.filter(teams__members=user).values("pk")))
+        parts.append(Q(actor__in=get_user_model().objects.filter(teams__members=user).values("pk")))
     if "branch" in scopes:
         parts.append(Q(actor__branch_id=user.branch_id))  # type: ignore[attr-defined]
     if not parts:

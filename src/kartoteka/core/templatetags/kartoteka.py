@@ -9,8 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.accounts.models import Entity
-from kartoteka.core import audit
+from kartoteka.core import audit, kinds
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.phones import format_phone
 from kartoteka.core.prefetch import prefetched
@@ -78,8 +77,8 @@ def audit_value(value: object, name: str) -> object:
     """Phones are kept as E.164 in the trail and shown the way people write them."""
     if name == "phone" and isinstance(value, str) and value.startswith("+"):
         return format_phone(value)
-    if name == "entity" and value in Entity.values:
-        return Entity(value).label
+    if name == "entity" and isinstance(value, str) and kinds.entity(value) is not None:
+        return kinds.entity_label(value)
     if isinstance(value, list):
         return ", ".join(str(audit_value(item, name)) for item in value)
     if audit.is_link(value):

@@ -53,7 +53,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     page = keyset_page(batches.batches_for(user), request.GET)
     return render(
         request,
-        "core/batch_list.html",
+        "records/batch_list.html",
         {
             "page": page,
             "everyone": batches.may_see_all(user),
@@ -83,7 +83,7 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         (messages.warning if result.kept else messages.success)(request, result.message)
-    return redirect(_next_url(request, "core:batch-list"))
+    return redirect(_next_url(request, "records:batch-list"))
 
 
 class ColleagueChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -127,13 +127,13 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=actor, person=person, to_owners=list(form.cleaned_data["to_owners"])
             )
             remember_done(request, batch)
-            return redirect("core:handover", pk=person.pk)
+            return redirect("records:handover", pk=person.pk)
         except DomainError as error:
             apply_domain_error(form, error)
     counts = batches.owned_counts(actor, person)
     return render(
         request,
-        "core/handover.html",
+        "records/handover.html",
         {
             "person": person,
             "counts": counts,

@@ -31,7 +31,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "kartoteka.api.authentication.BearerTokenAuthentication"
+    target_class = "kartoteka.accounts.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

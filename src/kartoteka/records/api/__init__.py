@@ -1,0 +1,1 @@
+"""REST endpoints of the platform features every record kind shares."""

@@ -1,0 +1,1 @@
+"""Pages of the platform features every record kind shares."""
