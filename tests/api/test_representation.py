@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kartoteka.clients import queries
-from kartoteka.clients.api import CompanySerializer, ContactSerializer
+from kartoteka.clients.api.records import CompanySerializer, ContactSerializer
 from kartoteka.clients.models import CompanyEmail, ContactEmail, RelatedPerson, Tag
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory

@@ -67,7 +67,7 @@ def test_an_unexpected_failure_is_a_json_500(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kartoteka.clients.api.CompanyViewSet.get_queryset", broken)
+    monkeypatch.setattr("kartoteka.clients.api.records.CompanyViewSet.get_queryset", broken)
     client = api(personas.admin)
     client.raise_request_exception = False
     error = error_of(client.get("/api/v1/companies/"), 500)

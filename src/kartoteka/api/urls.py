@@ -6,8 +6,8 @@ from rest_framework.routers import DefaultRouter
 
 from kartoteka.accounts.api import BranchViewSet, RoleViewSet, UserViewSet
 from kartoteka.api.search import SearchView
-from kartoteka.clients.api import CompanyViewSet, ContactViewSet
-from kartoteka.clients.api_custom_fields import CustomFieldViewSet
+from kartoteka.clients.api.custom_fields import CustomFieldViewSet
+from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
 from kartoteka.core.rest.errors import not_found
 from kartoteka.records.api.batches import BatchViewSet

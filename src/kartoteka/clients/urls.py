@@ -1,14 +1,12 @@
 from django.urls import path
 
-from kartoteka.clients import (
-    bulk_views,
-    export_views,
-    list_views,
-    settings_views,
-    tag_views,
-    views,
-    views_duplicates,
-)
+from kartoteka.clients.views import bulk as bulk_views
+from kartoteka.clients.views import duplicates as views_duplicates
+from kartoteka.clients.views import exports as export_views
+from kartoteka.clients.views import lists as list_views
+from kartoteka.clients.views import records as views
+from kartoteka.clients.views import settings as settings_views
+from kartoteka.clients.views import tags as tag_views
 
 app_name = "clients"
 

@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
-from kartoteka.clients.export_views import csv_response
 from kartoteka.clients.models import Company
+from kartoteka.clients.views.exports import csv_response
 from kartoteka.core.web import signed_in
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kartoteka.clients.models import GroupRule, Tag
 from kartoteka.clients.services import tags
 from kartoteka.clients.settings_forms import TagForm
-from kartoteka.clients.settings_views import _require
+from kartoteka.clients.views.settings import _require
 from kartoteka.core import access
 from kartoteka.core.errors import DomainError
 from kartoteka.core.web import apply_domain_error, signed_in

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from kartoteka.accounts.models import Branch, User
 from kartoteka.clients import queries
-from kartoteka.clients.api_bulk import BulkActions
-from kartoteka.clients.api_duplicates import DuplicateActions
-from kartoteka.clients.api_exports import ExportActions
+from kartoteka.clients.api.bulk import BulkActions
+from kartoteka.clients.api.duplicates import DuplicateActions
+from kartoteka.clients.api.exports import ExportActions
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, PhoneKind
 from kartoteka.clients.models.relation import Relation

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.models import Branch, User
-from kartoteka.clients import bulk_views, columns, queries
+from kartoteka.clients import columns, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
     CompanyForm,
@@ -38,6 +38,7 @@ from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
+from kartoteka.clients.views import bulk as bulk_views
 from kartoteka.core import access, audit
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError

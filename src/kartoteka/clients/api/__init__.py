@@ -1,0 +1,1 @@
+"""REST endpoints of the client card file, by sub-domain."""

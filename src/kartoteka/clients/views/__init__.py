@@ -1,0 +1,1 @@
+"""Pages of the client card file, by sub-domain."""
