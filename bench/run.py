@@ -206,9 +206,11 @@ def main() -> None:
     parser.add_argument("--out", default="")
     args = parser.parse_args()
 
-    data_dir = Path(os.environ.get("KARTOTEKA_DATA_DIR", "./var")).resolve()
-    password = args.password or (data_dir / "demo-password.txt").read_text().strip()
-    inputs = sample_inputs(args.requests + args.warmup, args.seed)
+    inputs = sample_inputs(args.requests + args.warmup, args.seed)  # sets Django up
+    from django.conf import settings
+
+    # The data directory as the settings read it (KARTOTEKA_DATA_DIR), where `demo` wrote it.
+    password = args.password or (settings.DATA_DIR / "demo-password.txt").read_text().strip()
     vendor_counts = counts()
     print(f"cache warmed in {warm_cache()} s", flush=True)
     from django.db import connection

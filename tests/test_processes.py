@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,6 +77,40 @@ def test_serve_answers_health_pages_and_static_files(migrated: dict[str, str]) -
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_server_error_shows_no_traceback_unless_debug_is_asked_for(
+    tmp_path: Path, debug: bool
+) -> None:
+    # Not migrated: with a session cookie, the session lookup hits a missing table mid-request.
+    env = environment(tmp_path, **({"KARTOTEKA_DEBUG": "1"} if debug else {}))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kartoteka.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/login/")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", headers={"Cookie": "sessionid=" + "a" * 32}
+        )
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=10)  # noqa: S310 - loopback only
+        body = answer.value.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert answer.value.code == 500
+    if debug:
+        assert "Traceback" in body  # the same failure does show Django's debug page when asked
+    else:
+        assert "Traceback" not in body
+        assert "django_session" not in body  # nothing about the inside leaks
+        assert "Что-то пошло не так на нашей стороне. Попробуйте позже." in body
+        assert 'href="/static/kartoteka/kartoteka.css"' in body  # our page, not a bare one
 
 
 def run_job_through_worker(env: dict[str, str]) -> str:

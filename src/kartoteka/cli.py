@@ -8,9 +8,12 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 
 def _setup() -> None:
+    # Every KARTOTEKA_* variable is read (and checked) by the settings module, loaded here before
+    # any command runs: a malformed value ends the command with one line naming it.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
     from django.core.exceptions import ImproperlyConfigured
 
@@ -19,8 +22,12 @@ def _setup() -> None:
 
         django.setup()
     except ImproperlyConfigured as error:
-        print(f"kartoteka: configuration error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _configuration_error(error)
+
+
+def _configuration_error(error: Exception) -> NoReturn:
+    print(f"kartoteka: configuration error: {error}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -36,9 +43,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "kartoteka.asgi:application",
         host=host,
         port=port,
-        workers=args.workers,
+        workers=args.workers or settings.SERVER_WORKERS,
         proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("KARTOTEKA_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
         log_level="warning",
         timeout_graceful_shutdown=20,
     )
@@ -60,11 +67,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
     from kartoteka.accounts.models import Branch, Role
     from kartoteka.accounts.services import user_create
     from kartoteka.core.errors import DomainError
 
-    password = args.password or os.environ.get("KARTOTEKA_ADMIN_PASSWORD") or ""
+    password = args.password or settings.ADMIN_PASSWORD
     if not password and sys.stdin.isatty():
         password = getpass.getpass("Password for the new administrator: ")
     generated = not password
@@ -171,9 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server (ASGI)")
     serve.add_argument("--host", default="")
     serve.add_argument("--port", type=int, default=0, help="default: KARTOTEKA_PORT or 8000")
-    serve.add_argument(
-        "--workers", type=int, default=int(os.environ.get("KARTOTEKA_WEB_WORKERS", "1"))
-    )
+    serve.add_argument("--workers", type=int, default=0, help="default: KARTOTEKA_WEB_WORKERS or 1")
     serve.set_defaults(handler=cmd_serve)
 
     worker = sub.add_parser("worker", help="run background jobs")
@@ -222,8 +229,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup()
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import CommandError
+
     handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except ImproperlyConfigured as error:  # a setting read lazily, after start-up
+        _configuration_error(error)
+    except CommandError as error:  # Django's system checks and commands say what is wrong
+        print(f"kartoteka: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ never turns into a silently different configuration.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -87,6 +88,36 @@ def env_choice(name: str, default: str, choices: list[str]) -> str:
     return value
 
 
+def env_addresses(name: str, default: list[str]) -> list[str]:
+    """IP addresses and networks (``10.0.0.0/8``), or ``*`` alone for any address.
+
+    uvicorn quietly keeps an entry it cannot read as a name that never matches, so a typo would
+    leave the proxy untrusted without a word; here it stops start-up instead.
+    """
+    values = env_list(name, default)
+    if values == ["*"]:
+        return values
+    for value in values:
+        try:
+            ipaddress.ip_network(value)  # strict, as uvicorn reads it: 10.0.0.1/8 is refused
+        except ValueError:
+            raise _bad(
+                name, _raw(name) or "", "IP addresses or networks such as 10.0.0.0/8, or * alone"
+            ) from None
+    return values
+
+
+def env_origins(name: str, default: list[str]) -> list[str]:
+    """Origins with their scheme (``https://crm.example.ru``), as Django's CSRF check needs."""
+    values = env_list(name, default)
+    for value in values:
+        if not value.startswith(("http://", "https://")):
+            raise _bad(
+                name, _raw(name) or "", "origins with a scheme, such as https://crm.example.ru"
+            )
+    return values
+
+
 # --- Paths ---------------------------------------------------------------------------------------
 DATA_DIR = Path(env_str("DATA_DIR", "./var")).resolve()
 try:
@@ -116,9 +147,13 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS", [])
+# Read by `kartoteka serve`; its --host, --port and --workers flags win.
 SERVER_HOST = env_str("HOST", "127.0.0.1")
 SERVER_PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+SERVER_WORKERS = env_int("WEB_WORKERS", 1, minimum=1, maximum=64)
+#: proxies whose X-Forwarded-* headers the server believes (the client address, the scheme)
+FORWARDED_ALLOW_IPS = env_addresses("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
 # --- Database ------------------------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL", "") or f"sqlite:///{DATA_DIR / 'kartoteka.sqlite3'}"
@@ -142,6 +177,10 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 elif _database["ENGINE"] == "django.db.backends.postgresql":
+    if not _database.get("NAME"):
+        raise _bad(
+            "DATABASE_URL", _database_url, "a URL that names the database: postgres://…/name"
+        )
     _database["ENGINE"] = "django.db.backends.postgresql"
     # The ASGI server runs each request's sync code in a fresh thread, and Django's connections
     # are per thread, so a "persistent" connection would be opened anew on every request
@@ -250,6 +289,8 @@ if SECURE_COOKIES:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 365, minimum=1, maximum=3650)
+#: the password `kartoteka createadmin` gives when no --password is passed (scripted installs)
+ADMIN_PASSWORD = env_secret("ADMIN_PASSWORD") or ""
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
