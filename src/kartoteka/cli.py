@@ -1,4 +1,4 @@
-"""The ``kartoteka`` command: serve, worker, migrate, createadmin, demo, token, check."""
+"""The ``kartoteka`` command: serve, worker, migrate, createadmin, demo, token, check, reindex."""
 
 from __future__ import annotations
 
@@ -153,6 +153,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from kartoteka.core import jobs
+    from kartoteka.core.search import background
+
+    job = background.rebuild_start(actor=None, queue=args.background)
+    if args.background:
+        print(f"search index: rebuild queued as job {job.pk}; `kartoteka worker` runs it")
+        return 0
+    # Run here rather than by a worker: the same job, recorded the same way.
+    done = jobs.run(job.pk, background.rebuild_work)
+    if done is None or done.state != done.State.DONE:
+        print(f"search index: FAILED ({done.error if done else 'the job was not found'})")
+        return 1
+    print(f"search index: {done.message}")
+    return 0
+
+
 def _send_test_mail(address: str) -> bool:
     from django.conf import settings
     from django.core.mail import send_mail
@@ -223,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--deploy", action="store_true", help="also the production security checks")
     check.add_argument("--mail-to", default="", help="send a test message to this address")
     check.set_defaults(handler=cmd_check)
+
+    reindex = sub.add_parser("reindex", help="rebuild the search index")
+    reindex.add_argument(
+        "--background", action="store_true", help="queue it for `kartoteka worker` instead"
+    )
+    reindex.set_defaults(handler=cmd_reindex)
     return parser
 
 

@@ -211,6 +211,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    "django_htmx",
     "kartoteka.core",
     "kartoteka.accounts",
     "kartoteka.records",

@@ -46,7 +46,7 @@ from kartoteka.clients.models import (
 )
 from kartoteka.clients.services.bulk import bulk_tag
 from kartoteka.core import audit
-from kartoteka.core.models import AuditEntry, Batch, RecordShare
+from kartoteka.core.models import AuditEntry, Batch, JobRun, RecordShare
 from tests.conftest import Personas
 from tests.factories.accounts import UserFactory
 from tests.factories.clients import CompanyFactory, ContactFactory
@@ -187,6 +187,8 @@ def world(personas: Personas) -> World:
     audit_v = audit.record(
         actor=manager_a, action=AuditEntry.Action.UPDATE, obj=cv, changes={"city": ["", "Москва"]}
     )
+    job_v = JobRun.objects.create(kind="search.rebuild", title="Перестройка", started_by=manager_a)
+    job_h = JobRun.objects.create(kind="search.rebuild", title="Казанская", started_by=manager_b)
     ids = {
         "CV": cv.pk,
         "CV2": cv2.pk,
@@ -216,6 +218,8 @@ def world(personas: Personas) -> World:
         "tag": tag.pk,
         "audit_V": audit_v.pk,
         "audit_H": audit_h.pk,
+        "job_V": job_v.pk,
+        "job_H": job_h.pk,
         "role_admin": Role.objects.get(code="administrator").pk,
         "role_manager": Role.objects.get(code="sales_manager").pk,
         "branch_A": personas.branch_a.pk,
@@ -319,6 +323,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "records:batch-list": _none,
     "records:batch-undo": _pair_of("batch_V", "batch_H"),
     "records:handover": _pair_of("user_V", "user_H"),
+    "core:job-detail": _pair_of("job_V", "job_H"),
     "clients:search": _none,
     "clients:saved-view-create": _none,
     "clients:saved-view-delete": _pair_of("view_V", "view_H"),
@@ -394,6 +399,8 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "api:batch-undo": _pair_of("batch_V", "batch_H"),
     "api:custom-field-list": _none,
     "api:custom-field-detail": _one("field"),
+    "api:job-list": _none,
+    "api:job-detail": _pair_of("job_V", "job_H"),
 }
 
 
@@ -569,7 +576,9 @@ def state(world: World) -> dict[str, Any]:
     batches = dict(Batch.objects.values_list("id", "undone_at"))
     views = {v[0]: v[1:] for v in SavedView.objects.values_list("id", "name", "is_shared", "query")}
     tokens = dict(ApiToken.objects.values_list("id", "revoked_at"))
+    runs = {r[0]: r[1:] for r in JobRun.objects.values_list("id", "state", "done", "started_by")}
     for key in ("V", "H"):
+        parts[f"job_{key}"] = runs.get(i[f"job_{key}"])
         parts[f"batch_{key}"] = batches.get(i[f"batch_{key}"])
         parts[f"view_{key}"] = views.get(i[f"view_{key}"])
         parts[f"token_{key}"] = tokens.get(i[f"token_{key}"])
@@ -638,6 +647,8 @@ def may_change(persona: str, world: World, part: str) -> bool:
     if part.startswith("view_"):
         owner = "manager_a" if part.endswith("V") else "manager_b"
         return persona in {owner, *MANAGES_SETTINGS}
+    if part.startswith("job_"):
+        return False  # a job's state is its worker's to change, nobody's through a route
     if part.startswith("token_"):
         owner = "manager_a" if part.endswith("V") else "manager_b"
         return persona in {owner, *MANAGES_PEOPLE}
@@ -759,6 +770,10 @@ def test_authorization_walk(persona_name: str, world: World) -> None:
             )
             if not visible and status in (200, 201, 204):
                 problems.append(f"{where}: answered another person's {key.split('_')[0]}")
+        if key.startswith("job_") and status in (200, 201, 204):
+            starter = "manager_a" if key.endswith("V") else "manager_b"
+            if persona_name != starter:  # not even an administrator sees another's job
+                problems.append(f"{where}: answered another person's job")
         text = _body_text(response)
         for name in hidden_names(persona_name, route):
             if name in text:

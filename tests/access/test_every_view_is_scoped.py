@@ -119,6 +119,10 @@ ROUTES: dict[str, str] = {
     "api:batch-list": "list",
     "api:batch-detail": "record",
     "api:batch-undo": "record",
+    # A background job's progress: only the person who started it sees it (404 for others).
+    "core:job-detail": "self",
+    "api:job-list": "self",
+    "api:job-detail": "self",
 }
 LIST_URLS = {
     "home": "/",

@@ -31,7 +31,7 @@ from kartoteka.accounts.services import token_create
 from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.services.bulk import bulk_apply
 from kartoteka.clients.services.custom_fields import custom_field_save
-from kartoteka.core.models import AuditEntry, Batch
+from kartoteka.core.models import AuditEntry, Batch, JobRun
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 
@@ -71,7 +71,8 @@ class World:
 
 @pytest.fixture
 def world(personas: Personas) -> World:
-    """Records in and out of the sales manager's scope, a custom field, a batch, two tokens."""
+    """Records in and out of the sales manager's scope, a custom field, a batch, a job each,
+    two tokens."""
     for owner in (personas.manager_a, personas.manager_b):
         companies = CompanyFactory.create_batch(3, owner=owner)
         ContactFactory.create_batch(3, owner=owner, company=companies[0])
@@ -92,6 +93,8 @@ def world(personas: Personas) -> World:
         action="set_field",
         params={"field": "city", "value": "Тверь"},
     )
+    for starter in (personas.admin, personas.manager_a):
+        JobRun.objects.create(kind="search.rebuild", title="Индекс", started_by=starter)
     models = {
         "companies": Company,
         "contacts": Contact,
@@ -101,6 +104,7 @@ def world(personas: Personas) -> World:
         "custom-fields": CustomField,
         "audit": AuditEntry,
         "batches": Batch,
+        "jobs": JobRun,
     }
     return World(
         tokens={

@@ -270,7 +270,10 @@ def _values(rule: GroupRule) -> dict[str, Any]:
 
 # --- Existing clients -----------------------------------------------------------------------------
 def test_dry_run_counts_and_apply_to_existing(
-    rules: tuple[GroupRule, GroupRule], personas: Personas, client: Client
+    rules: tuple[GroupRule, GroupRule],
+    personas: Personas,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     volga, _retail = rules
     kazan = [CompanyFactory(owner=personas.manager_b, city=city) for city in ("Казань", "КАЗАНЬ")]
@@ -284,7 +287,10 @@ def test_dry_run_counts_and_apply_to_existing(
     page = client.get(f"/settings/group-rules/{volga.pk}/").content.decode()
     assert "This rule matches 3 existing clients." in page
     assert "Applying it would change 2 of them." in page
-    done = client.post(f"/settings/group-rules/{volga.pk}/apply/", follow=True)
+    # The page starts a job (run after the commit) and shows its progress, then its result.
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/settings/group-rules/{volga.pk}/apply/")
+    done = client.get(started.url)
     assert "The rule changed 2 clients." in done.content.decode()
     for company in kazan:
         company.refresh_from_db()

@@ -247,5 +247,111 @@ class BatchChange(models.Model):
         return f"{self.batch_id}: {self.content_type_id}:{self.object_id}.{self.field}"
 
 
+class ImmutableEventError(Exception):
+    """Domain events are facts: once written they are never changed or deleted."""
+
+
+class DomainEvent(models.Model):
+    """One typed, immutable fact about a record (created, changed, trashed, merged, shared...).
+
+    Appended by services inside their transaction and read back as typed objects through
+    :mod:`kartoteka.core.events`; the timeline renders a record's history from these rows.
+    There is deliberately no way to change or delete one through the model.
+    """
+
+    #: the stable code of the event's type, e.g. "record.changed"
+    type = models.CharField(_("type"), max_length=60)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField()
+    #: the event's own fields, JSON-ready
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-id"], name="event_record_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.content_type_id}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A guard, not a side effect: an event already written is a fact and stays as it is.
+        if not self._state.adding:
+            raise ImmutableEventError("a domain event cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableEventError("a domain event cannot be deleted")
+
+
+class JobRun(models.Model):
+    """One long piece of background work someone started, with its progress and outcome."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("running")
+        DONE = "done", pgettext_lazy("job state", "done")
+        FAILED = "failed", _("failed")
+
+    #: what the job does, as a code: "search.rebuild", "group_rule.apply"
+    kind = models.CharField(_("kind"), max_length=60)
+    #: what the job does, as its starter reads it
+    title = models.CharField(_("title"), max_length=300)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default="queued")
+    done = models.PositiveIntegerField(_("items done"), default=0)
+    total = models.PositiveIntegerField(_("items in all"), null=True, blank=True)
+    #: what went wrong, as the starter reads it
+    error = models.TextField(_("error"), blank=True)
+    #: the outcome as the starter reads it ("The rule changed 120 clients.")
+    message = models.CharField(_("result"), max_length=500, blank=True)
+    #: the outcome for programs, e.g. {"changed": 120}
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["started_by", "-id"], name="jobrun_starter_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        """How far along, 0-100; None while the amount of work is not known yet."""
+        if self.state == self.State.DONE:
+            return 100
+        if not self.total:
+            return None
+        return min(100, self.done * 100 // self.total)
+
+
 # The search index's table is core's; its code lives with the rest of search.
 from kartoteka.core.search.document import SearchDocument as SearchDocument  # noqa: E402

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kartoteka.core import audit, search
+from kartoteka.core import audit, events, search
 from kartoteka.core.errors import ConflictError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record
 
@@ -42,6 +42,7 @@ def create_record(
         if related is not None:
             changes.update(related(obj))
         audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=obj, changes=changes)
+        events.created(actor=actor, obj=obj, changes=changes)
     return obj
 
 
@@ -87,6 +88,7 @@ def update_record(
             raise ConflictError(current_version=version + 1, changes=[])
         current.version = version + 1
         audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=current, changes=changes)
+        events.changed(actor=actor, obj=current, changes=changes)
     return current
 
 
@@ -101,6 +103,7 @@ def trash_record(*, actor: User, obj: Record) -> None:
             raise NotFoundError()
         obj.refresh_from_db()
         audit.record(actor=actor, action=AuditEntry.Action.DELETE, obj=obj)
+        events.trashed(actor=actor, obj=obj)
         search.remove(obj)
 
 
@@ -115,6 +118,7 @@ def restore_record(*, actor: User, obj: Record) -> None:
             raise NotFoundError()
         obj.refresh_from_db()
         audit.record(actor=actor, action=AuditEntry.Action.RESTORE, obj=obj)
+        events.restored(actor=actor, obj=obj)
         search.index(obj)
 
 

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, events
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
 
@@ -159,6 +159,7 @@ def share_create(
                 "until": [before[1], until.isoformat() if until else None],
             },
         )
+        events.shared(actor=actor, obj=obj, share=share)
     return share
 
 
@@ -175,6 +176,7 @@ def share_remove(*, actor: User, obj: Record, share_id: int) -> None:
             obj=obj,
             changes={"shared_with": [_named(share), None]},
         )
+        events.unshared(actor=actor, obj=obj, share=share)
         share.delete()
 
 

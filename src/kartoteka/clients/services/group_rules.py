@@ -33,7 +33,7 @@ from kartoteka.clients import custom_queries
 from kartoteka.clients.models import Company, Contact, CustomField, GroupRule, Tag
 from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.models.custom_fields import FieldType
-from kartoteka.core import access, audit, batches
+from kartoteka.core import access, audit, batches, jobs
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry, Record
 from kartoteka.core.text import fold
@@ -454,11 +454,15 @@ def _operation(rule: GroupRule) -> batches.Operation:
     return dataclasses.replace(batches.reassign_operation([owner]), follow_ups=bulk_follow_ups())
 
 
-def group_rule_apply_existing(*, actor: User, rule: GroupRule) -> int:
+def group_rule_apply_existing(
+    *, actor: User, rule: GroupRule, progress: jobs.Progress | None = None
+) -> int:
     """Apply one rule to every existing client it would change, now; returns how many changed.
 
     Done as named bulk changes ("Rule «Поволжье» applied to existing clients"), which undo in one
     step and write one audit entry per record naming the batch, in chunks whatever the count.
+    Pages run it as a job (``group_rule_jobs.group_rule_apply_start``) whose ``progress``
+    learns the number of clients to change and advances per chunk.
     """
     _require_admin(actor)
     rule = GroupRule.objects.select_related("tag", "owner__branch").get(pk=rule.pk)
@@ -469,6 +473,8 @@ def group_rule_apply_existing(*, actor: User, rule: GroupRule) -> int:
     model = model_of(rule.entity)
     operation = _operation(rule)
     name = _("Rule «%(rule)s» applied to existing clients") % {"rule": rule}
+    if progress is not None:
+        progress.set_total(_would_change(rule, rule_queryset(rule)).count())
     changed_total = 0
     while True:
         # A batch holds at most MAX_RECORDS; records it changed no longer need changing.
@@ -484,6 +490,7 @@ def group_rule_apply_existing(*, actor: User, rule: GroupRule) -> int:
             kind=operation.kind,
             work=[(model, ids, operation)],
             name=lambda counts, before: name,
+            progress=progress,
         )
         changed = int(batch.summary.get("changed", 0))
         changed_total += changed

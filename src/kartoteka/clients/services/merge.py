@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.clients.services import channels, companies, contacts, group_rules
-from kartoteka.core import access, audit, records, search
+from kartoteka.core import access, audit, events, records, search
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
 from kartoteka.records import sharing
@@ -203,6 +203,7 @@ def _merge(
             changes={"merged_into": [None, audit.link(merged, f"#{merged.pk} «{merged}»")]},
         )
         records.trash_record(actor=actor, obj=current_other)  # also takes it out of search
+        events.merged(actor=actor, survivor=merged, other=current_other)
         search.index(merged)  # with what quotes it: people now at the merged company
     return merged
 

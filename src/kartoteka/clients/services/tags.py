@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, GroupRule, Tag
-from kartoteka.core import access, audit, search
+from kartoteka.core import access, audit
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry
+from kartoteka.core.search.background import index_many_later
 from kartoteka.core.text import fold
 
 AUDITED = ("name", "color")
@@ -126,8 +127,8 @@ def tag_save(*, actor: User, tag: Tag | None, name: str, color: str) -> Tag:
             audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=tag, changes=changes)
         if "name" in changes:
             company_ids, contact_ids = _holders(tag)
-            search.index_many(Company, company_ids)
-            search.index_many(Contact, contact_ids)
+            index_many_later(Company, company_ids, actor=actor)  # a job when there are many
+            index_many_later(Contact, contact_ids, actor=actor)
     return tag
 
 
@@ -156,6 +157,6 @@ def tag_delete(*, actor: User, tag: Tag) -> tuple[int, int]:
             },
         )
         tag.delete()
-        search.index_many(Company, company_ids)
-        search.index_many(Contact, contact_ids)
+        index_many_later(Company, company_ids, actor=actor)  # a job when there are many
+        index_many_later(Contact, contact_ids, actor=actor)
     return len(company_ids), len(contact_ids)

@@ -6,15 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kartoteka.clients.models import CustomField, GroupRule, Tag
 from kartoteka.clients.models.rules import ENTITY_CHOICES
-from kartoteka.clients.services import custom_fields, group_rules
+from kartoteka.clients.services import custom_fields, group_rule_jobs, group_rules
 from kartoteka.clients.settings_forms import CustomFieldDeleteForm, CustomFieldForm, GroupRuleForm
-from kartoteka.core import access
+from kartoteka.core import access, jobs
 from kartoteka.core.errors import DomainError
+from kartoteka.core.ids import parse_id
 from kartoteka.core.web import apply_domain_error, signed_in
 
 ENTITIES = dict(ENTITY_CHOICES)
@@ -166,6 +168,8 @@ def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
             "rule": rule,
             "entity_label": ENTITIES[entity],
             "dry_run": group_rules.rule_dry_run(rule) if rule is not None else None,
+            # The apply job this page started: its progress bar (only its starter sees it).
+            "job": jobs.run_for(signed_in(request), parse_id(request.GET.get("job", ""))),
             "tag_names": Tag.objects.values_list("name", flat=True),
             "section": "settings",
         },
@@ -177,11 +181,11 @@ def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
 @require_POST
 def group_rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    changed = group_rules.group_rule_apply_existing(
+    job = group_rule_jobs.group_rule_apply_start(
         actor=signed_in(request), rule=get_object_or_404(GroupRule, pk=pk)
     )
-    messages.success(request, _("The rule changed %(count)d clients.") % {"count": changed})
-    return redirect("clients:group-rule-edit", pk=pk)
+    url = reverse("clients:group-rule-edit", kwargs={"pk": pk})
+    return redirect(f"{url}?job={job.pk}#dry-run")
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.core import access, search
+from kartoteka.core import access, events, search
 from kartoteka.core.batches.fields import _Column, _Field, _field, _Membership, _write_columns
 from kartoteka.core.batches.types import (
     CHUNK,
@@ -27,6 +27,7 @@ from kartoteka.core.models import AuditEntry, Batch, BatchChange, Record
 
 if TYPE_CHECKING:
     from kartoteka.accounts.models import User
+    from kartoteka.core.jobs import Progress
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -72,6 +73,8 @@ class _Run:
     reindex: dict[type[Record], list[int]] = field(default_factory=dict)
     #: old value counts per field, e.g. who owned the records before ("from" in the batch name)
     before: dict[str, dict[Any, int]] = field(default_factory=dict)
+    #: a background job's counter, advanced per chunk read
+    progress: Progress | None = None
 
 
 def _apply(
@@ -110,6 +113,7 @@ def _apply(
     }
     trash_field = "deleted_at" in handlers
     changes = []
+    emitted: list[events.Event] = []
     for record, diff in rows:
         record.version += 1
         entry_changes: dict[str, list[Any]] = {}
@@ -147,7 +151,18 @@ def _apply(
                 version=record.version,
             )
         )
+        emitted.append(
+            events.bulk_change(
+                actor=run.actor,
+                record=record,
+                diff=diff,
+                changes=entry_changes,
+                batch=run.batch,
+                undo=restore,
+            )
+        )
     BatchChange.objects.bulk_create(changes)
+    events.emit(*emitted)  # one INSERT for the chunk
     run.reindex.setdefault(model, []).extend(pks)
 
 
@@ -246,6 +261,8 @@ def _run_operation(
             if operation.follow_ups is not None:
                 extra, notes = _follow_ups(model, planned, handlers, operation.follow_ups)
             _apply(run, model, planned, {**handlers, **extra}, notes=notes)
+        if run.progress is not None:
+            run.progress.advance(len(chunk))
     if changed_here:
         label = model._meta.label_lower
         run.counts.by_model[label] = run.counts.by_model.get(label, 0) + changed_here
@@ -277,14 +294,16 @@ def execute(
     kind: str,
     work: Sequence[tuple[type[Record], Sequence[int], Operation]],
     name: Callable[[Counts, dict[str, dict[Any, int]]], str],
+    progress: Progress | None = None,
 ) -> Batch:
     """Run ``work`` (model, ids, operation) as one batch, in one transaction.
 
-    ``name`` builds the batch's name from the counts and the old values seen (known at the end).
+    ``name`` builds the batch's name from the counts and the old values seen (known at the end);
+    ``progress``, a background job's counter, advances by each chunk of ids read.
     """
     with transaction.atomic():
         batch = Batch.objects.create(name=kind, kind=kind, actor=actor)
-        run = _Run(actor=actor, batch=batch)
+        run = _Run(actor=actor, batch=batch, progress=progress)
         for model, ids, operation in work:
             _run_operation(run, model, ids, operation, dry_run=False)
         return _finish(run, name(run.counts, run.before))

@@ -18,6 +18,7 @@ from kartoteka.core.search.document import SearchDocument
 
 if TYPE_CHECKING:
     from kartoteka.accounts.models import User
+    from kartoteka.core.jobs import Progress
 
 #: records per round trip when (re)indexing
 BATCH = 2_000
@@ -109,10 +110,18 @@ def _write(source: Source, ids: list[int], *, fresh: bool = False) -> None:
     SearchDocument.objects.filter(kind=source.kind, object_id__in=gone).delete()
 
 
-def index_many(model: type[models.Model], ids: Iterable[int], *, dependents: bool = True) -> None:
+def index_many(
+    model: type[models.Model],
+    ids: Iterable[int],
+    *,
+    dependents: bool = True,
+    progress: Progress | None = None,
+) -> None:
     """(Re)index these records of ``model``; trashed or missing ones leave the index.
 
-    For bulk operations and merges: call it with every id touched, after the write.
+    For bulk operations and merges: call it with every id touched, after the write. Many
+    records at once from a page: :func:`kartoteka.core.search.background.index_many_later`.
+    ``progress`` (a background job's counter) advances per batch of records.
     """
     source = source_for(model)
     if source is None:
@@ -123,6 +132,8 @@ def index_many(model: type[models.Model], ids: Iterable[int], *, dependents: boo
             if dependents:
                 for other, other_ids in source.dependents(chunk).items():
                     index_many(other, other_ids, dependents=False)
+            if progress is not None:
+                progress.advance(len(chunk))
 
 
 def index(obj: models.Model) -> None:
@@ -151,11 +162,14 @@ def _analyze() -> None:
             cursor.execute(f'ANALYZE "{SearchDocument._meta.db_table}"')
 
 
-def rebuild() -> dict[str, int]:
+def rebuild(progress: Progress | None = None) -> dict[str, int]:
     """Index every record from scratch, in batches, in one transaction (searches meanwhile see
     the old index: no index is dropped, nothing is locked for readers); returns
-    {group: documents written}."""
+    {group: documents written}. ``progress`` (a background job's counter, see
+    :mod:`kartoteka.core.search.background`) learns the total first and advances per batch."""
     written: dict[str, int] = {}
+    if progress is not None:
+        progress.set_total(sum(source.model._default_manager.count() for source in sources()))
     with transaction.atomic():
         for source in sources():
             SearchDocument.objects.filter(kind=source.kind).delete()
@@ -169,6 +183,8 @@ def rebuild() -> dict[str, int]:
                 _write(source, chunk, fresh=True)
                 count += len(chunk)
                 last = chunk[-1]
+                if progress is not None:
+                    progress.advance(len(chunk))
             written[source.group] = count
     _analyze()
     return written
