@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-OUR_APPS = ("clients", "core", "accounts")
+OUR_APPS = ("clients", "records", "core", "accounts")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

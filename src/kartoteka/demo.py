@@ -31,10 +31,10 @@ from kartoteka.clients.models import (
     ContactPhone,
     Employment,
     RelatedPerson,
-    Tag,
 )
 from kartoteka.core import search
 from kartoteka.core.inn import inn_with_check_digits
+from kartoteka.records.models import Tag
 
 SIZES = {"small": 600, "medium": 20_000, "large": 200_000}
 BATCH = 5_000

@@ -34,19 +34,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kartoteka.accounts.models import ApiToken, Role, RoleGrant, Team, User
-from kartoteka.clients.models import (
-    Company,
-    Contact,
-    CustomField,
-    Employment,
-    GroupRule,
-    RelatedPerson,
-    SavedView,
-    Tag,
-)
-from kartoteka.clients.services.bulk import bulk_tag
+from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.core import audit
 from kartoteka.core.models import AuditEntry, Batch, JobRun, RecordShare
+from kartoteka.records.models import CustomField, GroupRule, SavedView, Tag
+from kartoteka.records.services.bulk import bulk_tag
 from tests.conftest import Personas
 from tests.factories.accounts import UserFactory
 from tests.factories.clients import CompanyFactory, ContactFactory
@@ -325,9 +317,9 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "records:handover": _pair_of("user_V", "user_H"),
     "core:job-detail": _pair_of("job_V", "job_H"),
     "clients:search": _none,
-    "clients:saved-view-create": _none,
-    "clients:saved-view-delete": _pair_of("view_V", "view_H"),
-    "clients:duplicates": _none,
+    "records:saved-view-create": _none,
+    "records:saved-view-delete": _pair_of("view_V", "view_H"),
+    "records:duplicates": _none,
     "clients:company-list": _none,
     "clients:company-create": _none,
     "clients:company-detail": _records("C"),
@@ -346,27 +338,27 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "clients:contact-unshare": _unshare("P"),
     "clients:contact-duplicates-check": _none,
     "clients:contact-merge": _pairs("P"),
-    "clients:company-export": _none,
-    "clients:contact-export": _none,
-    "clients:company-bulk": _none,
-    "clients:company-bulk-count": _none,
-    "clients:contact-bulk": _none,
-    "clients:contact-bulk-count": _none,
-    "clients:custom-field-list": _none,
-    "clients:custom-field-create": _none,
-    "clients:custom-field-edit": _one("field"),
-    "clients:custom-field-delete": _one("field"),
-    "clients:custom-field-move": _one("field"),
-    "clients:group-rule-list": _none,
-    "clients:group-rule-create": _none,
-    "clients:group-rule-edit": _one("rule"),
-    "clients:group-rule-apply": _one("rule"),
-    "clients:group-rule-move": _one("rule"),
-    "clients:group-rule-delete": _one("rule"),
-    "clients:tag-list": _none,
-    "clients:tag-create": _none,
-    "clients:tag-edit": _one("tag"),
-    "clients:tag-delete": _one("tag"),
+    "records:company-export": _none,
+    "records:contact-export": _none,
+    "records:company-bulk": _none,
+    "records:company-bulk-count": _none,
+    "records:contact-bulk": _none,
+    "records:contact-bulk-count": _none,
+    "records:custom-field-list": _none,
+    "records:custom-field-create": _none,
+    "records:custom-field-edit": _one("field"),
+    "records:custom-field-delete": _one("field"),
+    "records:custom-field-move": _one("field"),
+    "records:group-rule-list": _none,
+    "records:group-rule-create": _none,
+    "records:group-rule-edit": _one("rule"),
+    "records:group-rule-apply": _one("rule"),
+    "records:group-rule-move": _one("rule"),
+    "records:group-rule-delete": _one("rule"),
+    "records:tag-list": _none,
+    "records:tag-create": _none,
+    "records:tag-edit": _one("tag"),
+    "records:tag-delete": _one("tag"),
     "api:schema": _none,
     "api:docs": _none,
     "api:search": _none,

@@ -8,10 +8,11 @@ import pytest
 from django.test import Client
 
 from kartoteka.accounts.models import Role, RoleGrant, User
-from kartoteka.clients.models import Contact, Tag
-from kartoteka.clients.services.bulk import bulk_trash
+from kartoteka.clients.models import Contact
 from kartoteka.core import audit
 from kartoteka.core.models import Batch
+from kartoteka.records.models import Tag
+from kartoteka.records.services.bulk import bulk_trash
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 

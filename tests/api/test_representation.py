@@ -10,7 +10,8 @@ from rest_framework import serializers
 
 from kartoteka.clients import queries
 from kartoteka.clients.api.records import CompanySerializer, ContactSerializer
-from kartoteka.clients.models import CompanyEmail, ContactEmail, RelatedPerson, Tag
+from kartoteka.clients.models import CompanyEmail, ContactEmail, RelatedPerson
+from kartoteka.records.models import Tag
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 

@@ -28,10 +28,11 @@ from schemathesis import checks
 
 from kartoteka.accounts.models import Branch, Role, User
 from kartoteka.accounts.services import token_create
-from kartoteka.clients.models import Company, Contact, CustomField
-from kartoteka.clients.services.bulk import bulk_apply
-from kartoteka.clients.services.custom_fields import custom_field_save
+from kartoteka.clients.models import Company, Contact
 from kartoteka.core.models import AuditEntry, Batch, JobRun
+from kartoteka.records.models import CustomField
+from kartoteka.records.services.bulk import bulk_apply
+from kartoteka.records.services.custom_fields import custom_field_save
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 

@@ -6,7 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from kartoteka.clients.models import Company, CustomField
+from kartoteka.clients.models import Company
+from kartoteka.records.models import CustomField
 from tests.browser.pages import BROWSER_TEST, log_in, make_company
 from tests.conftest import Personas
 

@@ -8,8 +8,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from kartoteka.clients.models import Company
-from kartoteka.clients.services.group_rules import group_rule_save
 from kartoteka.core.models import JobRun
+from kartoteka.records.services.group_rules import group_rule_save
 from tests.browser.pages import BROWSER_TEST, log_in, make_company
 from tests.conftest import Personas
 

@@ -12,18 +12,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import Company, Contact, CustomField
-from kartoteka.clients.services.bulk import (
+from kartoteka.clients.models import Company, Contact
+from kartoteka.clients.services.companies import company_update
+from kartoteka.core.batches import batch_undo
+from kartoteka.core.errors import DomainError, ForbiddenError
+from kartoteka.core.models import AuditEntry, Batch
+from kartoteka.records.models import CustomField
+from kartoteka.records.services.bulk import (
     bulk_preview,
     bulk_reassign,
     bulk_set_field,
     bulk_tag,
     bulk_trash,
 )
-from kartoteka.clients.services.companies import company_update
-from kartoteka.core.batches import batch_undo
-from kartoteka.core.errors import DomainError, ForbiddenError
-from kartoteka.core.models import AuditEntry, Batch
 from tests.conftest import Personas
 from tests.factories.accounts import UserFactory
 from tests.factories.clients import CompanyFactory, ContactFactory

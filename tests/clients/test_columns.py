@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from kartoteka.clients.models import CustomField
+from kartoteka.records.models import CustomField
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kartoteka.clients.models import Company, Contact, CustomField
-from kartoteka.clients.services.custom_fields import custom_field_save
+from kartoteka.clients.models import Company, Contact
 from kartoteka.core.models import AuditEntry
+from kartoteka.records.models import CustomField
+from kartoteka.records.services.custom_fields import custom_field_save
 from tests.clients.post_data import company_post
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory

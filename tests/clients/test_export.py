@@ -12,9 +12,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kartoteka.clients.models import ContactEmail, Tag
-from kartoteka.clients.services.custom_fields import custom_field_save
+from kartoteka.clients.models import ContactEmail
 from kartoteka.core.models import AuditEntry
+from kartoteka.records.models import Tag
+from kartoteka.records.services.custom_fields import custom_field_save
 from kartoteka.records.sharing import share_create
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory

@@ -11,13 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import Company, Contact, GroupRule, Tag
+from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create
-from kartoteka.clients.services.custom_fields import custom_field_save
-from kartoteka.clients.services.group_rules import group_rule_save, rule_dry_run
 from kartoteka.core.errors import ForbiddenError
 from kartoteka.core.models import AuditEntry, Batch
+from kartoteka.records.models import GroupRule, Tag
+from kartoteka.records.services.custom_fields import custom_field_save
+from kartoteka.records.services.group_rules import group_rule_save, rule_dry_run
 from tests.clients.post_data import company_post
 from tests.conftest import Personas
 from tests.factories.accounts import UserFactory
@@ -311,7 +312,7 @@ def test_dry_run_counts_and_apply_to_existing(
 def test_apply_existing_owner_rule_moves_records(
     rules: tuple[GroupRule, GroupRule], personas: Personas, retail_manager: User
 ) -> None:
-    from kartoteka.clients.services.group_rules import group_rule_apply_existing
+    from kartoteka.records.services.group_rules import group_rule_apply_existing
 
     _volga, retail = rules
     shops = CompanyFactory.create_batch(3, owner=personas.manager_a, industry="Розничная торговля")
@@ -529,8 +530,8 @@ def _bulk_entry(company: Company) -> AuditEntry:
 def test_bulk_set_city_applies_the_rule_in_the_same_batch_and_undo_reverts_both(
     rules: Any, personas: Personas
 ) -> None:
-    from kartoteka.clients.services.bulk import bulk_set_field
     from kartoteka.core.batches import batch_undo
+    from kartoteka.records.services.bulk import bulk_set_field
 
     moved = CompanyFactory.create_batch(3, owner=personas.manager_a, city="Москва")
     with translation.override("en"):
@@ -564,7 +565,7 @@ def test_bulk_set_city_applies_the_rule_in_the_same_batch_and_undo_reverts_both(
 def test_bulk_changes_fire_only_rules_a_record_newly_matches(
     rules: Any, personas: Personas, retail_manager: User
 ) -> None:
-    from kartoteka.clients.services.bulk import bulk_set_field
+    from kartoteka.records.services.bulk import bulk_set_field
 
     # Already in Kazan, the tag taken off by hand: a bulk change of another field keeps it off.
     kazan = CompanyFactory(owner=personas.manager_a, city="Казань", industry="Опт")
@@ -615,8 +616,8 @@ def test_bulk_changes_fire_only_rules_a_record_newly_matches(
 
 
 def test_bulk_tag_sets_off_a_tag_rule_and_rules_run_once_in_order(personas: Personas) -> None:
-    from kartoteka.clients.services.bulk import bulk_tag
     from kartoteka.core.batches import batch_undo
+    from kartoteka.records.services.bulk import bulk_tag
 
     # Two rules that would feed each other forever if effects set the rules off again.
     rule(
@@ -668,7 +669,7 @@ def test_bulk_tag_sets_off_a_tag_rule_and_rules_run_once_in_order(personas: Pers
 def test_bulk_rules_take_the_same_queries_whatever_the_number_of_records(
     rules: Any, personas: Personas
 ) -> None:
-    from kartoteka.clients.services.bulk import bulk_set_field
+    from kartoteka.records.services.bulk import bulk_set_field
 
     def queries_for(count: int) -> int:
         ids = [c.pk for c in CompanyFactory.create_batch(count, owner=personas.manager_a)]
@@ -743,8 +744,8 @@ def test_merge_page_says_where_a_rule_sent_the_survivor(
 def test_applying_a_rule_to_existing_clients_sets_off_the_rules_after_it(
     rules: tuple[GroupRule, GroupRule], personas: Personas
 ) -> None:
-    from kartoteka.clients.services.group_rules import group_rule_apply_existing
     from kartoteka.core.batches import batch_undo
+    from kartoteka.records.services.group_rules import group_rule_apply_existing
 
     volga, _retail = rules
     rule(

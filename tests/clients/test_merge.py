@@ -17,7 +17,6 @@ from kartoteka.clients.models import (
     ContactPhone,
     Employment,
     RelatedPerson,
-    Tag,
 )
 from kartoteka.clients.services import merge
 from kartoteka.clients.services.companies import company_update
@@ -26,6 +25,7 @@ from kartoteka.core import audit
 from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
 from kartoteka.core.models import AuditEntry, RecordShare
 from kartoteka.core.trash import trash_restore
+from kartoteka.records.models import Tag
 from kartoteka.records.sharing import share_create
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory

@@ -15,8 +15,9 @@ import pytest
 from django.db.models.signals import pre_save
 from django.test import Client
 
-from kartoteka.clients.models import Company, CustomField
-from kartoteka.clients.services.custom_fields import custom_field_save
+from kartoteka.clients.models import Company
+from kartoteka.records.models import CustomField
+from kartoteka.records.services.custom_fields import custom_field_save
 from tests.clients.post_data import company_post, contact_post
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory

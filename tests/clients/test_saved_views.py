@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from kartoteka.clients.models import SavedView
+from kartoteka.records.models import SavedView
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory
 

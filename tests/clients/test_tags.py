@@ -8,10 +8,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kartoteka.clients.models import Company, GroupRule, Tag
+from kartoteka.clients.models import Company
 from kartoteka.clients.services import common
 from kartoteka.core import search
 from kartoteka.core.models import AuditEntry
+from kartoteka.records.models import GroupRule, Tag
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 

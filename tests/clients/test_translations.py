@@ -6,12 +6,13 @@ from django.test import Client
 from django.utils import translation
 
 from kartoteka.accounts.models import Branch, User
-from kartoteka.clients.models import CompanyPhone, CustomField, Employment, GroupRule
-from kartoteka.clients.models.custom_fields import FieldType
-from kartoteka.clients.services.custom_fields import custom_field_save
-from kartoteka.clients.services.group_rules import group_rule_save
-from kartoteka.clients.services.saved_views import saved_view_create
+from kartoteka.clients.models import CompanyPhone, Employment
 from kartoteka.core.models import AuditEntry
+from kartoteka.records.models import CustomField, GroupRule
+from kartoteka.records.models.custom_fields import FieldType
+from kartoteka.records.services.custom_fields import custom_field_save
+from kartoteka.records.services.group_rules import group_rule_save
+from kartoteka.records.services.saved_views import saved_view_create
 from tests.conftest import Personas
 
 

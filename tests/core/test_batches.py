@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from kartoteka.clients.models import Company, Contact
-from kartoteka.clients.services.bulk import bulk_set_field, bulk_tag
 from kartoteka.clients.services.companies import company_update
 from kartoteka.core import batches
 from kartoteka.core.batches import (
@@ -23,6 +22,7 @@ from kartoteka.core.batches import (
 )
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Batch, BatchChange
+from kartoteka.records.services.bulk import bulk_set_field, bulk_tag
 from tests.conftest import Personas
 from tests.factories.accounts import UserFactory
 from tests.factories.clients import CompanyFactory, ContactFactory
@@ -250,7 +250,7 @@ def test_a_branch_head_may_not_hand_records_to_another_branch(personas: Personas
 def test_custom_field_values_are_set_and_undone_without_touching_others(
     personas: Personas,
 ) -> None:
-    from kartoteka.clients.models import CustomField
+    from kartoteka.records.models import CustomField
 
     CustomField.objects.create(entity="companies", code="segment", label="Сегмент", type="text")
     CustomField.objects.create(entity="companies", code="size", label="Размер", type="number")

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from kartoteka.clients.models import Company
-from kartoteka.clients.services.bulk import bulk_set_field, bulk_tag
 from kartoteka.clients.services.companies import company_update
 from kartoteka.core.batches import batch_undo
 from kartoteka.core.models import Batch
+from kartoteka.records.services.bulk import bulk_set_field, bulk_tag
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory
 

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kartoteka.clients.models import Company, Contact, CustomField
+from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.core import search
 from kartoteka.core.inn import inn_with_check_digits
 from kartoteka.core.trash import trash_restore
+from kartoteka.records.models import CustomField
 from tests.conftest import Personas
 
 INN = inn_with_check_digits("770708389")

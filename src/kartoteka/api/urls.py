@@ -6,12 +6,12 @@ from rest_framework.routers import DefaultRouter
 
 from kartoteka.accounts.api import BranchViewSet, RoleViewSet, UserViewSet
 from kartoteka.api.search import SearchView
-from kartoteka.clients.api.custom_fields import CustomFieldViewSet
 from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
 from kartoteka.core.job_api import JobRunViewSet
 from kartoteka.core.rest.errors import not_found
 from kartoteka.records.api.batches import BatchViewSet
+from kartoteka.records.api.custom_fields import CustomFieldViewSet
 
 
 class IdRouter(DefaultRouter):

@@ -9,7 +9,7 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.clients.search import register
-        from kartoteka.clients.services import bulk
+        from kartoteka.records.services import bulk
 
         register()
         bulk.register()

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.clients.models import CustomField
+from kartoteka.records.models import CustomField
 
 
 @dataclass(frozen=True)

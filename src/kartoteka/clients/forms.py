@@ -9,15 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.accounts.models import Branch, Team, User
-from kartoteka.clients.models import Company, Contact, CustomField, Tag
+from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
-from kartoteka.clients.models.custom_fields import FieldType
 from kartoteka.clients.models.relation import Relation
 from kartoteka.clients.services.channels import messenger_handle
 from kartoteka.core import access
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
 from kartoteka.core.widgets import RemoteSelect
+from kartoteka.records.models import CustomField, Tag
+from kartoteka.records.models.custom_fields import FieldType
 from kartoteka.records.sharing import share_targets
 
 CUSTOM_PREFIX = "cf_"

@@ -10,17 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from kartoteka.clients import custom_queries
-from kartoteka.clients.models import (
-    Company,
-    Contact,
-    ContactPhone,
-    Employment,
-    SavedView,
-)
+from kartoteka.clients.models import Company, Contact, ContactPhone, Employment
 from kartoteka.core import access, search
 from kartoteka.core.ids import parse_id
 from kartoteka.core.phones import normalize_phone
+from kartoteka.records import custom_queries
+from kartoteka.records.models import SavedView
 
 if TYPE_CHECKING:
     from kartoteka.accounts.models import User

@@ -1,20 +1,12 @@
 from django.urls import path
 
-from kartoteka.clients.views import bulk as bulk_views
 from kartoteka.clients.views import duplicates as views_duplicates
-from kartoteka.clients.views import exports as export_views
-from kartoteka.clients.views import lists as list_views
 from kartoteka.clients.views import records as views
-from kartoteka.clients.views import settings as settings_views
-from kartoteka.clients.views import tags as tag_views
 
 app_name = "clients"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
-    path("views/new/", list_views.saved_view_new, name="saved-view-create"),
-    path("views/<int:pk>/delete/", list_views.saved_view_remove, name="saved-view-delete"),
-    path("duplicates/", views_duplicates.duplicates_page, name="duplicates"),
 ]
 for kind, plural in (("company", "companies"), ("contact", "contacts")):
     urlpatterns += [
@@ -45,53 +37,3 @@ for kind, plural in (("company", "companies"), ("contact", "contacts")):
             name=f"{kind}-merge",
         ),
     ]
-for kind, plural in (("company", "companies"), ("contact", "contacts")):
-    urlpatterns.append(
-        path(f"{plural}/export/", export_views.export_csv, {"kind": kind}, name=f"{kind}-export")
-    )
-for kind, plural in (("company", "companies"), ("contact", "contacts")):
-    urlpatterns.append(
-        path(f"{plural}/bulk/", bulk_views.record_bulk, {"kind": kind}, name=f"{kind}-bulk")
-    )
-    urlpatterns.append(
-        path(
-            f"{plural}/bulk/count/",
-            bulk_views.record_bulk_count,
-            {"kind": kind},
-            name=f"{kind}-bulk-count",
-        )
-    )
-_settings = settings_views
-urlpatterns += [
-    path("settings/custom-fields/", _settings.custom_field_list, name="custom-field-list"),
-    path("settings/custom-fields/new/", _settings.custom_field_form, name="custom-field-create"),
-    path("settings/custom-fields/<int:pk>/", _settings.custom_field_form, name="custom-field-edit"),
-    path(
-        "settings/custom-fields/<int:pk>/delete/",
-        _settings.custom_field_delete,
-        name="custom-field-delete",
-    ),
-    path(
-        "settings/custom-fields/<int:pk>/move/",
-        _settings.custom_field_move,
-        name="custom-field-move",
-    ),
-    path("settings/group-rules/", _settings.group_rule_list, name="group-rule-list"),
-    path("settings/group-rules/new/", _settings.group_rule_form, name="group-rule-create"),
-    path("settings/group-rules/<int:pk>/", _settings.group_rule_form, name="group-rule-edit"),
-    path(
-        "settings/group-rules/<int:pk>/apply/", _settings.group_rule_apply, name="group-rule-apply"
-    ),
-    path("settings/group-rules/<int:pk>/move/", _settings.group_rule_move, name="group-rule-move"),
-    path(
-        "settings/group-rules/<int:pk>/delete/",
-        _settings.group_rule_delete,
-        name="group-rule-delete",
-    ),
-]
-urlpatterns += [
-    path("settings/tags/", tag_views.tag_list, name="tag-list"),
-    path("settings/tags/new/", tag_views.tag_create, name="tag-create"),
-    path("settings/tags/<int:pk>/", tag_views.tag_edit, name="tag-edit"),
-    path("settings/tags/<int:pk>/delete/", tag_views.tag_delete, name="tag-delete"),
-]

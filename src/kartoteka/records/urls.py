@@ -1,6 +1,12 @@
 from django.urls import path
 
 from kartoteka.records.views import batches, trash
+from kartoteka.records.views import bulk as bulk_views
+from kartoteka.records.views import duplicates as duplicate_views
+from kartoteka.records.views import exports as export_views
+from kartoteka.records.views import lists as list_views
+from kartoteka.records.views import settings as settings_views
+from kartoteka.records.views import tags as tag_views
 
 app_name = "records"
 
@@ -10,4 +16,57 @@ urlpatterns = [
     path("settings/batches/", batches.batch_list, name="batch-list"),
     path("settings/batches/<int:pk>/undo/", batches.batch_undo, name="batch-undo"),
     path("settings/users/<int:pk>/handover/", batches.handover, name="handover"),
+    path("views/new/", list_views.saved_view_new, name="saved-view-create"),
+    path("views/<int:pk>/delete/", list_views.saved_view_remove, name="saved-view-delete"),
+    path("duplicates/", duplicate_views.duplicates_page, name="duplicates"),
+]
+for kind, plural in (("company", "companies"), ("contact", "contacts")):
+    urlpatterns.append(
+        path(f"{plural}/export/", export_views.export_csv, {"kind": kind}, name=f"{kind}-export")
+    )
+for kind, plural in (("company", "companies"), ("contact", "contacts")):
+    urlpatterns.append(
+        path(f"{plural}/bulk/", bulk_views.record_bulk, {"kind": kind}, name=f"{kind}-bulk")
+    )
+    urlpatterns.append(
+        path(
+            f"{plural}/bulk/count/",
+            bulk_views.record_bulk_count,
+            {"kind": kind},
+            name=f"{kind}-bulk-count",
+        )
+    )
+_settings = settings_views
+urlpatterns += [
+    path("settings/custom-fields/", _settings.custom_field_list, name="custom-field-list"),
+    path("settings/custom-fields/new/", _settings.custom_field_form, name="custom-field-create"),
+    path("settings/custom-fields/<int:pk>/", _settings.custom_field_form, name="custom-field-edit"),
+    path(
+        "settings/custom-fields/<int:pk>/delete/",
+        _settings.custom_field_delete,
+        name="custom-field-delete",
+    ),
+    path(
+        "settings/custom-fields/<int:pk>/move/",
+        _settings.custom_field_move,
+        name="custom-field-move",
+    ),
+    path("settings/group-rules/", _settings.group_rule_list, name="group-rule-list"),
+    path("settings/group-rules/new/", _settings.group_rule_form, name="group-rule-create"),
+    path("settings/group-rules/<int:pk>/", _settings.group_rule_form, name="group-rule-edit"),
+    path(
+        "settings/group-rules/<int:pk>/apply/", _settings.group_rule_apply, name="group-rule-apply"
+    ),
+    path("settings/group-rules/<int:pk>/move/", _settings.group_rule_move, name="group-rule-move"),
+    path(
+        "settings/group-rules/<int:pk>/delete/",
+        _settings.group_rule_delete,
+        name="group-rule-delete",
+    ),
+]
+urlpatterns += [
+    path("settings/tags/", tag_views.tag_list, name="tag-list"),
+    path("settings/tags/new/", tag_views.tag_create, name="tag-create"),
+    path("settings/tags/<int:pk>/", tag_views.tag_edit, name="tag-edit"),
+    path("settings/tags/<int:pk>/delete/", tag_views.tag_delete, name="tag-delete"),
 ]

@@ -14,9 +14,6 @@ from rest_framework.response import Response
 
 from kartoteka.accounts.models import Branch, User
 from kartoteka.clients import queries
-from kartoteka.clients.api.bulk import BulkActions
-from kartoteka.clients.api.duplicates import DuplicateActions
-from kartoteka.clients.api.exports import ExportActions
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, PhoneKind
 from kartoteka.clients.models.relation import Relation
@@ -30,6 +27,9 @@ from kartoteka.core.models import Record
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
+from kartoteka.records.api.bulk import BulkActions
+from kartoteka.records.api.duplicates import DuplicateActions
+from kartoteka.records.api.exports import ExportActions
 
 
 class PhoneSerializer(serializers.Serializer):  # type: ignore[type-arg]

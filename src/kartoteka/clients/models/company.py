@@ -41,7 +41,7 @@ class Company(HasPhones, Record):
     )
     notes = models.TextField(_("notes"), blank=True)
     tags = models.ManyToManyField(
-        "clients.Tag", verbose_name=_("tags"), blank=True, related_name="companies"
+        "records.Tag", verbose_name=_("tags"), blank=True, related_name="companies"
     )
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 

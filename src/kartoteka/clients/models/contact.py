@@ -35,7 +35,7 @@ class Contact(HasPhones, Record):
         related_name="people",
     )
     tags = models.ManyToManyField(
-        "clients.Tag", verbose_name=_("tags"), blank=True, related_name="contacts"
+        "records.Tag", verbose_name=_("tags"), blank=True, related_name="contacts"
     )
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 

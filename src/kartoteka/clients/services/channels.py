@@ -15,10 +15,10 @@ from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext as _
 
-from kartoteka.clients.models import Tag
 from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
 from kartoteka.clients.models.relation import Relation
 from kartoteka.core.phones import format_phone, normalize_phone
+from kartoteka.records.models import Tag
 
 Errors = dict[str, list[str]]
 

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import Branch, User
-from kartoteka.clients.models import Tag
-from kartoteka.clients.services import channels, custom_fields, group_rules
+from kartoteka.clients.services import channels
 from kartoteka.core import access, records, search
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import Record
+from kartoteka.records.models import Tag
+from kartoteka.records.services import custom_fields, group_rules
 
 R = TypeVar("R", bound=Record)
 Errors = dict[str, list[str]]

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
-from kartoteka.clients.services import channels, companies, contacts, group_rules
+from kartoteka.clients.services import channels, companies, contacts
 from kartoteka.core import access, audit, events, records, search
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
 from kartoteka.records import sharing
+from kartoteka.records.services import group_rules
 
 Changes = dict[str, list[Any]]
 KEEP_SURVIVOR, KEEP_OTHER = "survivor", "other"

@@ -64,44 +64,6 @@ def duplicates_check(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "clients/_duplicate_warning.html", {"matches": matches, "kind": kind})
 
 
-@login_required
-def duplicates_page(request: HttpRequest) -> HttpResponse:
-    """Likely duplicate pairs among the records the user may edit, one reason per tab."""
-    user = signed_in(request)
-    entity = request.GET.get("kind", "companies")
-    if entity not in duplicates.KINDS:
-        entity = "companies"
-    if not access.has_any(user, entity, "edit"):
-        raise Http404
-    reasons = duplicates.KINDS[entity].reasons
-    reason = request.GET.get("reason", "")
-    reason = reason if reason in reasons else reasons[0]
-    after = request.GET.get("after", "")
-    page = duplicates.duplicate_pairs(user, entity, reason, after=after)
-    return render(
-        request,
-        "clients/duplicates.html",
-        {
-            "page": page,
-            "entity": entity,
-            "kind": "company" if entity == "companies" else "contact",
-            "reason": reason,
-            "reasons": [(code, REASON_LABELS[code]) for code in reasons],
-            "kinds": [
-                (code, label)
-                for code, label in (
-                    ("companies", _("Companies")),
-                    ("contacts", _("Contacts")),
-                )
-                if access.has_any(user, code, "edit")
-            ],
-            "section": entity,
-            # Merging trashes one of the pair: a role that deletes nothing is offered no merge.
-            "may_merge": access.has_any(user, entity, "delete"),
-        },
-    )
-
-
 def _rows(entity: str, survivor: Any, other: Any, picked: dict[str, str]) -> list[dict[str, Any]]:
     """One row per field for the side-by-side table; a choice only where the values differ."""
     model = type(survivor)

@@ -32,13 +32,12 @@ from kartoteka.clients.forms import (
     ShareForm,
     rows,
 )
-from kartoteka.clients.models import Company, Contact, CustomField, Tag
+from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import MessengerKind
 from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
-from kartoteka.clients.views import bulk as bulk_views
 from kartoteka.core import access, audit
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
@@ -49,6 +48,8 @@ from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records import sharing
+from kartoteka.records.models import CustomField, Tag
+from kartoteka.records.views import bulk as bulk_views
 
 
 @dataclass(frozen=True)

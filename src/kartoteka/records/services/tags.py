@@ -1,0 +1,163 @@
+"""Tags as a shared vocabulary that administrators tidy: create, rename, recolour, delete.
+
+Tags are also created on the fly by name (forms, the API, group rules); this is where they are
+managed. Like the other card file settings it needs "edit" on roles, and every change is audited.
+A tag's name is part of the search documents of the records that carry it, so renaming or deleting
+one re-indexes them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from kartoteka.accounts.models import User
+from kartoteka.clients.models import Company, Contact
+from kartoteka.core import access, audit
+from kartoteka.core.errors import DomainError, ForbiddenError
+from kartoteka.core.models import AuditEntry
+from kartoteka.core.search.background import index_many_later
+from kartoteka.core.text import fold
+from kartoteka.records.models import GroupRule, Tag
+
+AUDITED = ("name", "color")
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Tags are drawn as white text on their colour, so a colour must keep that text readable
+#: (WCAG AA asks 4.5:1 for small text).
+MIN_CONTRAST = 4.5
+
+
+def _require_admin(actor: User) -> None:
+    if not access.has_any(actor, "settings", "edit"):
+        raise ForbiddenError()
+
+
+def _count(links: QuerySet[Any]) -> Subquery:
+    # One correlated count per tag and model keeps the list at one query whatever the data size;
+    # joining both relations and counting distinct rows would multiply them instead.
+    counted = links.order_by().values("tag_id").annotate(holders=Count("id")).values("holders")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def tags_with_usage() -> QuerySet[Tag]:
+    """Every tag with how many companies and contacts (not in the trash) carry it."""
+    companies = Company.tags.through.objects.filter(
+        tag_id=OuterRef("pk"), company__deleted_at__isnull=True
+    )
+    contacts = Contact.tags.through.objects.filter(
+        tag_id=OuterRef("pk"), contact__deleted_at__isnull=True
+    )
+    return Tag.objects.annotate(
+        company_count=Coalesce(_count(companies), Value(0)),
+        contact_count=Coalesce(_count(contacts), Value(0)),
+    ).order_by("name")
+
+
+def white_text_contrast(color: str) -> float:
+    """The contrast ratio of white text on ``color`` (#rrggbb), per WCAG 2."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(color[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+def _check(name: str, color: str, tag: Tag | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    name = " ".join(name.split())
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    elif len(name) > 60:
+        errors["name"] = [_("At most 60 characters.")]
+    elif fold(name) in {
+        # Compared in Python: SQLite folds the case of Latin letters only. Tags are a vocabulary
+        # of tens, not a table of millions.
+        fold(other)
+        for other in Tag.objects.exclude(pk=tag.pk if tag else 0).values_list("name", flat=True)
+    }:
+        errors["name"] = [_("A tag with this name exists already.")]
+    color = color.strip().lower()
+    if not COLOR.match(color):
+        errors["color"] = [_("A colour like #1d5fc4.")]
+    elif (tag is None or color != tag.color.lower()) and white_text_contrast(color) < MIN_CONTRAST:
+        errors["color"] = [_("Pick a darker colour: white text on it would be hard to read.")]
+    if errors:
+        raise DomainError(fields=errors)
+    return {"name": name, "color": color}
+
+
+def _holders(tag: Tag) -> tuple[list[int], list[int]]:
+    """Ids of the companies and contacts that carry the tag (trashed ones too: they come back)."""
+    company_ids = list(
+        Company.tags.through.objects.filter(tag=tag).values_list("company_id", flat=True)
+    )
+    contact_ids = list(
+        Contact.tags.through.objects.filter(tag=tag).values_list("contact_id", flat=True)
+    )
+    return company_ids, contact_ids
+
+
+def tag_save(*, actor: User, tag: Tag | None, name: str, color: str) -> Tag:
+    """Create a tag or rename/recolour one (administrators); the records carrying it keep it."""
+    _require_admin(actor)
+    clean = _check(name, color, tag)
+    with transaction.atomic():
+        if tag is None:
+            tag = Tag.objects.create(**clean)
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.CREATE,
+                obj=tag,
+                changes={key: [None, value] for key, value in clean.items()},
+            )
+            return tag
+        tag = Tag.objects.select_for_update().get(pk=tag.pk)
+        before = audit.snapshot(tag, AUDITED)
+        tag.name, tag.color = clean["name"], clean["color"]
+        tag.save(update_fields=["name", "color"])
+        changes = audit.diff(before, audit.snapshot(tag, AUDITED))
+        if changes:
+            audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=tag, changes=changes)
+        if "name" in changes:
+            company_ids, contact_ids = _holders(tag)
+            index_many_later(Company, company_ids, actor=actor)  # a job when there are many
+            index_many_later(Contact, contact_ids, actor=actor)
+    return tag
+
+
+def tag_delete(*, actor: User, tag: Tag) -> tuple[int, int]:
+    """Delete a tag and take it off every record; returns (companies, contacts) that carried it.
+
+    Refused while a group rule adds the tag: deleting it would silently delete the rule too.
+    """
+    _require_admin(actor)
+    rules = list(GroupRule.objects.filter(tag=tag).values_list("name", flat=True))
+    if rules:
+        raise DomainError(
+            _("Group rules add this tag: %(rules)s. Change or delete them first.")
+            % {"rules": ", ".join(f"“{name}”" for name in rules)}
+        )
+    with transaction.atomic():
+        company_ids, contact_ids = _holders(tag)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.PURGE,
+            obj=tag,
+            changes={
+                **{key: [value, None] for key, value in audit.snapshot(tag, AUDITED).items()},
+                "companies": [len(company_ids), None],
+                "contacts": [len(contact_ids), None],
+            },
+        )
+        tag.delete()
+        index_many_later(Company, company_ids, actor=actor)  # a job when there are many
+        index_many_later(Contact, contact_ids, actor=actor)
+    return len(company_ids), len(contact_ids)
