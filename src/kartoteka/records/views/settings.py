@@ -17,6 +17,7 @@ from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records.models import CustomField, GroupRule, Tag
 from kartoteka.records.models.rules import ENTITY_CHOICES
 from kartoteka.records.services import custom_fields, group_rule_jobs, group_rules
+from kartoteka.records.services import group_rule_settings as rule_settings
 from kartoteka.records.settings_forms import CustomFieldDeleteForm, CustomFieldForm, GroupRuleForm
 
 ENTITIES = dict(ENTITY_CHOICES)
@@ -153,7 +154,7 @@ def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
     form = GroupRuleForm(request.POST or None, entity=entity, rule=rule)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = group_rules.group_rule_save(
+            saved = rule_settings.group_rule_save(
                 actor=signed_in(request), rule=rule, values=form.service_values()
             )
             messages.success(request, _("Rule “%(name)s” saved.") % {"name": saved.name})
@@ -167,7 +168,7 @@ def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
             "form": form,
             "rule": rule,
             "entity_label": ENTITIES[entity],
-            "dry_run": group_rules.rule_dry_run(rule) if rule is not None else None,
+            "dry_run": rule_settings.rule_dry_run(rule) if rule is not None else None,
             # The apply job this page started: its progress bar (only its starter sees it).
             "job": jobs.run_for(signed_in(request), parse_id(request.GET.get("job", ""))),
             "tag_names": Tag.objects.values_list("name", flat=True),
@@ -192,7 +193,7 @@ def group_rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_rule_move(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
-    group_rules.group_rule_move(
+    rule_settings.group_rule_move(
         actor=signed_in(request), rule=get_object_or_404(GroupRule, pk=pk), offset=_offset(request)
     )
     return redirect("records:group-rule-list")
@@ -203,6 +204,6 @@ def group_rule_move(request: HttpRequest, pk: int) -> HttpResponse:
 def group_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "edit")
     rule = get_object_or_404(GroupRule, pk=pk)
-    group_rules.group_rule_delete(actor=signed_in(request), rule=rule)
+    rule_settings.group_rule_delete(actor=signed_in(request), rule=rule)
     messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
     return redirect("records:group-rule-list")
