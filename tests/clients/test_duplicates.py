@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from kartoteka.clients import duplicates
 from kartoteka.clients.models import Company, CompanyEmail, ContactEmail
 from kartoteka.clients.services.companies import company_create
+from kartoteka.records import duplicates as record_duplicates
 from tests.clients.post_data import company_post
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
@@ -220,7 +221,7 @@ def test_page_shows_similar_names_with_a_percentage(personas: Personas) -> None:
     first = CompanyFactory(owner=personas.admin, name="ООО «Ромашка»", phone="")
     second = CompanyFactory(owner=personas.admin, name="Ромашки", phone="")
     CompanyFactory(owner=personas.admin, name="Ромашка-2", phone="")
-    page = duplicates.duplicate_pairs(personas.admin, "companies", "name")
+    page = record_duplicates.duplicate_pairs(personas.admin, "companies", "name")
     assert [(p.first.pk, p.second.pk, p.label) for p in page.pairs] == [
         (first.pk, second.pk, "similar name 85 %")
     ]
@@ -238,7 +239,7 @@ def test_contact_pairs_by_name_phone_and_email(client: Client, personas: Persona
     )
     ContactEmail.objects.create(contact=ivanov, address="ivan@example.ru")
     ContactEmail.objects.create(contact=twin, address="IVAN@example.ru")
-    page = duplicates.duplicate_pairs(owner, "contacts", "name")
+    page = record_duplicates.duplicate_pairs(owner, "contacts", "name")
     # Both patronymic-less records pair with the oldest; two different patronymics never pair.
     assert {(p.first.pk, p.second.pk) for p in page.pairs} >= {(ivanov.pk, twin.pk)}
     assert all(
@@ -280,10 +281,10 @@ def test_pages_walk_the_groups_in_order(client: Client, personas: Personas) -> N
     for number in range(5):
         for _copy in range(2):
             CompanyFactory(owner=personas.admin, phone=f"+7916000000{number}", name=f"Ф{number}")
-    first = duplicates.duplicate_pairs(personas.admin, "companies", "phone", size=2)
+    first = record_duplicates.duplicate_pairs(personas.admin, "companies", "phone", size=2)
     assert [p.value for p in first.pairs] == ["+79160000000", "+79160000001"]
     assert first.next_after == "+79160000001"
-    second = duplicates.duplicate_pairs(
+    second = record_duplicates.duplicate_pairs(
         personas.admin, "companies", "phone", size=2, after=first.next_after
     )
     assert [p.value for p in second.pairs] == ["+79160000002", "+79160000003"]
@@ -295,7 +296,7 @@ def test_pages_walk_the_groups_in_order(client: Client, personas: Personas) -> N
 
 def test_a_huge_group_is_capped(personas: Personas) -> None:
     CompanyFactory.create_batch(15, owner=personas.admin, phone="+79160000000")
-    page = duplicates.duplicate_pairs(personas.admin, "companies", "phone")
+    page = record_duplicates.duplicate_pairs(personas.admin, "companies", "phone")
     assert len(page.pairs) == duplicates.GROUP_MEMBERS - 1
 
 

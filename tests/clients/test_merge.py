@@ -18,10 +18,9 @@ from kartoteka.clients.models import (
     Employment,
     RelatedPerson,
 )
-from kartoteka.clients.services import merge
 from kartoteka.clients.services.companies import company_update
 from kartoteka.clients.services.merge import company_merge, contact_merge
-from kartoteka.core import audit
+from kartoteka.core import audit, kinds
 from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
 from kartoteka.core.models import AuditEntry, RecordShare
 from kartoteka.core.trash import trash_restore
@@ -295,7 +294,7 @@ def test_other_apps_can_register_their_own_link_movers(
         seen.append((survivor.pk, other.pk))
         return {"deals": [None, ["Поставка"]]}
 
-    merge.register_link_mover("companies", "deals", move_deals)
+    kinds.register_link_mover("companies", "deals", move_deals)
     try:
         company_merge(
             actor=personas.manager_a,
@@ -305,9 +304,7 @@ def test_other_apps_can_register_their_own_link_movers(
             other_version=other.version,
         )
     finally:
-        merge._MOVERS["companies"] = [
-            (name, mover) for name, mover in merge._MOVERS["companies"] if name != "deals"
-        ]
+        kinds.unregister_link_mover("companies", "deals")
     assert seen == [(survivor.pk, other.pk)]
     assert entries(survivor)[-1][1]["deals"] == [None, ["Поставка"]]
 

@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kartoteka.accounts import queries, rights, services
-from kartoteka.accounts.models import Action, Branch, Entity, Role, Scope, Team, User
+from kartoteka.accounts.models import Action, Branch, Role, Scope, Team, User
+from kartoteka.core import kinds
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
@@ -157,9 +158,16 @@ class BranchViewSet(
 
 
 class GrantSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    entity = serializers.ChoiceField(choices=Entity.choices)
+    # The entities are whatever the apps registered (kartoteka.core.kinds): read when built.
+    entity = serializers.ChoiceField(choices=[])
     action = serializers.ChoiceField(choices=Action.choices)
     scope = serializers.ChoiceField(choices=Scope.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].choices = [  # type: ignore[attr-defined]
+            (entity.code, str(entity.label)) for entity in kinds.entities()
+        ]
 
 
 class RoleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

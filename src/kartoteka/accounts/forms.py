@@ -11,14 +11,13 @@ from kartoteka.accounts.models import (
     LANGUAGE_CHOICES,
     Action,
     Branch,
-    Entity,
     Role,
     Scope,
     Team,
     User,
 )
 from kartoteka.accounts.services import SELF_SERVICE_FIELDS
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 
 
 class LoginForm(forms.Form):
@@ -159,17 +158,19 @@ class RoleForm(forms.Form):
         super().__init__(*args, **kwargs)
         current = {(g.entity, g.action): g.scope for g in role.grants.all()} if role else {}
         labels = dict(Scope.choices)
-        # Only the cells the code enforces, each with only the scopes that mean something there.
-        for entity in Entity.values:
+        # Only the cells the code enforces, each with only the scopes that mean something there;
+        # one row per registered entity (record kinds bring their own).
+        self.entities = kinds.entities()
+        for entity in self.entities:
             for action in Action.values:
-                scopes = rights.scopes_of(entity, action)
+                scopes = rights.scopes_of(entity.code, action)
                 if not scopes:
                     continue
-                self.fields[f"grant__{entity}__{action}"] = forms.ChoiceField(
+                self.fields[f"grant__{entity.code}__{action}"] = forms.ChoiceField(
                     choices=[("", "—"), *[(scope, labels[scope]) for scope in scopes]],
                     required=False,
-                    initial=current.get((entity, action), ""),
-                    label=f"{Entity(entity).label}: {Action(action).label}",
+                    initial=current.get((entity.code, action), ""),
+                    label=f"{entity.label}: {Action(action).label}",
                 )
         if role is not None:
             self.fields["code"].disabled = True
@@ -178,15 +179,15 @@ class RoleForm(forms.Form):
         """One row per entity, one column per action; None where the cell means nothing."""
         return [
             (
-                str(Entity(entity).label),
+                str(entity.label),
                 [
-                    self[f"grant__{entity}__{action}"]
-                    if f"grant__{entity}__{action}" in self.fields
+                    self[f"grant__{entity.code}__{action}"]
+                    if f"grant__{entity.code}__{action}" in self.fields
                     else None
                     for action in Action.values
                 ],
             )
-            for entity in Entity.values
+            for entity in self.entities
         ]
 
     def cells(self) -> dict[tuple[str, str], str]:

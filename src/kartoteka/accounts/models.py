@@ -6,10 +6,13 @@ import hashlib
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from kartoteka.core import kinds
 
 # Language names are written in their own language, so anyone finds theirs.
 LANGUAGE_CHOICES = [("ru", "Русский"), ("en", "English")]
@@ -31,18 +34,10 @@ class Action(models.TextChoices):
     ASSIGN = "assign", _("assign")
 
 
-class Entity(models.TextChoices):
-    """What a role grant governs. Later apps add their records here."""
-
-    COMPANIES = "companies", _("companies")
-    CONTACTS = "contacts", _("contacts")
-    USERS = "users", _("users")
-    ROLES = "roles", _("roles")
-    BRANCHES = "branches", _("branches and teams")
-    AUDIT = "audit", _("audit trail")
-    TRASH = "trash", _("trash")
-    SETTINGS = "settings", _("settings: custom fields, group rules, tags, shared views")
-    BATCHES = "batches", _("bulk changes")
+def validate_entity(code: str) -> None:
+    """What a role grant governs: an entity some app registered (kartoteka.core.kinds)."""
+    if kinds.entity(code) is None:
+        raise ValidationError(_("Unknown entity: %(code)s.") % {"code": code})
 
 
 class Branch(models.Model):
@@ -110,7 +105,7 @@ class RoleGrant(models.Model):
     """One cell of the access table: this role may do ``action`` on ``entity`` within ``scope``."""
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="grants")
-    entity = models.CharField(_("entity"), max_length=30, choices=Entity.choices)
+    entity = models.CharField(_("entity"), max_length=30, validators=[validate_entity])
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
 
@@ -141,7 +136,7 @@ class User(AbstractUser):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     # Users are scoped like records: "own" is yourself, "branch" your branch's people.
-    access_entity: ClassVar[str] = Entity.USERS
+    access_entity: ClassVar[str] = "users"
     owner_field: ClassVar[str] = "pk"
 
     objects: ClassVar[KartotekaUserManager] = KartotekaUserManager()  # type: ignore[assignment]

@@ -2,8 +2,9 @@
 
 The access table has a cell for every entity × action, but not every cell is enforced anywhere
 (nobody "exports" the trash), and not every scope means something for every cell (custom fields
-belong to no branch). :data:`MEANINGFUL` lists the cells and scopes the code enforces; the role
-editor offers only those and :func:`kartoteka.accounts.services.role_save` refuses the rest.
+belong to no branch). :func:`meaningful` lists the cells and scopes the code enforces (each app
+registers its entities' cells in :mod:`kartoteka.core.kinds`); the role editor offers only those
+and :func:`kartoteka.accounts.services.role_save` refuses the rest.
 
 "Nobody hands out more than they have": a role may be granted, taken away, created or changed
 only by someone who holds each of its cells with an equal or wider scope (:func:`exceeding`).
@@ -14,51 +15,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from kartoteka.accounts.models import Role, RoleGrant, User
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 
 #: Narrowest first: a wider scope includes every narrower one.
 SCOPE_ORDER = ("own", "team", "branch", "all")
-_RECORDS = SCOPE_ORDER
-_PEOPLE = ("team", "branch", "all")
-_GLOBAL = ("all",)
 
-#: entity -> action -> the scopes that mean something there.
-#:
-#: - companies, contacts: records with an owner and a branch; every action, every scope.
-#: - users: "own" is oneself, "team" one's teammates, "branch" one's branch's people. Creating
-#:   places a person in a branch (branch, all); editing (name, login, email, password) and
-#:   assigning (roles, teams, branch, active flag) are about other people, so "own" means nothing.
-#: - roles, branches, settings (custom fields, group rules, tags, shared saved views), trash:
-#:   one set for the whole company, so only "all". The trash shows and restores records within
-#:   the user's view of each record kind.
-#: - audit: whose entries one reads: own = entries one made; team = made by oneself or one's
-#:   teammates; branch = made by the people of one's branch; all = the whole trail.
-#: - batches (bulk changes): view = see them, edit = undo them; own = made by oneself, team = by
-#:   oneself or teammates, branch = by one's branch's people, all = everyone's. Undoing still
-#:   puts back only records the user may change.
-MEANINGFUL: dict[str, dict[str, tuple[str, ...]]] = {
-    "companies": dict.fromkeys(access.ACTIONS, _RECORDS),
-    "contacts": dict.fromkeys(access.ACTIONS, _RECORDS),
-    "users": {
-        "view": _RECORDS,
-        "create": ("branch", "all"),
-        "edit": _PEOPLE,
-        "assign": _PEOPLE,
-    },
-    "roles": dict.fromkeys(("view", "create", "edit"), _GLOBAL),
-    "branches": dict.fromkeys(("view", "create", "edit"), _GLOBAL),
-    "settings": dict.fromkeys(("view", "edit"), _GLOBAL),
-    "audit": {"view": _RECORDS},
-    "trash": dict.fromkeys(("view", "edit"), _GLOBAL),
-    "batches": dict.fromkeys(("view", "edit"), _RECORDS),
-}
+
+def meaningful() -> dict[str, dict[str, tuple[str, ...]]]:
+    """entity -> action -> the scopes that mean something there, for every registered entity.
+
+    Each app says so where it registers its entities (``<app>/kinds.py``): a record kind brings
+    its own cells (companies: every action, every scope); users, roles, branches, settings,
+    the audit trail, the trash and bulk changes are registered by accounts, core and records.
+    """
+    return {item.code: dict(item.cells) for item in kinds.entities()}
+
 
 Cells = Mapping[tuple[str, str], str]
 
 
 def scopes_of(entity: str, action: str) -> tuple[str, ...]:
     """The scopes that mean something for one cell; empty when the cell means nothing."""
-    return MEANINGFUL.get(entity, {}).get(action, ())
+    found = kinds.entity(entity)
+    return tuple(found.cells.get(action, ())) if found is not None else ()
 
 
 def is_meaningful(entity: str, action: str, scope: str) -> bool:

@@ -8,8 +8,6 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self) -> None:
-        from kartoteka.clients.search import register
-        from kartoteka.records.services import bulk
+        from kartoteka.clients import kinds
 
-        register()
-        bulk.register()
+        kinds.register()

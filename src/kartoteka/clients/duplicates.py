@@ -19,9 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, Count, F, Func, QuerySet, Value, Window
-from django.db.models.functions import Concat, Length, Lower, Replace, RowNumber, Substr, Trim
+from django.db.models import CharField, F, Func, QuerySet, Value
+from django.db.models.functions import Concat, Length, Lower, Replace, Substr, Trim
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kartoteka.clients.models import (
     Company,
@@ -32,7 +33,7 @@ from kartoteka.clients.models import (
     ContactPhone,
 )
 from kartoteka.clients.queries import phone_or_none
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from kartoteka.core.models import Record
 from kartoteka.core.phones import format_phone
 
@@ -49,7 +50,6 @@ MIN_KEY_LENGTH = 3
 GROUP_MEMBERS = 10
 #: names are compared pairwise within a block, so a block may hold more
 BLOCK_MEMBERS = 30
-GROUPS_PER_PAGE = 25
 #: the live warning names at most this many records
 WARNING_LIMIT = 5
 
@@ -359,140 +359,101 @@ def _similar_company_names(visible: QuerySet[Any], name: str) -> list[tuple[int,
     return sorted(scored, key=lambda item: -item[1])[:WARNING_LIMIT]
 
 
-# --- the Duplicates page ------------------------------------------------------------------------
+# --- the Duplicates page: each kind's reasons (kartoteka.records.duplicates pairs them) ----------
 
 
-@dataclass
-class Pair:
-    """Two records that look like one; ``first`` is the older, offered as the one to keep."""
-
-    first: Record
-    second: Record
-    reason: str  # "inn" | "phone" | "email" | "name"
-    value: str  # the shared INN / phone / email / name key
-    score: int  # 100 unless the names are only similar
-
-    @property
-    def label(self) -> str:
-        if self.reason == "inn":
-            return _("same INN %(inn)s") % {"inn": self.value}
-        if self.reason == "phone":
-            return _("same phone %(phone)s") % {"phone": format_phone(self.value)}
-        if self.reason == "email":
-            return _("same email %(email)s") % {"email": self.value}
-        return _similar_reason(self.score / 100)
-
-
-@dataclass
-class PairsPage:
-    pairs: list[Pair]
-    next_after: str | None
-    after: str
-
-
-def _groups(rows: QuerySet[Any], key: str, owner: str, after: str, size: int) -> list[str]:
-    """Keys shared by more than one record, in key order after ``after``: one GROUP BY query."""
-    grouped = (
-        rows.filter(**{f"{key}__gt": after})
-        .values(key)
-        .annotate(records=Count(owner, distinct=True))
-        .filter(records__gt=1)
-        .order_by(key)
-        .values_list(key, flat=True)
-    )
-    return list(grouped[: size + 1])
-
-
-def _members(
-    rows: QuerySet[Any], key: str, owner: str, keys: list[str], cap: int
-) -> dict[str, list[int]]:
-    """The first ``cap`` record ids of each group, oldest first: one query, bounded."""
-    numbered = (
-        rows.filter(**{f"{key}__in": keys})
-        .annotate(place=Window(RowNumber(), partition_by=[F(key)], order_by=[F(owner).asc()]))
-        .filter(place__lte=cap * 2)  # * 2: a record may carry the same phone twice
-        .values_list(key, owner)
-    )
-    members: dict[str, list[int]] = {}
-    for value, pk in numbered:
-        group = members.setdefault(value, [])
-        if pk not in group and len(group) < cap:
-            group.append(pk)
-    return members
-
-
-def _rows_for(kind: Kind, reason: str, editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]:
-    """(rows to group, the key column, the record id column) for one reason."""
+def _same(kind: Kind, reason: str, value: str) -> str:
+    if reason == "inn":
+        return _("same INN %(inn)s") % {"inn": value}
     if reason == "phone":
-        rows = kind.phone_model.objects.filter(**{f"{kind.owner_field}__in": editable.values("pk")})
-        return rows, "number", f"{kind.owner_field}_id"
-    if reason == "email":
-        rows = kind.email_model.objects.filter(
+        return _("same phone %(phone)s") % {"phone": format_phone(value)}
+    return _("same email %(email)s") % {"email": value}
+
+
+def _phone_rows(kind: Kind) -> Any:
+    def rows(editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]:
+        found = kind.phone_model.objects.filter(
+            **{f"{kind.owner_field}__in": editable.values("pk")}
+        )
+        return found, "number", f"{kind.owner_field}_id"
+
+    return rows
+
+
+def _email_rows(kind: Kind) -> Any:
+    def rows(editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]:
+        found = kind.email_model.objects.filter(
             **{f"{kind.owner_field}__in": editable.values("pk")}
         ).annotate(folded=Lower("address"))
-        return rows, "folded", f"{kind.owner_field}_id"
-    if reason == "inn":
-        return editable.exclude(inn=""), "inn", "pk"
-    if kind.entity == "contacts":
-        rows = editable.exclude(first_name="").exclude(last_name="").annotate(key=person_key_sql())
-        return rows, "key", "pk"
+        return found, "folded", f"{kind.owner_field}_id"
+
+    return rows
+
+
+def _inn_rows(editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]:
+    return editable.exclude(inn=""), "inn", "pk"
+
+
+def _company_name_rows(editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]:
     # Companies are grouped in blocks of keys starting alike, then compared in Python.
     rows = editable.annotate(key=company_key_sql())
     rows = rows.annotate(block=Substr("key", 1, BLOCK_LENGTH), key_length=Length("key"))
     return rows.filter(key_length__gte=MIN_KEY_LENGTH), "block", "pk"
 
 
-def duplicate_pairs(
-    user: User, entity: str, reason: str, *, after: str = "", size: int = GROUPS_PER_PAGE
-) -> PairsPage:
-    """Likely duplicate pairs among records the user may view and edit, ``size`` groups a page.
+def _person_name_rows(editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]:
+    rows = editable.exclude(first_name="").exclude(last_name="").annotate(key=person_key_sql())
+    return rows, "key", "pk"
 
-    Work is bounded whatever the size of the base: one GROUP BY query for the page's groups,
-    one for their first members (a window function caps each group), one for the records.
-    """
+
+def _company_names(rows: QuerySet[Any], ids: set[int]) -> dict[int, tuple[str, str]]:
+    return {pk: (str(key), "") for pk, key in rows.filter(pk__in=ids).values_list("pk", "key")}
+
+
+def _person_names(rows: QuerySet[Any], ids: set[int]) -> dict[int, tuple[str, str]]:
+    values = rows.filter(pk__in=ids).values_list("pk", "key", "middle_name")
+    return {pk: (str(key), str(middle)) for pk, key, middle in values}
+
+
+def _name_similarity(first: tuple[str, str], second: tuple[str, str]) -> float:
+    """Names' similarity; people whose patronymics differ are not the same person."""
+    if not patronymics_agree(first[1], second[1]):
+        return 0.0
+    return similarity(first[0], second[0])
+
+
+def _reason(kind: Kind, code: str) -> kinds.DuplicateReason:
+    labels = {
+        "inn": gettext_lazy("Same INN"),
+        "phone": gettext_lazy("Same phone"),
+        "email": gettext_lazy("Same email"),
+        "name": gettext_lazy("Similar name"),
+    }
+    if code == "name":
+        companies = kind.entity == "companies"
+        return kinds.DuplicateReason(
+            code="name",
+            label=labels[code],
+            rows=_company_name_rows if companies else _person_name_rows,
+            describe=lambda value, score: _similar_reason(score / 100),
+            members=BLOCK_MEMBERS,
+            details=_company_names if companies else _person_names,
+            similarity=_name_similarity,
+        )
+    rows = {"inn": _inn_rows, "phone": _phone_rows(kind), "email": _email_rows(kind)}[code]
+    return kinds.DuplicateReason(
+        code=code,
+        label=labels[code],
+        rows=rows,
+        describe=lambda value, score: _same(kind, code, value),
+        members=GROUP_MEMBERS,
+    )
+
+
+def duplicate_reasons(entity: str) -> tuple[kinds.DuplicateReason, ...]:
+    """The Duplicates page's tabs for companies or contacts (``RecordKind.duplicate_reasons``)."""
     kind = KINDS[entity]
-    if reason not in kind.reasons:
-        reason = kind.reasons[0]
-    editable = access.scoped(kind.model.objects.all(), user, "edit")
-    rows, key, owner = _rows_for(kind, reason, editable)
-    keys = _groups(rows, key, owner, after, size)
-    next_after = keys[size - 1] if len(keys) > size else None
-    keys = keys[:size]
-    if not keys:
-        return PairsPage([], None, after)
-    cap = BLOCK_MEMBERS if reason == "name" else GROUP_MEMBERS
-    members = _members(rows, key, owner, keys, cap)
-    ids = {pk for group in members.values() for pk in group}
-    records = editable.filter(pk__in=ids).select_related("owner", "branch").in_bulk()
-    details: dict[int, tuple[str, str]] = {}
-    if reason == "name":
-        middle = "middle_name" if entity == "contacts" else "inn"  # companies: not used
-        details = {
-            pk: (str(name_key), str(extra) if entity == "contacts" else "")
-            for pk, name_key, extra in rows.filter(pk__in=ids).values_list("pk", "key", middle)
-        }
-    pairs: list[Pair] = []
-    for value in keys:
-        group = [records[pk] for pk in members.get(value, []) if pk in records]
-        if reason == "name":
-            pairs.extend(_name_pairs(group, details))
-        else:
-            pairs.extend(Pair(group[0], other, reason, value, 100) for other in group[1:])
-    return PairsPage(pairs, next_after, after)
-
-
-def _name_pairs(group: list[Record], details: dict[int, tuple[str, str]]) -> list[Pair]:
-    """Each record paired with the oldest earlier one whose name is the same or similar."""
-    pairs = []
-    for index, record in enumerate(group):
-        key, middle = details.get(record.pk, ("", ""))
-        for earlier in group[:index]:
-            earlier_key, earlier_middle = details.get(earlier.pk, ("", ""))
-            score = similarity(earlier_key, key)
-            if score >= SIMILARITY_THRESHOLD and patronymics_agree(earlier_middle, middle):
-                pairs.append(Pair(earlier, record, "name", key, int(score * 100)))
-                break
-    return pairs
+    return tuple(_reason(kind, code) for code in kind.reasons)
 
 
 def shared_with(first: Record, second: Record) -> list[str]:

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.accounts.models import Branch, Team, User
+from kartoteka.clients.fields import COMPANY_FIELDS, CONTACT_FIELDS
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
 from kartoteka.clients.models.relation import Relation
 from kartoteka.clients.services.channels import messenger_handle
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
 from kartoteka.core.widgets import RemoteSelect
@@ -134,24 +135,8 @@ class CompanyForm(RecordForm):
     class Meta:
         formfield_callback = _https_urls
         model = Company
-        fields = (
-            "name",
-            "legal_form",
-            "inn",
-            "kpp",
-            "ogrn",
-            "status",
-            "industry",
-            "region",
-            "city",
-            "legal_address",
-            "postal_address",
-            "website",
-            "source",
-            "notes",
-            "owner",
-            "branch",
-        )
+        # Every field the card edits, in order: the kind's field list says which.
+        fields = kinds.names(COMPANY_FIELDS, "form")
         widgets = {
             "legal_address": forms.Textarea(attrs={"rows": 2}),
             "postal_address": forms.Textarea(attrs={"rows": 2}),
@@ -180,16 +165,7 @@ class ContactForm(RecordForm):
 
     class Meta:
         model = Contact
-        fields = (
-            "last_name",
-            "first_name",
-            "middle_name",
-            "birthday",
-            "address",
-            "preferences",
-            "owner",
-            "branch",
-        )
+        fields = kinds.names(CONTACT_FIELDS, "form")
         widgets = {
             "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "address": forms.Textarea(attrs={"rows": 2}),

@@ -8,35 +8,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from kartoteka.clients.models import Company, Contact, ContactPhone, Employment
-from kartoteka.core import access, search
+from kartoteka.core import access, kinds, search
 from kartoteka.core.ids import parse_id
 from kartoteka.core.phones import normalize_phone
-from kartoteka.records import custom_queries
-from kartoteka.records.models import SavedView
+from kartoteka.records.queries import filtered
 
 if TYPE_CHECKING:
     from kartoteka.accounts.models import User
-
-#: list filters a user can set from the page or the API: parameter -> lookup
-COMPANY_FILTERS = {
-    "owner": "owner_id",
-    "branch": "branch_id",
-    "status": "status",
-    "city": "city__folded",
-    "industry": "industry__folded",
-    "region": "region__folded",
-    "source": "source__folded",
-    "tag": "tags__name",
-}
-CONTACT_FILTERS = {
-    "owner": "owner_id",
-    "branch": "branch_id",
-    "city": "address__folded",
-    "tag": "tags__name",
-}
 
 
 def phone_or_none(text: str) -> str | None:
@@ -44,28 +25,6 @@ def phone_or_none(text: str) -> str | None:
         return normalize_phone(text) or None
     except Exception:  # noqa: BLE001 - any unparsable text is simply not a phone
         return None
-
-
-def _custom_filters(
-    queryset: QuerySet[Any], entity: str, params: Mapping[str, Any]
-) -> QuerySet[Any]:
-    # Each type compares its own way (numbers as numbers, lists by element, ranges): see there.
-    return custom_queries.filter_by_custom(queryset, entity, params)
-
-
-def _filters(
-    queryset: QuerySet[Any], table: dict[str, str], params: Mapping[str, Any]
-) -> QuerySet[Any]:
-    for name, lookup in table.items():
-        value = params.get(name)
-        if value not in (None, ""):
-            # An id beyond 64 bits, or text with NUL (which no value holds), names nothing.
-            if lookup.endswith("_id"):
-                value = parse_id(value)
-            if value is None or "\x00" in str(value):
-                return queryset.none()
-            queryset = queryset.filter(**{lookup: value})
-    return queryset
 
 
 def companies(
@@ -81,9 +40,7 @@ def companies(
         # INN, email, tag, custom field value, city.
         queryset = queryset.filter(search.matches(user, Company, text))
     if params:
-        queryset = _custom_filters(_filters(queryset, COMPANY_FILTERS, params), "companies", params)
-        if params.get("tag"):
-            queryset = queryset.distinct()
+        queryset = filtered(queryset, kinds.kind_of(Company), params)
     return queryset
 
 
@@ -91,17 +48,11 @@ def jobs(user: User) -> QuerySet[Employment]:
     """Employments as ``user`` may see them: only at live companies in the user's scope.
 
     Every read of a contact's companies goes through this one queryset (as a prefetch: see
-    :func:`jobs_prefetch`), so a company the user gets 404 on, or one in the trash, is named
-    nowhere — card, list, export, search hit, merge screen, API — and costs no query per row:
-    the access rule is a join in the same query, not a check per company.
+    :func:`jobs_prefetch`), the registry's rule for links (:func:`kartoteka.core.kinds.linked`):
+    a company the user gets 404 on, or one in the trash, is named nowhere.
     """
-    condition = access.visible(user, Company, through="company__")
-    if condition is None:
-        return Employment.objects.none()
-    return (
-        Employment.objects.filter(condition, company__deleted_at__isnull=True)
-        .select_related("company")
-        .order_by("id")
+    return kinds.linked(
+        user, Employment.objects.select_related("company").order_by("id"), "company"
     )
 
 
@@ -126,6 +77,9 @@ def contacts(
     params: Mapping[str, Any] | None = None,
     action: str = "view",
 ) -> QuerySet[Contact]:
+    """Contacts ``user`` may ``action``, searched for ``text`` and filtered by ``params``; a
+    ``phone`` (or ``params["phone"]``) in any format finds its owners (caller ID)."""
+    phone = phone or str((params or {}).get("phone") or "")
     queryset = (
         access.scoped(Contact.objects.all(), user, action)
         .select_related("owner", "branch")
@@ -149,7 +103,7 @@ def contacts(
             pk__in=ContactPhone.objects.filter(number=number).values("contact_id")
         )
     if params:
-        queryset = _custom_filters(_filters(queryset, CONTACT_FILTERS, params), "contacts", params)
+        queryset = filtered(queryset, kinds.kind_of(Contact), params)
         company = params.get("company")
         if company not in (None, ""):
             # A company's people: only through a company the user may see (a hidden one's id
@@ -159,8 +113,6 @@ def contacts(
                 return queryset.none()
             at = jobs(user).filter(company_id=company_id)
             queryset = queryset.filter(pk__in=at.values("contact_id"))
-        if params.get("tag"):
-            queryset = queryset.distinct()
     return queryset
 
 
@@ -197,21 +149,12 @@ def contact(user: User, pk: int, action: str = "view") -> Contact:
     return access.one_or_404(queryset, pk=pk)
 
 
-def saved_views(user: User, entity: str) -> QuerySet[SavedView]:
-    """The user's own views and everyone's shared ones, for the list's tabs."""
-    return SavedView.objects.filter(Q(owner=user) | Q(is_shared=True), entity=entity).order_by(
-        "name"
-    )
-
-
 def company_people(user: User, company: Company) -> QuerySet[Employment]:
     """The company's people the user may see, with their positions."""
-    visible = access.visible(user, Contact, through="contact__")
-    if visible is None:
-        return Employment.objects.none()
-    return (
-        Employment.objects.filter(visible, company=company, contact__deleted_at__isnull=True)
+    people = (
+        Employment.objects.filter(company=company)
         .select_related("contact")
         .prefetch_related("contact__phones")
         .order_by("contact__last_name", "contact__first_name")
     )
+    return kinds.linked(user, people, "contact")

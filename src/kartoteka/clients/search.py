@@ -197,31 +197,32 @@ def contact_hit(contact: Contact) -> search.Hit:
     )
 
 
-def register() -> None:
-    search.register(
-        search.Source(
-            kind="company",
-            group="companies",
-            model=Company,
-            documents=company_documents,
-            listing=queries.company_hits,
-            hit=company_hit,
-            ordering=("name", "pk"),
-            names=("name",),
-            exact=company_exact,
-        )
+def company_source() -> search.Source:
+    """How companies are found (``RecordKind.search``)."""
+    return search.Source(
+        kind="company",
+        group="companies",
+        model=Company,
+        documents=company_documents,
+        listing=queries.company_hits,
+        hit=company_hit,
+        ordering=("name", "pk"),
+        names=("name",),
+        exact=company_exact,
     )
-    search.register(
-        search.Source(
-            kind="contact",
-            group="contacts",
-            model=Contact,
-            documents=contact_documents,
-            listing=queries.contact_hits,
-            hit=contact_hit,
-            ordering=("last_name", "first_name", "pk"),
-            names=("last_name", "first_name"),
-            exact=contact_exact,
-            found_through=((Company, people_at),),
-        )
+
+
+def contact_source() -> search.Source:
+    """How contacts are found: also through the companies they work at."""
+    return search.Source(
+        kind="contact",
+        group="contacts",
+        model=Contact,
+        documents=contact_documents,
+        listing=queries.contact_hits,
+        hit=contact_hit,
+        ordering=("last_name", "first_name", "pk"),
+        names=("last_name", "first_name"),
+        exact=contact_exact,
+        found_through=((Company, people_at),),
     )

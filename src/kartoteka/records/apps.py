@@ -6,3 +6,8 @@ class RecordsConfig(AppConfig):
     name = "kartoteka.records"
     label = "records"
     verbose_name = _("records")
+
+    def ready(self) -> None:
+        from kartoteka.records import kinds
+
+        kinds.register()

@@ -161,7 +161,8 @@ def where_base(
 
 
 def where_tag(queryset: QuerySet[Any], operator: str, raw: str) -> QuerySet[Any]:
-    related = "companies" if queryset.model._meta.model_name == "company" else "contacts"
+    # The tags' side of the record's many-to-many ("companies" for Company.tags).
+    related = queryset.model._meta.get_field("tags").related_query_name()  # type: ignore[union-attr]
     tags = Tag.objects.filter(**{related: OuterRef("pk")})
     if operator == "contains":
         tags = tags.filter(name__folded=raw)

@@ -1,4 +1,4 @@
-"""Forms of the clients' settings pages: custom fields and group rules."""
+"""Forms of the records' settings pages: custom fields, group rules and tags."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.accounts.models import User
+from kartoteka.core import kinds
 from kartoteka.records.models import CustomField, GroupRule
 from kartoteka.records.models.custom_fields import FieldType
-from kartoteka.records.models.rules import ENTITY_CHOICES
 from kartoteka.records.services import group_rules
 
 
 class CustomFieldForm(forms.Form):
-    entity = forms.ChoiceField(label=_("For"), choices=ENTITY_CHOICES)
+    entity = forms.ChoiceField(label=_("For"), choices=[])
     label = forms.CharField(label=_("Label"), max_length=100)
     code = forms.CharField(
         label=_("Code"),
@@ -59,6 +59,9 @@ class CustomFieldForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        entity = self.fields["entity"]
+        assert isinstance(entity, forms.ChoiceField)
+        entity.choices = [(kind.entity, kind.plural) for kind in kinds.kinds_with("custom_fields")]
         if field is not None:
             # The code and the entity identify stored values: fixed once the field exists.
             self.fields["entity"].disabled = True

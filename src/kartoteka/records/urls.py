@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kartoteka.core import kinds
 from kartoteka.records.views import batches, trash
 from kartoteka.records.views import bulk as bulk_views
 from kartoteka.records.views import duplicates as duplicate_views
@@ -20,22 +21,19 @@ urlpatterns = [
     path("views/<int:pk>/delete/", list_views.saved_view_remove, name="saved-view-delete"),
     path("duplicates/", duplicate_views.duplicates_page, name="duplicates"),
 ]
-for kind, plural in (("company", "companies"), ("contact", "contacts")):
-    urlpatterns.append(
-        path(f"{plural}/export/", export_views.export_csv, {"kind": kind}, name=f"{kind}-export")
-    )
-for kind, plural in (("company", "companies"), ("contact", "contacts")):
-    urlpatterns.append(
-        path(f"{plural}/bulk/", bulk_views.record_bulk, {"kind": kind}, name=f"{kind}-bulk")
-    )
-    urlpatterns.append(
+# What every registered record kind gets, under its own path: /companies/bulk/, /deals/bulk/...
+for kind in kinds.record_kinds():
+    code, plural = kind.code, kind.url_plural
+    urlpatterns += [
+        path(f"{plural}/export/", export_views.export_csv, {"kind": code}, name=f"{code}-export"),
+        path(f"{plural}/bulk/", bulk_views.record_bulk, {"kind": code}, name=f"{code}-bulk"),
         path(
             f"{plural}/bulk/count/",
             bulk_views.record_bulk_count,
-            {"kind": kind},
-            name=f"{kind}-bulk-count",
-        )
-    )
+            {"kind": code},
+            name=f"{code}-bulk-count",
+        ),
+    ]
 _settings = settings_views
 urlpatterns += [
     path("settings/custom-fields/", _settings.custom_field_list, name="custom-field-list"),

@@ -14,13 +14,14 @@ from rest_framework.response import Response
 
 from kartoteka.accounts.models import Branch, User
 from kartoteka.clients import queries
+from kartoteka.clients.fields import COMPANY_FIELDS, CONTACT_FIELDS
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, PhoneKind
 from kartoteka.clients.models.relation import Relation
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID
 from kartoteka.core.models import Record
@@ -53,6 +54,18 @@ class RelatedPersonSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class EmploymentSerializer(serializers.Serializer):  # type: ignore[type-arg]
     company = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     position = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+#: what every record shows besides its kind's fields
+RECORD_FIELDS = ("custom_fields", "version", "created_at", "updated_at")
+
+
+def filter_parameters(fields: tuple[kinds.Field, ...]) -> list[OpenApiParameter]:
+    """The list filters of a kind's field list, for the schema."""
+    return [
+        OpenApiParameter(param, int if lookup.endswith("_id") else str)
+        for param, lookup in kinds.filters(fields).items()
+    ]
 
 
 class RecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -116,32 +129,8 @@ class RecordSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 class CompanySerializer(RecordSerializer):
     class Meta:
         model = Company
-        fields = (
-            "id",
-            "name",
-            "legal_form",
-            "inn",
-            "kpp",
-            "ogrn",
-            "phones",
-            "emails",
-            "industry",
-            "region",
-            "city",
-            "legal_address",
-            "postal_address",
-            "website",
-            "source",
-            "status",
-            "notes",
-            "owner",
-            "branch",
-            "tags",
-            "custom_fields",
-            "version",
-            "created_at",
-            "updated_at",
-        )
+        # The kind's field list says what the API shows and takes.
+        fields = ("id", *kinds.names(COMPANY_FIELDS, "api"), *RECORD_FIELDS)
         read_only_fields = ("id", "created_at", "updated_at")
         extra_kwargs: ClassVar[dict[str, Any]] = {
             "inn": {"validators": [], "max_length": 20},
@@ -174,28 +163,7 @@ class ContactSerializer(RecordSerializer):
 
     class Meta:
         model = Contact
-        fields = (
-            "id",
-            "last_name",
-            "first_name",
-            "middle_name",
-            "phones",
-            "emails",
-            "birthday",
-            "companies",
-            "employments",
-            "address",
-            "messengers",
-            "preferences",
-            "owner",
-            "branch",
-            "tags",
-            "related_persons",
-            "custom_fields",
-            "version",
-            "created_at",
-            "updated_at",
-        )
+        fields = ("id", *kinds.names(CONTACT_FIELDS, "api"), *RECORD_FIELDS)
         read_only_fields = ("id", "created_at", "updated_at")
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -280,7 +248,7 @@ class RecordViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-FILTER_DOC = "Also: owner, branch, tag, cf_<code> (a custom field's value)."
+FILTER_DOC = "Also: cf_<code> (a custom field's value), cf_<code>__from and cf_<code>__to (ranges)."
 
 
 @extend_schema_view(
@@ -290,11 +258,7 @@ FILTER_DOC = "Also: owner, branch, tag, cf_<code> (a custom field's value)."
             OpenApiParameter(
                 "q", str, description="Name, email, INN, phone (any format) or its last digits"
             ),
-            OpenApiParameter("status", str),
-            OpenApiParameter("city", str),
-            OpenApiParameter("tag", str),
-            OpenApiParameter("owner", int),
-            OpenApiParameter("branch", int),
+            *filter_parameters(COMPANY_FIELDS),
         ],
     )
 )
@@ -335,9 +299,7 @@ class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
                 "phone", str, description="A phone number in any format (caller ID lookup)"
             ),
             OpenApiParameter("company", int),
-            OpenApiParameter("tag", str),
-            OpenApiParameter("owner", int),
-            OpenApiParameter("branch", int),
+            *filter_parameters(CONTACT_FIELDS),
         ],
     )
 )

@@ -1,70 +1,41 @@
-"""Merging two records of one client into one: the survivor keeps chosen values and every link,
-the other goes to the trash (restorable, its own audit trail intact).
+"""Merging two companies or two contacts: the card file's link movers (phones, emails, people,
+companies, related persons), on top of the platform's :mod:`kartoteka.records.services.merge`.
 
-Links are moved by "link movers", one per kind of link. Apps that link to companies or contacts
-later (deals, tasks...) register their own with :func:`register_link_mover`, so a merge never
-leaves their rows pointing at a record in the trash.
+Apps that link to companies or contacts later (deals, tasks...) register their own movers with
+:func:`kartoteka.core.kinds.register_link_mover`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
-from kartoteka.clients.services import channels, companies, contacts
-from kartoteka.core import access, audit, events, records, search
-from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
-from kartoteka.core.models import AuditEntry, Record, RecordShare
-from kartoteka.records import sharing
-from kartoteka.records.services import group_rules
+from kartoteka.clients.services import channels, contacts
+from kartoteka.core import audit
+from kartoteka.core.kinds import LinkMover
+from kartoteka.core.models import Record
+from kartoteka.records.services.merge import (
+    KEEP_OTHER,
+    KEEP_SURVIVOR,
+    Changes,
+    check_may_merge,
+    default_choices,
+    move_shares,
+    move_tags,
+    record_merge,
+)
 
-Changes = dict[str, list[Any]]
-KEEP_SURVIVOR, KEEP_OTHER = "survivor", "other"
-
-
-class LinkMover(Protocol):
-    def __call__(self, *, actor: User, survivor: Any, other: Any) -> Changes: ...
-
-
-#: entity ("companies" / "contacts") -> [(name, mover)], run in order inside the merge
-_MOVERS: dict[str, list[tuple[str, LinkMover]]] = {"companies": [], "contacts": []}
-
-#: scalar fields the user picks a value for; lists and custom fields are united instead
-MERGED_FIELDS: dict[str, tuple[str, ...]] = {
-    "companies": companies.FIELDS,
-    "contacts": tuple(name for name in contacts.FIELDS if name != "messengers"),
-}
-
-
-def register_link_mover(entity: str, name: str, mover: LinkMover) -> None:
-    """Have ``mover`` move ``name`` links from the merged-away record to the survivor.
-
-    The mover runs inside the merge's transaction and returns changes for the survivor's audit
-    entry (``{"deals": [before, after]}``) or ``{}``. Registering a name again replaces it.
-    """
-    movers = _MOVERS.setdefault(entity, [])
-    movers[:] = [(known, m) for known, m in movers if known != name]
-    movers.append((name, mover))
-
-
-def link_movers(entity: str) -> list[tuple[str, LinkMover]]:
-    return list(_MOVERS.get(entity, []))
-
-
-def default_choices(survivor: Record, other: Record) -> dict[str, str]:
-    """The survivor's value, unless it is empty and the other record has one."""
-    choices = {}
-    for name in MERGED_FIELDS[access.entity_of(type(survivor))]:
-        mine, theirs = getattr(survivor, name), getattr(other, name)
-        empty = mine in (None, "")
-        choices[name] = KEEP_OTHER if empty and theirs not in (None, "") else KEEP_SURVIVOR
-    return choices
+__all__ = [
+    "KEEP_OTHER",
+    "KEEP_SURVIVOR",
+    "check_may_merge",
+    "company_merge",
+    "contact_merge",
+    "default_choices",
+]
 
 
 def company_merge(
@@ -84,7 +55,14 @@ def company_merge(
     restored. Group rules the survivor newly matches (a city taken from ``other``, a tag it
     brought) act too.
     """
-    return _merge(actor, survivor, other, version, other_version, choices or {})
+    return record_merge(
+        actor=actor,
+        survivor=survivor,
+        other=other,
+        version=version,
+        other_version=other_version,
+        choices=choices,
+    )
 
 
 def contact_merge(
@@ -98,134 +76,14 @@ def contact_merge(
 ) -> Contact:
     """Merge ``other`` into ``survivor``: chosen values, all phones, emails, tags, companies,
     related persons, messengers and shares. Same rules as :func:`company_merge`."""
-    return _merge(actor, survivor, other, version, other_version, choices or {})
-
-
-def check_may_merge(actor: User, survivor: Record, other: Record) -> None:
-    """May ``actor`` merge ``other`` into ``survivor``? Raise if not.
-
-    Merging edits the survivor and sends the other record to the trash, so it takes "edit" on
-    both and "delete" on the other. A record the actor may not edit is :class:`NotFoundError`
-    (as everywhere a write is out of scope); one they see and edit but may not delete is
-    :class:`ForbiddenError` with the reason. The other record's shares move to the survivor, so
-    if it has any, the actor must also be allowed to share the survivor (its owner or an
-    assigner): a share recipient does not pass shares on to a record they only borrow.
-    """
-    if not (access.can(actor, "edit", survivor) and access.can(actor, "edit", other)):
-        raise NotFoundError()
-    if not access.can(actor, "delete", other):
-        raise ForbiddenError(
-            _("Merging moves “%(name)s” to the trash, and you may not delete it.") % {"name": other}
-        )
-    if not sharing.may_share(actor, survivor) and _moving_shares(survivor, other):
-        raise ForbiddenError(
-            _(
-                "“%(other)s” is shared with others; only the owner of “%(survivor)s” or someone "
-                "who may reassign it can pass those shares on to it."
-            )
-            % {"other": other, "survivor": survivor}
-        )
-
-
-def _clean_choices(entity: str, choices: dict[str, str]) -> dict[str, str]:
-    fields = MERGED_FIELDS[entity]
-    problems = [
-        _("%(field)s: unknown field.") % {"field": name} for name in choices if name not in fields
-    ]
-    problems += [
-        _("%(field)s: choose “survivor” or “other”.") % {"field": name}
-        for name, side in choices.items()
-        if name in fields and side not in (KEEP_SURVIVOR, KEEP_OTHER)
-    ]
-    if problems:
-        raise DomainError(fields={"keep": problems})
-    return choices
-
-
-def _merge(
-    actor: User,
-    survivor: Any,
-    other: Any,
-    version: int,
-    other_version: int,
-    choices: dict[str, str],
-) -> Any:
-    model = type(survivor)
-    entity = access.entity_of(model)
-    if type(other) is not model or survivor.pk == other.pk:
-        raise DomainError(fields={"other": [_("Choose another record to merge with.")]})
-    check_may_merge(actor, survivor, other)
-    choices = _clean_choices(entity, choices)
-    with transaction.atomic():
-        # Lock both rows in id order, so two merges of the same pair cannot deadlock.
-        locked = {
-            row.pk: row
-            for row in model.all_objects.select_for_update()
-            .filter(pk__in=[survivor.pk, other.pk])
-            .order_by("pk")
-        }
-        current_other = locked.get(other.pk)
-        if current_other is None or current_other.deleted_at is not None:
-            raise NotFoundError()
-        if current_other.version != other_version:
-            raise ConflictError(
-                current_version=current_other.version,
-                changes=audit.changes_since(current_other, other_version, viewer=actor),
-                message=_("The record to merge in was changed since you loaded it."),
-            )
-        picked = {**default_choices(locked.get(survivor.pk, survivor), current_other), **choices}
-        values = {
-            name: getattr(current_other, name)
-            for name, side in picked.items()
-            if side == KEEP_OTHER
-        }
-        values.update(_united_values(entity, locked.get(survivor.pk, survivor), current_other))
-        label = f"#{current_other.pk} «{current_other}»"
-
-        def move_links(target: Any) -> Changes:
-            changes: Changes = {}
-            for _name, mover in link_movers(entity):
-                changes.update(mover(actor=actor, survivor=target, other=current_other))
-            # Named only to those who may see it (in the trash now: those who see the trash).
-            changes["merged_with"] = [None, audit.link(current_other, label)]
-            return changes
-
-        # The survivor changed: group rules it newly matches act, in this audit entry.
-        related = group_rules.with_rules(
-            actor, move_links, before=locked.get(survivor.pk, survivor)
-        )
-        merged = records.update_record(
-            actor=actor, obj=survivor, version=version, values=values, related=related
-        )
-        audit.record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            obj=current_other,
-            changes={"merged_into": [None, audit.link(merged, f"#{merged.pk} «{merged}»")]},
-        )
-        records.trash_record(actor=actor, obj=current_other)  # also takes it out of search
-        events.merged(actor=actor, survivor=merged, other=current_other)
-        search.index(merged)  # with what quotes it: people now at the merged company
-    return merged
-
-
-def _united_values(entity: str, survivor: Any, other: Any) -> dict[str, Any]:
-    """Custom field values and messengers of both (the survivor's win where both have one)."""
-    values: dict[str, Any] = {}
-    custom = {**(other.custom_fields or {}), **(survivor.custom_fields or {})}
-    if custom != survivor.custom_fields:
-        values["custom_fields"] = custom
-    if entity == "contacts":
-        messengers = list(survivor.messengers or [])
-        for item in other.messengers or []:
-            if item not in messengers:
-                messengers.append(item)
-        if messengers != survivor.messengers:
-            values["messengers"] = messengers
-    return values
-
-
-# --- link movers --------------------------------------------------------------------------------
+    return record_merge(
+        actor=actor,
+        survivor=survivor,
+        other=other,
+        version=version,
+        other_version=other_version,
+        choices=choices,
+    )
 
 
 def _owner_field(record: Record) -> str:
@@ -264,14 +122,6 @@ def move_emails(*, actor: User, survivor: Any, other: Any) -> Changes:
         email.position = start + offset
     type(moving[0]).objects.bulk_update(moving, [field, "position"])
     return {"emails": [before, [f"{e.address} ({e.kind})" for e in survivor.emails.all()]]}
-
-
-def move_tags(*, actor: User, survivor: Any, other: Any) -> Changes:
-    before = sorted(survivor.tags.values_list("name", flat=True))
-    survivor.tags.add(*other.tags.all())
-    other.tags.clear()
-    after = sorted(survivor.tags.values_list("name", flat=True))
-    return {"tags": [before, after]} if before != after else {}
 
 
 def _move_employments(survivor_side: dict[str, Any], other_side: dict[str, Any], key: str) -> int:
@@ -337,40 +187,19 @@ def move_related_persons(*, actor: User, survivor: Contact, other: Contact) -> C
     return {"related_persons": [before, [str(p) for p in survivor.related_persons.all()]]}
 
 
-def _moving_shares(survivor: Record, other: Record) -> list[RecordShare]:
-    """The other record's shares whose target the survivor is not yet shared with (2 queries)."""
-    content_type = ContentType.objects.get_for_model(type(survivor))
-    shares = RecordShare.objects.filter(content_type=content_type)
-    have = set(shares.filter(object_id=survivor.pk).values_list("user_id", "team_id", "branch_id"))
-    return [
-        share
-        for share in shares.filter(object_id=other.pk).select_related("user", "team", "branch")
-        if (share.user_id, share.team_id, share.branch_id) not in have
-    ]
-
-
-def move_shares(*, actor: User, survivor: Record, other: Record) -> Changes:
-    """Whoever the other record was shared with now sees the survivor (same target once)."""
-    moving = _moving_shares(survivor, other)
-    if not moving:
-        return {}
-    RecordShare.objects.filter(pk__in=[share.pk for share in moving]).update(object_id=survivor.pk)
-    return {"shared_with": [None, [str(share.target) for share in moving]]}
-
-
-for _entity, _movers in (
-    ("companies", (move_phones, move_emails, move_tags, move_company_people, move_shares)),
-    (
-        "contacts",
-        (
-            move_phones,
-            move_emails,
-            move_tags,
-            move_contact_companies,
-            move_related_persons,
-            move_shares,
-        ),
-    ),
-):
-    for _mover in _movers:
-        register_link_mover(_entity, _mover.__name__.removeprefix("move_"), _mover)
+#: What a merge moves, in order, for each kind (``RecordKind.link_movers``).
+COMPANY_MOVERS: tuple[tuple[str, LinkMover], ...] = (
+    ("phones", move_phones),
+    ("emails", move_emails),
+    ("tags", move_tags),
+    ("company_people", move_company_people),
+    ("shares", move_shares),
+)
+CONTACT_MOVERS: tuple[tuple[str, LinkMover], ...] = (
+    ("phones", move_phones),
+    ("emails", move_emails),
+    ("tags", move_tags),
+    ("contact_companies", move_contact_companies),
+    ("related_persons", move_related_persons),
+    ("shares", move_shares),
+)

@@ -1,4 +1,7 @@
-"""Duplicates: the live warning on create forms, the Duplicates page and the merge screen."""
+"""Duplicates of companies and contacts: the live warning on create forms and the merge screen.
+
+The Duplicates page, for every record kind, is :mod:`kartoteka.records.views.duplicates`.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +14,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kartoteka.clients import duplicates, queries
 from kartoteka.clients.services.merge import (
     KEEP_OTHER,
     KEEP_SURVIVOR,
-    MERGED_FIELDS,
     check_may_merge,
     company_merge,
     contact_merge,
     default_choices,
 )
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, kinds
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.web import signed_in
 
 ENTITY = {"company": "companies", "contact": "contacts"}
-REASON_LABELS = {
-    "inn": gettext_lazy("Same INN"),
-    "phone": gettext_lazy("Same phone"),
-    "email": gettext_lazy("Same email"),
-    "name": gettext_lazy("Similar name"),
-}
 
 
 @login_required
@@ -68,7 +63,7 @@ def _rows(entity: str, survivor: Any, other: Any, picked: dict[str, str]) -> lis
     """One row per field for the side-by-side table; a choice only where the values differ."""
     model = type(survivor)
     rows = []
-    for name in MERGED_FIELDS[entity]:
+    for name in kinds.kind_of(model).merged_fields:
         mine, theirs = audit.display_value(survivor, name), audit.display_value(other, name)
         rows.append(
             {
@@ -130,7 +125,7 @@ def _merge(
     kind: str, request: HttpRequest, survivor: Any, other: Any, picked: dict[str, str]
 ) -> Any:
     """Run the merge the form asks for: the merged record, or the problem to show (409/422)."""
-    for name in MERGED_FIELDS[ENTITY[kind]]:
+    for name in kinds.kind_of(type(survivor)).merged_fields:
         if request.POST.get(f"keep_{name}") in (KEEP_SURVIVOR, KEEP_OTHER):
             picked[name] = request.POST[f"keep_{name}"]
     merge: Any = company_merge if kind == "company" else contact_merge

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.models import Branch, User
-from kartoteka.clients import columns, queries
+from kartoteka.clients import fields, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
     CompanyForm,
@@ -38,7 +38,7 @@ from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, kinds
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
@@ -47,7 +47,8 @@ from kartoteka.core.pagination import keyset_page
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, signed_in
-from kartoteka.records import sharing
+from kartoteka.records import columns, sharing
+from kartoteka.records import queries as record_queries
 from kartoteka.records.models import CustomField, Tag
 from kartoteka.records.views import bulk as bulk_views
 
@@ -82,7 +83,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "object_arg": "company",
         "section": "companies",
         "entity": "companies",
-        "sortable": {"name": "name", "city": "city", "status": "status", "created": "created_at"},
+        "sortable": kinds.sortable(fields.COMPANY_FIELDS),
         "lists": (PHONES, EMAILS),
     },
     "contact": {
@@ -95,7 +96,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "object_arg": "contact",
         "section": "contacts",
         "entity": "contacts",
-        "sortable": {"name": "last_name", "created": "created_at"},
+        "sortable": kinds.sortable(fields.CONTACT_FIELDS),
         "lists": (PHONES, EMAILS, MESSENGERS, EMPLOYMENTS, RELATED),
     },
 }
@@ -141,7 +142,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     # Read once: the filter bar, the column chooser and the bulk bar all show them.
     custom_fields = list(CustomField.objects.filter(entity=spec["entity"]))
     tags = list(Tag.objects.all())
-    column_keys, custom_columns = columns.chosen(kind, custom_fields, request.GET)
+    record_kind = kinds.record_kind(spec["entity"])
+    assert record_kind is not None
+    column_keys, custom_columns = columns.chosen(record_kind, custom_fields, request.GET)
     owners = access.scoped(User.objects.filter(is_active=True), user).order_by("last_name")
     return render(
         request,
@@ -164,7 +167,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "statuses": CompanyStatus.choices,
             "custom_filters": custom_fields,
             "entity": spec["entity"],
-            "saved_views": queries.saved_views(user, spec["entity"]),
+            "saved_views": record_queries.saved_views(user, spec["entity"]),
             "current_view": request.GET.get("view", ""),
             "query_without_after": urlencode(
                 [
@@ -177,7 +180,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             ),
             "columns": column_keys,
             "custom_columns": custom_columns,
-            "all_columns": columns.COLUMNS[kind],
+            "all_columns": columns.columns(record_kind),
             "column_params": [
                 (k, v) for k, vs in request.GET.lists() if k not in ("after", "cols") for v in vs
             ],

@@ -7,8 +7,8 @@ records nobody touched since and leaves the others as they are. Undoing a later 
 someone else's edit: it hands the records it restored back to the batch beneath, whose own undo
 then restores them too (chained batches undo newest-first all the way down).
 
-Generic over :class:`Record` models (companies and contacts today, deals and tasks later). Apps
-add what a departing employee owns with :func:`register_owned`.
+Generic over :class:`Record` models (companies and contacts today, deals and tasks later); a
+departing employee's hand-over moves every registered record kind (``kartoteka.core.kinds``).
 
 SQL stays bounded: the records are read, locked and written in chunks of :data:`CHUNK`, a handful
 of queries per chunk whatever the chunk's size, so ten thousand records take seconds.
@@ -16,12 +16,10 @@ of queries per chunk whatever the chunk's size, so ten thousand records take sec
 
 from kartoteka.core.batches.engine import candidates, execute, preview
 from kartoteka.core.batches.handover import (
-    OwnedKind,
     handover,
     may_hand_over,
     owned_counts,
     owned_kinds,
-    register_owned,
 )
 from kartoteka.core.batches.operations import (
     bulk_reassign,
@@ -60,7 +58,6 @@ __all__ = [
     "FollowUps",
     "IdsOrQuerySet",
     "Operation",
-    "OwnedKind",
     "UndoResult",
     "batch_for",
     "batch_undo",
@@ -78,6 +75,5 @@ __all__ = [
     "owned_kinds",
     "preview",
     "reassign_operation",
-    "register_owned",
     "trash_operation",
 ]

@@ -3,61 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from kartoteka.core.batches.engine import execute
 from kartoteka.core.batches.operations import _people, check_targets, reassign_operation
 from kartoteka.core.batches.types import MAX_RECORDS, Counts
 from kartoteka.core.errors import DomainError, ForbiddenError
-from kartoteka.core.models import Batch, Record
+from kartoteka.core.kinds import RecordKind
+from kartoteka.core.models import Batch
 
 if TYPE_CHECKING:
     from kartoteka.accounts.models import User
 
 
-@dataclass(frozen=True)
-class OwnedKind:
-    """A kind of record people own, which a departing employee's handover moves."""
-
-    model: type[Record]
-    #: plural, as shown on the handover page ("companies")
-    label: Any
-
-    @property
-    def entity(self) -> str:
-        return access.entity_of(self.model)
-
-
-_OWNED: list[OwnedKind] = []
-
-
-def register_owned(model: type[Record], label: Any = None) -> None:
-    """Let a departing employee's handover move ``model`` records too (call in AppConfig.ready)."""
-    if any(kind.model is model for kind in _OWNED):
-        return
-    _OWNED.append(OwnedKind(model=model, label=label or model._meta.verbose_name_plural))
-
-
-def owned_kinds() -> list[OwnedKind]:
-    return list(_OWNED)
+def owned_kinds() -> list[RecordKind]:
+    """The record kinds a departing employee's hand-over moves (those registered to)."""
+    return kinds.kinds_with("handover")
 
 
 def may_hand_over(actor: User) -> bool:
-    return any(access.has_any(actor, kind.entity, "assign") for kind in _OWNED)
+    return any(access.has_any(actor, kind.entity, "assign") for kind in owned_kinds())
 
 
-def owned_counts(actor: User, person: User) -> list[tuple[OwnedKind, int]]:
+def owned_counts(actor: User, person: User) -> list[tuple[RecordKind, int]]:
     """How many records of each kind ``person`` owns that ``actor`` may reassign (a query each)."""
     return [
         (
             kind,
             access.scoped(kind.model.objects.filter(owner=person), actor, "assign").count(),
         )
-        for kind in _OWNED
+        for kind in owned_kinds()
         if access.has_any(actor, kind.entity, "assign")
     ]
 
@@ -68,17 +46,17 @@ def handover(*, actor: User, person: User, to_owners: Sequence[User]) -> Batch:
     Only records the actor may assign move (an administrator or head of sales: all; a branch head:
     their branch's); the rest stay with the person.
     """
-    kinds = [kind for kind in _OWNED if access.has_any(actor, kind.entity, "assign")]
-    if not kinds:
+    movable = [kind for kind in owned_kinds() if access.has_any(actor, kind.entity, "assign")]
+    if not movable:
         raise ForbiddenError()
     owners = [owner for owner in dict.fromkeys(to_owners)]
     if any(owner.pk == person.pk for owner in owners):
         raise DomainError(
             fields={"to_owners": [_("Choose colleagues other than the person leaving.")]}
         )
-    owners = check_targets(actor, [kind.model for kind in kinds], owners)
+    owners = check_targets(actor, [kind.model for kind in movable], owners)
     work = []
-    for kind in kinds:
+    for kind in movable:
         ids = list(
             access.scoped(kind.model.objects.filter(owner=person), actor, "assign")
             .order_by("pk")
@@ -95,7 +73,9 @@ def handover(*, actor: User, person: User, to_owners: Sequence[User]) -> Batch:
 
     def batch_name(counts: Counts, before: dict[str, dict[Any, int]]) -> str:
         labels = [
-            str(kind.label) for kind in kinds if counts.by_model.get(kind.model._meta.label_lower)
+            str(kind.plural)
+            for kind in movable
+            if counts.by_model.get(kind.model._meta.label_lower)
         ]
         return _("Handover of %(things)s: %(from)s → %(to)s") % {
             "things": ", ".join(labels) or "—",

@@ -1,4 +1,4 @@
-"""``POST /api/v1/companies/bulk/`` and ``/contacts/bulk/``: one bulk change, as one batch."""
+"""``POST /api/v1/<kind>/bulk/`` (companies, contacts...): one bulk change, as one batch."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kartoteka.clients import queries
-from kartoteka.clients.models import Company
+from kartoteka.core import kinds
 from kartoteka.core.batches import Counts
 from kartoteka.core.ids import MAX_ID
 from kartoteka.core.web import signed_in
+from kartoteka.records import queries
 from kartoteka.records.api.batches import BatchSerializer, CountsSerializer
 from kartoteka.records.services import bulk
 
@@ -55,7 +55,7 @@ class BulkRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class BulkActions:
-    """Adds the bulk endpoint to a company or contact viewset."""
+    """Adds the bulk endpoint to a record kind's viewset."""
 
     queryset: Any
 
@@ -95,8 +95,8 @@ class BulkActions:
         if "filter" in data:
             params = QueryDict(mutable=True)
             params.update(data["filter"])
-            listing = queries.companies if model is Company else queries.contacts
-            target: Any = listing(actor, text=params.get("q", ""), params=params)
+            kind = kinds.kind_of(model)
+            target: Any = queries.listing(kind, actor, text=params.get("q", ""), params=params)
         else:
             target = data["ids"]
         result = bulk.bulk_apply(

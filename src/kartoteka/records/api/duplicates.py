@@ -1,4 +1,4 @@
-"""REST: likely duplicate pairs and merging, as actions of the companies and contacts endpoints."""
+"""REST: likely duplicate pairs and merging, as actions of a record kind's endpoints."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kartoteka.clients import duplicates
-from kartoteka.clients.services.merge import KEEP_OTHER, KEEP_SURVIVOR, company_merge, contact_merge
 from kartoteka.core import access
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.web import signed_in
+from kartoteka.records import duplicates
+from kartoteka.records.services.merge import KEEP_OTHER, KEEP_SURVIVOR, record_merge
 
 
 class PairSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -39,7 +39,7 @@ class MergeSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class DuplicateActions:
-    """Mixed into CompanyViewSet and ContactViewSet (which provide ``one`` and the serializer)."""
+    """Mixed into a record kind's viewset (which gives ``entity``, ``one`` and the serializer)."""
 
     entity = ""
 
@@ -66,7 +66,9 @@ class DuplicateActions:
         user = signed_in(request)
         if not access.has_any(user, self.entity, "edit"):
             raise ForbiddenError()
-        reasons = duplicates.KINDS[self.entity].reasons
+        reasons = [item.code for item in duplicates.reasons(self.entity)]
+        if not reasons:
+            raise NotFoundError()
         reason = request.query_params.get("reason") or reasons[0]
         if reason not in reasons:
             raise DomainError(fields={"reason": [", ".join(reasons)]})
@@ -109,8 +111,7 @@ class DuplicateActions:
             raise NotFoundError()
         survivor = self.one(user, survivor_id)
         other = self.one(user, int(values["other"]))
-        merge = company_merge if self.entity == "companies" else contact_merge
-        merged = merge(
+        merged = record_merge(
             actor=user,
             survivor=survivor,
             other=other,

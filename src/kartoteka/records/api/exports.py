@@ -1,4 +1,4 @@
-"""``GET /api/v1/companies/export/`` and ``/contacts/export/``: the filtered list as CSV."""
+"""``GET /api/v1/<kind>/export/`` (companies, contacts...): the filtered list as CSV."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
-from kartoteka.clients.models import Company
+from kartoteka.core import kinds
 from kartoteka.core.web import signed_in
 from kartoteka.records.views.exports import csv_response
 
@@ -30,7 +30,7 @@ class CSVRenderer(BaseRenderer):
 
 
 class ExportActions:
-    """Adds the export endpoint to a company or contact viewset."""
+    """Adds the export endpoint to a record kind's viewset."""
 
     queryset: Any
 
@@ -51,7 +51,7 @@ class ExportActions:
         pagination_class=None,
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
-        kind = "company" if self.queryset.model is Company else "contact"
+        kind = kinds.kind_of(self.queryset.model).code
         return csv_response(
             signed_in(request), kind, request.query_params, request.query_params.urlencode()
         )

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from kartoteka.core import kinds
 
 
 class FieldType(models.TextChoices):
@@ -16,14 +19,18 @@ class FieldType(models.TextChoices):
     LINK = "link", _("link")
 
 
-class CustomField(models.Model):
-    """A field administrators add to companies or contacts; values live in ``custom_fields``."""
+def validate_record_kind(code: str) -> None:
+    """A registered record kind's entity ("companies"): what settings of records are for."""
+    if kinds.record_kind(code) is None:
+        raise ValidationError(_("Unknown kind of record: %(code)s.") % {"code": code})
 
-    entity = models.CharField(
-        _("for"),
-        max_length=20,
-        choices=[("companies", _("companies")), ("contacts", _("contacts"))],
-    )
+
+class CustomField(models.Model):
+    """A field administrators add to a record kind; values live in the record's
+    ``custom_fields``."""
+
+    #: the record kind (kartoteka.core.kinds) the field is for
+    entity = models.CharField(_("for"), max_length=20, validators=[validate_record_kind])
     code = models.SlugField(_("code"), max_length=50)
     label = models.CharField(_("label"), max_length=100)
     type = models.CharField(_("type"), max_length=10, choices=FieldType.choices)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-ENTITY_CHOICES = [("companies", _("companies")), ("contacts", _("contacts"))]
+from kartoteka.records.models.custom_fields import validate_record_kind
 
 
 class GroupRule(models.Model):
@@ -24,7 +24,7 @@ class GroupRule(models.Model):
         SET_OWNER = "set_owner", _("make the owner")
 
     name = models.CharField(_("name"), max_length=150)
-    entity = models.CharField(_("for"), max_length=20, choices=ENTITY_CHOICES)
+    entity = models.CharField(_("for"), max_length=20, validators=[validate_record_kind])
     field = models.CharField(_("field"), max_length=100)
     operator = models.CharField(
         _("condition"), max_length=10, choices=Operator.choices, default=Operator.EQUALS
@@ -66,7 +66,7 @@ class SavedView(models.Model):
     """A named list view: filters, sort and columns; private to its owner or shared with all."""
 
     name = models.CharField(_("name"), max_length=100)
-    entity = models.CharField(_("for"), max_length=20, choices=ENTITY_CHOICES)
+    entity = models.CharField(_("for"), max_length=20, validators=[validate_record_kind])
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     is_shared = models.BooleanField(_("shared with everyone"), default=False)
     #: the list's query string: filters and sort, exactly as in the address bar

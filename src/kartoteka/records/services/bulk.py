@@ -1,8 +1,8 @@
-"""Bulk changes to companies and contacts: which fields may be replaced, tags, one entry point.
+"""Bulk changes to any record kind: which fields may be replaced, tags, one entry point.
 
 The generic work (chunks, batches, undo, handover) is :mod:`kartoteka.core.batches`; this module
-knows what is particular to the card file: the fields a "global replace" may touch, custom
-fields, tags, and the one dispatcher pages and the API share (:func:`bulk_apply`).
+adds what records have beyond that: the fields a "global replace" may touch (the kind's field
+list), custom fields, tags, and the one dispatcher pages and the API share (:func:`bulk_apply`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import Company, Contact
-from kartoteka.clients.services import channels
-from kartoteka.core import access, batches
+from kartoteka.core import access, batches, kinds
 from kartoteka.core.batches import (
     Counts,
     IdsOrQuerySet,
@@ -36,11 +34,13 @@ from kartoteka.core.text import fold
 from kartoteka.records.models import CustomField, Tag
 from kartoteka.records.services import custom_fields, group_rules
 
-#: fields a "global replace" may set, per model (custom fields come on top)
-SETTABLE: dict[type[Record], tuple[str, ...]] = {
-    Company: ("status", "city", "industry", "source", "region"),
-    Contact: ("address",),
-}
+
+def settable(model: type[Record]) -> tuple[str, ...]:
+    """The fields a "global replace" may set on ``model`` (its kind's field list says which);
+    custom fields come on top."""
+    return kinds.kind_of(model).names("bulk")
+
+
 CUSTOM_PREFIX = "custom_fields."
 ACTIONS = ("reassign", "set_field", "tag", "untag", "trash")
 
@@ -55,11 +55,13 @@ def settable_fields(
     """(code, label) of the fields a bulk change may set, custom fields included (read here
     unless the caller already has the model's definitions)."""
     if custom_fields is None:
-        custom_fields = CustomField.objects.filter(entity=_entity(model))
-    fields = [
-        (name, str(model._meta.get_field(name).verbose_name).capitalize())  # type: ignore[union-attr]
-        for name in SETTABLE.get(model, ())
-    ]
+        custom_fields = (
+            CustomField.objects.filter(entity=_entity(model))
+            if kinds.kind_of(model).custom_fields
+            else []
+        )
+    kind = kinds.kind_of(model)
+    fields = [(item.name, kind.label_of(item)) for item in kind.fields if item.bulk]
     fields += [(CUSTOM_PREFIX + field.code, field.label) for field in custom_fields]
     return fields
 
@@ -83,7 +85,7 @@ def clean_value(model: type[Record], field: str, value: Any) -> tuple[Any, str, 
         if isinstance(stored, bool):
             shown = _("yes") if stored else _("no")
         return stored, shown, definition.label
-    if field not in SETTABLE.get(model, ()):
+    if field not in settable(model):
         raise DomainError(fields={"field": [_("This field cannot be changed in bulk.")]})
     model_field = model._meta.get_field(field)
     assert isinstance(model_field, models.Field)
@@ -163,7 +165,7 @@ def _tag_plan(
             if not add:
                 raise DomainError(fields={"tag": [_("There is no such tag.")]})
             # A preview creates nothing: a tag that does not exist yet is on no record (id 0).
-            found = channels.tags_by_name([name])[0] if create else Tag(pk=0, name=name)
+            found = Tag.objects.get_or_create(name=name[:60])[0] if create else Tag(pk=0, name=name)
         tag = found
     field = f"tags.{tag.pk}"
     operation = Operation(
@@ -277,14 +279,7 @@ def bulk_apply(
     return bulk_trash(actor=actor, model=model, ids=target)
 
 
-def register() -> None:
-    """Companies and contacts move with a departing employee's handover."""
-    batches.register_owned(Company, Company._meta.verbose_name_plural)
-    batches.register_owned(Contact, Contact._meta.verbose_name_plural)
-
-
 __all__ = [
-    "SETTABLE",
     "batch_undo",
     "bulk_apply",
     "bulk_preview",
@@ -293,5 +288,6 @@ __all__ = [
     "bulk_tag",
     "bulk_trash",
     "clean_value",
+    "settable",
     "settable_fields",
 ]

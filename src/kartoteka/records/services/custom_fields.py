@@ -13,10 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import Company, Contact
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, kinds
 from kartoteka.core.errors import DomainError, ForbiddenError
-from kartoteka.core.models import AuditEntry
+from kartoteka.core.models import AuditEntry, Record
 from kartoteka.records.models import CustomField
 from kartoteka.records.models.custom_fields import FieldType
 
@@ -181,11 +180,18 @@ def _unchanged(stored: Any, raw: Any) -> bool:
 
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-ENTITIES = ("companies", "contacts")
 
 
-def _model(entity: str) -> type[Company] | type[Contact]:
-    return Company if entity == "companies" else Contact
+def entities() -> list[str]:
+    """The record kinds administrators may define custom fields for (the registry says which)."""
+    return [kind.entity for kind in kinds.kinds_with("custom_fields")]
+
+
+def _model(entity: str) -> type[Record]:
+    kind = kinds.record_kind(entity)
+    if kind is None or not kind.custom_fields:
+        raise LookupError(f"{entity!r} has no custom fields.")
+    return kind.model
 
 
 def custom_field_usage(field: CustomField) -> int:
@@ -221,8 +227,8 @@ def custom_field_save(
     choices = list(dict.fromkeys(choice.strip() for choice in choices if choice.strip()))
     if field is None:
         code = code.strip()
-        if entity not in ENTITIES:
-            errors["entity"] = [_("Choose companies or contacts.")]
+        if entity not in entities():
+            errors["entity"] = [_("Choose what the field is for.")]
         if not CODE_PATTERN.match(code):
             errors["code"] = [
                 _("Latin lowercase letters, digits and _, starting with a letter: discount_rate.")

@@ -1,4 +1,4 @@
-"""CSV export of the company and contact lists, for Excel as Russian offices run it.
+"""CSV export of any record kind's list, for Excel as Russian offices run it.
 
 UTF-8 with a BOM (or Excel reads Cyrillic as mojibake), ``;`` between cells (Excel's separator
 where the decimal mark is a comma), dates as 23.11.2026 and decimals with a comma. Rows are
@@ -18,14 +18,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.accounts.models import Entity, User
-from kartoteka.clients import queries
-from kartoteka.clients.models import Company, Contact
-from kartoteka.core import access, audit
-from kartoteka.core.errors import ForbiddenError
+from kartoteka.accounts.models import User
+from kartoteka.core import access, audit, kinds
+from kartoteka.core.errors import ForbiddenError, NotFoundError
+from kartoteka.records import queries
 from kartoteka.records.models import CustomField
 from kartoteka.records.models.custom_fields import FieldType
-from kartoteka.records.services import group_rules
 
 CHUNK_SIZE = 2000
 BOM = "\ufeff"
@@ -84,65 +82,23 @@ def custom_cell(field: CustomField, value: Any) -> str:
     return str(value)
 
 
-def _joined(items: Any, show: Callable[[Any], str]) -> str:
-    return ", ".join(show(item) for item in items.all())
-
-
-def _common_columns() -> list[Column]:
-    return [
-        (_("Phones"), lambda r: _joined(r.phones, lambda p: p.display)),
-        (_("Emails"), lambda r: _joined(r.emails, lambda e: e.address)),
-        (_("Tags"), lambda r: ", ".join(sorted(t.name for t in r.tags.all()))),
-        (_("Owner"), lambda r: str(r.owner) if r.owner else ""),
-        (_("Branch"), lambda r: str(r.branch)),
-        (_("Added"), lambda r: _date(r.created_at)),
-        (_("Changed"), lambda r: _date(r.updated_at)),
-    ]
-
-
-def company_columns() -> list[Column]:
-    def plain(name: str) -> Column:
-        return (group_rules.verbose_name(Company, name), _getter(name))
-
-    return [
-        ("ID", lambda r: r.pk),
-        *[plain(n) for n in ("name", "legal_form", "inn", "kpp", "ogrn")],
-        (_("Status"), lambda r: r.get_status_display()),
-        *[plain(n) for n in ("industry", "region", "city", "legal_address", "postal_address")],
-        *[plain(n) for n in ("website", "source", "notes")],
-        *_common_columns(),
-    ]
-
-
-def contact_columns() -> list[Column]:
-    def plain(name: str) -> Column:
-        return (group_rules.verbose_name(Contact, name), _getter(name))
-
-    return [
-        ("ID", lambda r: r.pk),
-        *[plain(n) for n in ("last_name", "first_name", "middle_name")],
-        (_("Birthday"), lambda r: _date(r.birthday)),
-        (
-            _("Companies"),
-            lambda r: "; ".join(
-                f"{job.company.name}, {job.position}" if job.position else job.company.name
-                for job in r.employments.all()
-            ),
-        ),
-        plain("address"),
-        (
-            _("Messengers"),
-            lambda r: ", ".join(
-                f"{m.get('kind', '')}: {m.get('handle', '')}" for m in r.messengers
-            ),
-        ),
-        plain("preferences"),
-        *_common_columns(),
-    ]
-
-
-def _getter(name: str) -> Callable[[Any], Any]:
+def _cell(kind: kinds.RecordKind, item: kinds.Field) -> Callable[[Any], Any]:
+    """How the export reads one field of a record, by the field's type (or its own reader)."""
+    if callable(item.export):
+        return item.export
+    name = item.name
+    if item.type == kinds.CHOICE:
+        return lambda record: getattr(record, f"get_{name}_display")()
+    if item.type in (kinds.DATE, kinds.DATETIME):
+        return lambda record: _date(getattr(record, name))
+    if item.type in (kinds.PERSON, kinds.BRANCH):
+        return lambda record: str(getattr(record, name) or "")
     return lambda record: getattr(record, name)
+
+
+def columns_of(kind: kinds.RecordKind) -> list[Column]:
+    """The kind's export columns, in its field list's order."""
+    return [(kind.label_of(item), _cell(kind, item)) for item in kind.fields if item.export]
 
 
 class _Line:
@@ -160,44 +116,50 @@ def csv_lines(
     yield BOM + writer.writerow([safe_cell(title) for title in header])
     for record in rows:
         values = [get(record) for _label, get in columns]
-        stored = record.custom_fields or {}
-        values += [custom_cell(field, stored.get(field.code)) for field in fields]
+        if fields:
+            stored = record.custom_fields or {}
+            values += [custom_cell(field, stored.get(field.code)) for field in fields]
         yield writer.writerow([safe_cell(value) for value in values])
 
 
-def export_queryset(actor: User, kind: str, text: str, params: Mapping[str, Any]) -> QuerySet[Any]:
+def export_queryset(
+    actor: User, kind: kinds.RecordKind, text: str, params: Mapping[str, Any]
+) -> QuerySet[Any]:
     """The list as the actor filtered it, narrowed to the records their role may export."""
-    if kind == "company":
-        return queries.companies(actor, text=text, params=params, action="export")
-    # contacts() already prefetches phones, emails, employments and tags.
-    return queries.contacts(
-        actor, text=text, phone=str(params.get("phone", "")), params=params, action="export"
-    )
+    return queries.listing(kind, actor, text=text, params=params, action="export")
 
 
 def records_export(
     *, actor: User, kind: str, text: str, params: Mapping[str, Any], query_string: str
 ) -> tuple[int, Iterator[str]]:
-    """Export the filtered company or contact list as CSV lines; records an "export" audit entry.
+    """Export the filtered list of a record kind (``kind``: its code, "company") as CSV lines;
+    records an "export" audit entry.
 
     A role without the "export" grant gets :class:`ForbiddenError`; records outside the
     export scope are left out even when the list shows them (e.g. shared ones).
     """
-    entity = "companies" if kind == "company" else "contacts"
+    record_kind = kinds.by_code(kind)
+    if record_kind is None:
+        raise NotFoundError()
+    entity = record_kind.entity
     if not access.has_any(actor, entity, "export"):
         raise ForbiddenError()
-    queryset = export_queryset(actor, kind, text, params).order_by("-pk")
+    queryset = export_queryset(actor, record_kind, text, params).order_by("-pk")
     total = queryset.count()
     audit.record(
         actor=actor,
         action="export",
         object_repr=_("Export: %(entity)s, %(count)d rows")
-        % {"entity": Entity(entity).label, "count": total},
+        % {"entity": kinds.entity_label(entity), "count": total},
         changes={"entity": [None, entity], "filter": [None, query_string], "rows": [None, total]},
     )
-    columns = company_columns() if kind == "company" else contact_columns()
-    fields = list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
-    return total, csv_lines(queryset.iterator(chunk_size=CHUNK_SIZE), columns, fields)
+    fields = (
+        list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
+        if record_kind.custom_fields
+        else []
+    )
+    rows = queryset.iterator(chunk_size=CHUNK_SIZE)
+    return total, csv_lines(rows, columns_of(record_kind), fields)
 
 
 def filter_params(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,18 +14,18 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models.company import CompanyStatus
-from kartoteka.core import access, audit, batches, jobs
+from kartoteka.core import access, audit, batches, jobs, kinds
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry
 from kartoteka.records import custom_queries
 from kartoteka.records.models import CustomField, GroupRule, Tag
 from kartoteka.records.services.group_rules import (
-    BASE_FIELDS,
     CUSTOM,
     TAG,
     _owner_usable,
+    base_fields,
     bulk_follow_ups,
+    choices_of,
     field_choices,
     model_of,
 )
@@ -49,9 +49,9 @@ def rule_queryset(rule: GroupRule) -> QuerySet[Any]:
             return custom_queries.where_custom(queryset, definition, operator, rule.value)
         except custom_queries.Unmatchable:
             return queryset.none()
-    if rule.field not in BASE_FIELDS[rule.entity]:
+    if rule.field not in base_fields(rule.entity):
         return queryset.none()
-    choices = {str(k): str(v) for k, v in CompanyStatus.choices} if rule.field == "status" else {}
+    choices = choices_of(model, rule.field)
     return custom_queries.where_base(queryset, rule.field, operator, rule.value, choices)
 
 
@@ -141,14 +141,15 @@ def _require_admin(actor: User) -> None:
 def _check(values: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     entity = values.get("entity")
-    if entity not in BASE_FIELDS:
-        errors["entity"] = [_("Choose companies or contacts.")]
+    kind = kinds.record_kind(str(entity or ""))
+    if kind is None:
+        errors["entity"] = [_("Choose what the rule is for.")]
         raise DomainError(fields=errors)
     name = str(values.get("name") or "").strip()
     if not name:
         errors["name"] = [_("This field is required.")]
     field = str(values.get("field") or "")
-    if field not in dict(field_choices(entity)):
+    if field not in dict(field_choices(kind.entity)):
         errors["field"] = [_("Choose a field from the list.")]
     operator = values.get("operator") or GroupRule.Operator.EQUALS
     if operator not in GroupRule.Operator.values:
@@ -158,7 +159,9 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
         errors["value"] = [_("This field is required.")]
     effect = values.get("effect")
     tag, owner = None, None
-    if effect == GroupRule.Effect.ADD_TAG:
+    if effect == GroupRule.Effect.ADD_TAG and not kind.tags:
+        errors["effect"] = [_("Choose what the rule does.")]
+    elif effect == GroupRule.Effect.ADD_TAG:
         raw_tag = values.get("tag")
         if isinstance(raw_tag, Tag):
             tag = raw_tag

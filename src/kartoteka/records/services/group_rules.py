@@ -26,9 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import Company, Contact
-from kartoteka.clients.models.company import CompanyStatus
-from kartoteka.core import audit, batches
+from kartoteka.core import access, audit, batches, kinds
 from kartoteka.core.models import Record
 from kartoteka.core.text import fold
 from kartoteka.records import custom_queries
@@ -38,19 +36,24 @@ from kartoteka.records.models.custom_fields import FieldType
 Changes = dict[str, list[Any]]
 CUSTOM = "custom_fields."
 TAG = "tag"
-#: the fields a rule may look at, besides tags and custom fields
-BASE_FIELDS: dict[str, tuple[str, ...]] = {
-    "companies": ("city", "industry", "region", "source", "status", "legal_form"),
-    "contacts": ("address",),
-}
 
 
-def model_of(entity: str) -> type[Company] | type[Contact]:
-    return Company if entity == "companies" else Contact
+def base_fields(entity: str) -> tuple[str, ...]:
+    """The fields a rule of ``entity`` may look at, besides tags and custom fields (the kind's
+    field list says which); nothing for an entity that is not a record kind."""
+    kind = kinds.record_kind(entity)
+    return kind.names("rule") if kind is not None else ()
+
+
+def model_of(entity: str) -> type[Record]:
+    kind = kinds.record_kind(entity)
+    if kind is None:
+        raise LookupError(f"{entity!r} is not a registered record kind.")
+    return kind.model
 
 
 def entity_of(obj: Record) -> str:
-    return "companies" if isinstance(obj, Company) else "contacts"
+    return access.entity_of(type(obj))
 
 
 def verbose_name(model: type[Record], name: str) -> str:
@@ -59,14 +62,25 @@ def verbose_name(model: type[Record], name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def choices_of(model: type[Record], name: str) -> dict[str, str]:
+    """A choice field's codes and labels ({} for a free field): rules match either."""
+    field = model._meta.get_field(name)
+    return {str(code): str(label) for code, label in getattr(field, "flatchoices", ()) or ()}
+
+
 def field_choices(entity: str) -> list[tuple[str, str]]:
     """(value, label) of every field a rule of ``entity`` can test, for the settings form."""
-    model = model_of(entity)
-    choices = [(name, verbose_name(model, name)) for name in BASE_FIELDS[entity]]
-    choices.append((TAG, str(gettext_lazy("Tag"))))
-    choices += [
-        (CUSTOM + field.code, field.label) for field in CustomField.objects.filter(entity=entity)
-    ]
+    kind = kinds.record_kind(entity)
+    if kind is None:
+        return []
+    choices = [(item.name, kind.label_of(item)) for item in kind.fields if item.rule]
+    if kind.tags:
+        choices.append((TAG, str(gettext_lazy("Tag"))))
+    if kind.custom_fields:
+        choices += [
+            (CUSTOM + field.code, field.label)
+            for field in CustomField.objects.filter(entity=entity)
+        ]
     return choices
 
 
@@ -101,7 +115,8 @@ class Matcher:
         self.obj = obj
         self.definitions = definitions
         if tag_names is None:
-            tag_names = [tag.name for tag in obj.tags.all()]  # type: ignore[attr-defined]
+            tags = obj.tags.all() if kinds.kind_of(type(obj)).tags else []  # type: ignore[attr-defined]
+            tag_names = [tag.name for tag in tags]
         self.tag_names = list(tag_names)
 
     def values(self, rule: GroupRule) -> list[str]:
@@ -113,11 +128,13 @@ class Matcher:
                 return []
             stored = (getattr(self.obj, "custom_fields", None) or {}).get(definition.code)
             return _custom_values(definition, stored)
-        if rule.field not in BASE_FIELDS[entity_of(self.obj)]:
+        if rule.field not in base_fields(entity_of(self.obj)):
             return []
         value = str(getattr(self.obj, rule.field, "") or "")
-        if rule.field == "status":
-            return [fold(value), fold(str(dict(CompanyStatus.choices).get(value, value)))]
+        choices = choices_of(type(self.obj), rule.field)
+        if choices:
+            # A choice matches by its code or by the label people read.
+            return [fold(value), fold(choices.get(value, value))]
         return [fold(value)]
 
     def matches(self, rule: GroupRule) -> bool:
@@ -276,14 +293,15 @@ def with_rules(
 
 
 # --- Bulk changes --------------------------------------------------------------------------------
-def _tag_names(model: type[Company] | type[Contact], ids: list[int]) -> dict[int, list[str]]:
+def _tag_names(model: type[Record], ids: list[int]) -> dict[int, list[str]]:
     """The tag names of each record, in one query."""
-    m2m = model._meta.get_field("tags")
-    source = m2m.m2m_field_name()  # type: ignore[union-attr]
-    target = m2m.m2m_reverse_field_name()  # type: ignore[union-attr]
-    rows = m2m.remote_field.through.objects.filter(  # type: ignore[union-attr]
-        **{f"{source}_id__in": ids}
-    ).values_list(f"{source}_id", f"{target}__name")
+    options: Any = model._meta  # any record kind with tags
+    m2m = options.get_field("tags")
+    source = m2m.m2m_field_name()
+    target = m2m.m2m_reverse_field_name()
+    rows = m2m.remote_field.through.objects.filter(**{f"{source}_id__in": ids}).values_list(
+        f"{source}_id", f"{target}__name"
+    )
     names: dict[int, list[str]] = {}
     for pk, name in rows:
         names.setdefault(pk, []).append(name)
@@ -362,13 +380,14 @@ def bulk_follow_ups() -> batches.FollowUps:
     def follow(
         model: type[Record], rows: Sequence[tuple[Record, dict[str, Any]]]
     ) -> dict[int, batches.FollowUp]:
-        entity = "companies" if model is Company else "contacts"
+        entity = access.entity_of(model)
         if entity not in loaded:
             loaded[entity] = (active_rules(entity), _definitions(entity))
         rules, definitions = loaded[entity]
         if not rules or not rows:
             return {}
-        tags = _tag_names(model_of(entity), [record.pk for record, _values in rows])
+        ids = [record.pk for record, _values in rows]
+        tags = _tag_names(model, ids) if kinds.kind_of(model).tags else {}
         changed_tags = {
             int(name.split(".", 1)[1])
             for _record, values in rows

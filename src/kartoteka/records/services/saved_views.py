@@ -8,12 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, kinds
 from kartoteka.core.errors import DomainError, NotFoundError
 from kartoteka.core.models import AuditEntry
 from kartoteka.records.models import SavedView
 
-ENTITIES = ("companies", "contacts")
 # Paging and one-off search text are not part of a view.
 NOT_SAVED = {"after", "csrfmiddlewaretoken", "view"}
 
@@ -38,7 +37,7 @@ def saved_view_create(
 ) -> SavedView:
     """Save the list's current filters and sort under a name (shared ones show for everyone;
     each person still sees only the records their role allows)."""
-    if entity not in ENTITIES or not access.has_any(actor, entity, "view"):
+    if kinds.record_kind(entity) is None or not access.has_any(actor, entity, "view"):
         raise NotFoundError()
     name = name.strip()
     if not name:

@@ -17,8 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.clients.models import Company, Contact
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, kinds
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.search.background import index_many_later
@@ -44,18 +43,36 @@ def _count(links: QuerySet[Any]) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
+def _links(kind: kinds.RecordKind) -> Any:
+    """The rows linking ``kind``'s records to their tags (its many-to-many's through model)."""
+    options: Any = kind.model._meta  # any record kind with tags: not one model's fields
+    return options.get_field("tags").remote_field.through
+
+
+def _record_column(kind: kinds.RecordKind) -> str:
+    options: Any = kind.model._meta
+    return str(options.get_field("tags").m2m_field_name())
+
+
 def tags_with_usage() -> QuerySet[Tag]:
-    """Every tag with how many companies and contacts (not in the trash) carry it."""
-    companies = Company.tags.through.objects.filter(
-        tag_id=OuterRef("pk"), company__deleted_at__isnull=True
-    )
-    contacts = Contact.tags.through.objects.filter(
-        tag_id=OuterRef("pk"), contact__deleted_at__isnull=True
-    )
-    return Tag.objects.annotate(
-        company_count=Coalesce(_count(companies), Value(0)),
-        contact_count=Coalesce(_count(contacts), Value(0)),
-    ).order_by("name")
+    """Every tag with how many records of each kind (not in the trash) carry it: ``usage_<entity>``
+    (read them with :func:`usage`)."""
+    counts = {}
+    for kind in kinds.kinds_with("tags"):
+        record = _record_column(kind)
+        links = _links(kind).objects.filter(
+            tag_id=OuterRef("pk"), **{f"{record}__deleted_at__isnull": True}
+        )
+        counts[f"usage_{kind.entity}"] = Coalesce(_count(links), Value(0))
+    return Tag.objects.annotate(**counts).order_by("name")
+
+
+def usage(tag: Tag) -> list[tuple[kinds.RecordKind, int]]:
+    """(kind, records carrying it) of a tag read through :func:`tags_with_usage`."""
+    return [
+        (kind, int(getattr(tag, f"usage_{kind.entity}", 0) or 0))
+        for kind in kinds.kinds_with("tags")
+    ]
 
 
 def white_text_contrast(color: str) -> float:
@@ -94,15 +111,16 @@ def _check(name: str, color: str, tag: Tag | None) -> dict[str, Any]:
     return {"name": name, "color": color}
 
 
-def _holders(tag: Tag) -> tuple[list[int], list[int]]:
-    """Ids of the companies and contacts that carry the tag (trashed ones too: they come back)."""
-    company_ids = list(
-        Company.tags.through.objects.filter(tag=tag).values_list("company_id", flat=True)
-    )
-    contact_ids = list(
-        Contact.tags.through.objects.filter(tag=tag).values_list("contact_id", flat=True)
-    )
-    return company_ids, contact_ids
+def _holders(tag: Tag) -> dict[kinds.RecordKind, list[int]]:
+    """Ids of the records of each kind that carry the tag (trashed ones too: they come back)."""
+    return {
+        kind: list(
+            _links(kind)
+            .objects.filter(tag=tag)
+            .values_list(f"{_record_column(kind)}_id", flat=True)
+        )
+        for kind in kinds.kinds_with("tags")
+    }
 
 
 def tag_save(*, actor: User, tag: Tag | None, name: str, color: str) -> Tag:
@@ -127,14 +145,14 @@ def tag_save(*, actor: User, tag: Tag | None, name: str, color: str) -> Tag:
         if changes:
             audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=tag, changes=changes)
         if "name" in changes:
-            company_ids, contact_ids = _holders(tag)
-            index_many_later(Company, company_ids, actor=actor)  # a job when there are many
-            index_many_later(Contact, contact_ids, actor=actor)
+            for kind, ids in _holders(tag).items():
+                index_many_later(kind.model, ids, actor=actor)  # a job when there are many
     return tag
 
 
-def tag_delete(*, actor: User, tag: Tag) -> tuple[int, int]:
-    """Delete a tag and take it off every record; returns (companies, contacts) that carried it.
+def tag_delete(*, actor: User, tag: Tag) -> dict[str, int]:
+    """Delete a tag and take it off every record; returns how many records of each kind
+    ({"companies": 3, ...}) carried it.
 
     Refused while a group rule adds the tag: deleting it would silently delete the rule too.
     """
@@ -146,18 +164,17 @@ def tag_delete(*, actor: User, tag: Tag) -> tuple[int, int]:
             % {"rules": ", ".join(f"“{name}”" for name in rules)}
         )
     with transaction.atomic():
-        company_ids, contact_ids = _holders(tag)
+        holders = _holders(tag)
         audit.record(
             actor=actor,
             action=AuditEntry.Action.PURGE,
             obj=tag,
             changes={
                 **{key: [value, None] for key, value in audit.snapshot(tag, AUDITED).items()},
-                "companies": [len(company_ids), None],
-                "contacts": [len(contact_ids), None],
+                **{kind.entity: [len(ids), None] for kind, ids in holders.items()},
             },
         )
         tag.delete()
-        index_many_later(Company, company_ids, actor=actor)  # a job when there are many
-        index_many_later(Contact, contact_ids, actor=actor)
-    return len(company_ids), len(contact_ids)
+        for kind, ids in holders.items():
+            index_many_later(kind.model, ids, actor=actor)  # a job when there are many
+    return {kind.entity: len(ids) for kind, ids in holders.items()}

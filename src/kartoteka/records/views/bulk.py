@@ -1,4 +1,4 @@
-"""The bulk bar of the company and contact lists: pick rows (or the whole filter), then act.
+"""The bulk bar of a record kind's list: pick rows (or the whole filter), then act.
 
 Works as a plain form POST; kartoteka.js only shows the bar when something is picked. "All N
 records matching the filter" is recomputed here from the list's query string and the user's
@@ -21,24 +21,27 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kartoteka.accounts.models import User
-from kartoteka.clients import queries
-from kartoteka.clients.models import Company, Contact
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from kartoteka.core.batches import Counts
 from kartoteka.core.errors import DomainError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch, Record
 from kartoteka.core.pagination import KeysetPage
 from kartoteka.core.web import apply_domain_error, signed_in
+from kartoteka.records import queries
 from kartoteka.records.models import CustomField
 from kartoteka.records.models.custom_fields import FieldType
 from kartoteka.records.services import bulk
 from kartoteka.records.views import batches as batch_views
 
-KINDS: dict[str, dict[str, Any]] = {
-    "company": {"model": Company, "list": queries.companies, "plural": "companies"},
-    "contact": {"model": Contact, "list": queries.contacts, "plural": "contacts"},
-}
+
+def _kind(code: str) -> kinds.RecordKind:
+    found = kinds.by_code(code)
+    if found is None:
+        raise Http404
+    return found
+
+
 # Paging and view choice say which rows are shown, not which records match.
 NOT_FILTERS = ("after", "sort", "view")
 
@@ -53,9 +56,13 @@ def value_choices(
 ) -> dict[str, list[str]]:
     """Suggested values for fields with a fixed set of them (shown as the field is chosen)."""
     if custom_fields is None:
-        custom_fields = CustomField.objects.filter(entity=access.entity_of(model))
+        custom_fields = (
+            CustomField.objects.filter(entity=access.entity_of(model))
+            if kinds.kind_of(model).custom_fields
+            else []
+        )
     suggestions: dict[str, list[str]] = {}
-    for name in bulk.SETTABLE.get(model, ()):
+    for name in bulk.settable(model):
         field = model._meta.get_field(name)
         if getattr(field, "choices", None):
             suggestions[name] = [str(label) for _value, label in field.choices]  # type: ignore[union-attr]
@@ -73,7 +80,7 @@ COUNT_LIMIT = 10_000
 def _matching_count(request: HttpRequest, kind: str) -> int:
     """How many records the list's filter matches, counted up to COUNT_LIMIT + 1."""
     text = request.GET.get("q", "")
-    matching = KINDS[kind]["list"](signed_in(request), text=text, params=request.GET)
+    matching = queries.listing(_kind(kind), signed_in(request), text=text, params=request.GET)
     return int(matching.values("pk")[: COUNT_LIMIT + 1].count())
 
 
@@ -81,7 +88,7 @@ def _matching_count(request: HttpRequest, kind: str) -> int:
 @require_GET
 def record_bulk_count(request: HttpRequest, kind: str) -> HttpResponse:
     """The bulk bar's "all N records matching the filter", asked for when the user picks it."""
-    if not access.has_any(signed_in(request), access.entity_of(KINDS[kind]["model"]), "view"):
+    if not access.has_any(signed_in(request), _kind(kind).entity, "view"):
         raise Http404
     total = _matching_count(request, kind)
     return render(request, "records/_bulk_total.html", {"total": total, "count_limit": COUNT_LIMIT})
@@ -98,9 +105,9 @@ def list_context(
 ) -> dict[str, Any]:
     """What the list page's bulk bar needs, beside what the page already read (owners, tags,
     the entity's custom fields); a bounded number of queries whatever the list."""
-    spec = KINDS[kind]
+    record_kind = _kind(kind)
     user = signed_in(request)
-    model, entity = spec["model"], access.entity_of(spec["model"])
+    model, entity = record_kind.model, record_kind.entity
     may = {action: access.has_any(user, entity, action) for action in ("assign", "edit", "delete")}
     if not any(may.values()):
         return {"bulk": None, "done_batch": batch_views.pop_done(request)}
@@ -189,7 +196,9 @@ class BulkForm(forms.Form):
 def _target(request: HttpRequest, kind: str, form: BulkForm) -> Any:
     if form.cleaned_data.get("scope") == "filter":
         params = QueryDict(form.cleaned_data.get("query") or "")
-        return KINDS[kind]["list"](signed_in(request), text=params.get("q", ""), params=params)
+        return queries.listing(
+            _kind(kind), signed_in(request), text=params.get("q", ""), params=params
+        )
     return form.ids()
 
 
@@ -205,24 +214,24 @@ def _params(form: BulkForm) -> dict[str, Any]:
 
 
 def _list_url(kind: str, query: str) -> str:
-    return reverse(f"clients:{kind}-list") + (f"?{query}" if query else "")
+    return reverse(_kind(kind).list_url) + (f"?{query}" if query else "")
 
 
 @login_required
 @require_POST
 def record_bulk(request: HttpRequest, kind: str) -> HttpResponse:
     """Run the bulk bar's action, or (for "change a field") show what it would change."""
-    spec, actor = KINDS[kind], signed_in(request)
-    if not access.has_any(actor, access.entity_of(spec["model"]), "view"):
+    record_kind, actor = _kind(kind), signed_in(request)
+    if not access.has_any(actor, record_kind.entity, "view"):
         raise Http404
-    form = BulkForm(request.POST, actor=actor, model=spec["model"])
+    form = BulkForm(request.POST, actor=actor, model=record_kind.model)
     counts: Counts | None = None
     if form.is_valid():
         action = form.cleaned_data["action"]
         try:
             result = bulk.bulk_apply(
                 actor=actor,
-                model=spec["model"],
+                model=record_kind.model,
                 target=_target(request, kind, form),
                 action="set_field" if action == "preview" else action,
                 params=_params(form),
@@ -244,11 +253,12 @@ def record_bulk(request: HttpRequest, kind: str) -> HttpResponse:
         {
             "form": form,
             "kind": kind,
+            "record_kind": record_kind,
             "counts": counts,
-            "section": spec["plural"],
+            "section": record_kind.entity,
             "ids": form.ids(),
             "list_url": _list_url(kind, str(request.POST.get("query", ""))),
-            "suggestions": value_choices(spec["model"]),
+            "suggestions": value_choices(record_kind.model),
         },
         status=200 if counts is not None else 422,
     )

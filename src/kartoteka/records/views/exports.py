@@ -1,4 +1,4 @@
-"""The "Export" button of the company and contact lists: the filtered list as a CSV file."""
+"""The "Export" button of a record kind's list: the filtered list as a CSV file."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
+from kartoteka.core import kinds
 from kartoteka.core.errors import ForbiddenError
 from kartoteka.core.web import signed_in
 from kartoteka.records.services import exports
-
-FILE_NAMES = {"company": "companies", "contact": "contacts"}
 
 
 def csv_response(
@@ -31,7 +30,9 @@ def csv_response(
         query_string=query_string,
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    name = f"{FILE_NAMES[kind]}-{timezone.localdate():%Y-%m-%d}.csv"
+    record_kind = kinds.by_code(kind)
+    plural = record_kind.entity if record_kind is not None else kind
+    name = f"{plural}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Total-Count"] = str(total)
     return response

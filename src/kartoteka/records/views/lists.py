@@ -1,4 +1,4 @@
-"""Saving and removing named list views (the tabs above the company and contact lists)."""
+"""Saving and removing named list views (the tabs above every record kind's list)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.clients import queries
+from kartoteka.core import kinds
 from kartoteka.core.errors import DomainError, NotFoundError
 from kartoteka.core.web import signed_in
+from kartoteka.records import queries
 from kartoteka.records.services.saved_views import saved_view_create, saved_view_delete
 
-LIST_URL = {"companies": "clients:company-list", "contacts": "clients:contact-list"}
+
+def _list_url(entity: str) -> str:
+    kind = kinds.record_kind(entity)
+    if kind is None:
+        raise Http404
+    return reverse(kind.list_url)
 
 
 @login_required
 @require_POST
 def saved_view_new(request: HttpRequest) -> HttpResponse:
     entity = request.POST.get("entity", "")
-    if entity not in LIST_URL:
-        raise Http404
+    list_url = _list_url(entity)
     try:
         view = saved_view_create(
             actor=signed_in(request),
@@ -36,16 +41,24 @@ def saved_view_new(request: HttpRequest) -> HttpResponse:
         raise Http404 from None
     except DomainError as error:
         messages.error(request, "; ".join(m for ms in error.fields.values() for m in ms))
-        return redirect(reverse(LIST_URL[entity]) + "?" + request.POST.get("query", ""))
+        return redirect(list_url + "?" + request.POST.get("query", ""))
     messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
-    return redirect(reverse(LIST_URL[entity]) + f"?{view.query}&view={view.pk}")
+    return redirect(list_url + f"?{view.query}&view={view.pk}")
 
 
 @login_required
 @require_POST
 def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    view = next((v for e in LIST_URL for v in queries.saved_views(user, e) if v.pk == pk), None)
+    view = next(
+        (
+            v
+            for kind in kinds.record_kinds()
+            for v in queries.saved_views(user, kind.entity)
+            if v.pk == pk
+        ),
+        None,
+    )
     if view is None:
         raise Http404
     try:
@@ -53,4 +66,4 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFoundError:
         raise Http404 from None
     messages.success(request, _("View “%(name)s” removed.") % {"name": view.name})
-    return redirect(LIST_URL[view.entity])
+    return redirect(_list_url(view.entity))

@@ -1,6 +1,8 @@
-"""Settings pages for the card file: custom fields and group rules (administrators)."""
+"""Settings pages of every record kind: custom fields and group rules (administrators)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,17 +12,24 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.core import access, jobs
+from kartoteka.core import access, jobs, kinds
 from kartoteka.core.errors import DomainError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records.models import CustomField, GroupRule, Tag
-from kartoteka.records.models.rules import ENTITY_CHOICES
 from kartoteka.records.services import custom_fields, group_rule_jobs, group_rules
 from kartoteka.records.services import group_rule_settings as rule_settings
 from kartoteka.records.settings_forms import CustomFieldDeleteForm, CustomFieldForm, GroupRuleForm
 
-ENTITIES = dict(ENTITY_CHOICES)
+
+def _sections_of(
+    kinds_: list[kinds.RecordKind], items: list[Any]
+) -> list[tuple[str, Any, list[Any]]]:
+    """(entity, plural label, its items) per record kind, in the registry's order."""
+    return [
+        (kind.entity, kind.plural, [item for item in items if item.entity == kind.entity])
+        for kind in kinds_
+    ]
 
 
 def _require(request: HttpRequest, action: str) -> None:
@@ -39,10 +48,7 @@ def _offset(request: HttpRequest) -> int:
 def custom_field_list(request: HttpRequest) -> HttpResponse:
     _require(request, "view")
     fields = list(CustomField.objects.order_by("entity", "position", "id"))
-    sections = [
-        (entity, label, [field for field in fields if field.entity == entity])
-        for entity, label in ENTITY_CHOICES
-    ]
+    sections = _sections_of(kinds.kinds_with("custom_fields"), fields)
     return render(
         request,
         "records/custom_field_list.html",
@@ -58,7 +64,8 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
 def custom_field_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require(request, "edit")
     field = get_object_or_404(CustomField, pk=pk) if pk is not None else None
-    initial = {"entity": request.GET.get("entity", "companies")} if field is None else None
+    first = next(iter(custom_fields.entities()), "")
+    initial = {"entity": request.GET.get("entity", first)} if field is None else None
     form = CustomFieldForm(request.POST or None, field=field, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,7 +109,7 @@ def custom_field_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "field": field,
             "usage": custom_fields.custom_field_usage(field),
-            "entity_label": ENTITIES.get(field.entity, field.entity),
+            "entity_label": kinds.entity_label(field.entity),
             "section": "settings",
         },
         status=422 if request.method == "POST" else 200,
@@ -125,13 +132,11 @@ def group_rule_list(request: HttpRequest) -> HttpResponse:
     rules = list(
         GroupRule.objects.select_related("tag", "owner").order_by("entity", "position", "id")
     )
-    labels = {entity: dict(group_rules.field_choices(entity)) for entity, _label in ENTITY_CHOICES}
+    record_kinds = kinds.record_kinds()
+    labels = {kind.entity: dict(group_rules.field_choices(kind.entity)) for kind in record_kinds}
     for rule in rules:
-        rule.field_label = labels[rule.entity].get(rule.field, rule.field)  # type: ignore[attr-defined]
-    sections = [
-        (entity, label, [rule for rule in rules if rule.entity == entity])
-        for entity, label in ENTITY_CHOICES
-    ]
+        rule.field_label = labels.get(rule.entity, {}).get(rule.field, rule.field)  # type: ignore[attr-defined]
+    sections = _sections_of(record_kinds, rules)
     return render(
         request,
         "records/group_rule_list.html",
@@ -148,8 +153,10 @@ def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
     _require(request, "edit")
     rules = GroupRule.objects.select_related("tag", "owner")
     rule = get_object_or_404(rules, pk=pk) if pk is not None else None
-    entity = rule.entity if rule else request.GET.get("entity", "companies")
-    if entity not in ENTITIES:
+    first = next(iter(kinds.record_kinds()), None)
+    entity = rule.entity if rule else request.GET.get("entity", first.entity if first else "")
+    kind = kinds.record_kind(entity)
+    if kind is None:
         raise Http404
     form = GroupRuleForm(request.POST or None, entity=entity, rule=rule)
     if request.method == "POST" and form.is_valid():
@@ -167,7 +174,7 @@ def group_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
         {
             "form": form,
             "rule": rule,
-            "entity_label": ENTITIES[entity],
+            "entity_label": kind.plural,
             "dry_run": rule_settings.rule_dry_run(rule) if rule is not None else None,
             # The apply job this page started: its progress bar (only its starter sees it).
             "job": jobs.run_for(signed_in(request), parse_id(request.GET.get("job", ""))),

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from kartoteka.core.errors import DomainError
 from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records.models import GroupRule, Tag
@@ -35,6 +35,8 @@ def _page(
         (tag, bound if tag.pk == pk and bound is not None else _row_form(tag))
         for tag in tags.tags_with_usage()
     ]
+    for tag, _form in rows:
+        tag.usage = tags.usage(tag)  # type: ignore[attr-defined]
     return render(
         request,
         "records/tag_list.html",
@@ -43,6 +45,7 @@ def _page(
             "new_form": new or TagForm(auto_id="new-tag-%s"),
             "bound": bound,
             "palette": PALETTE,
+            "tag_kinds": kinds.kinds_with("tags"),
             "section": "settings",
             "may_edit": access.has_any(signed_in(request), "settings", "edit"),
         },
@@ -105,6 +108,7 @@ def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "records/tag_delete.html",
         {
             "tag": usage,
+            "usage": tags.usage(usage),
             "rules": GroupRule.objects.filter(tag=tag).order_by("entity", "position"),
             "problem": problem,
             "section": "settings",
