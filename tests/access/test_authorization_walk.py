@@ -35,13 +35,14 @@ from rest_framework.test import APIClient
 
 from kartoteka.accounts.models import ApiToken, Role, RoleGrant, Team, User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
-from kartoteka.core import audit
+from kartoteka.core import audit, search
 from kartoteka.core.models import AuditEntry, Batch, JobRun, RecordShare
 from kartoteka.records.models import CustomField, GroupRule, SavedView, Tag
 from kartoteka.records.services.bulk import bulk_tag
 from tests.conftest import Personas
 from tests.factories.accounts import UserFactory
 from tests.factories.clients import CompanyFactory, ContactFactory
+from tests.kindtest.models import Gadget
 
 WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 # "patch-plain" is a PATCH of one ordinary field; "patch" carries the fields that move access.
@@ -69,6 +70,8 @@ NAMES = {
     "PH": "Скрытов",
     "PT": "Удалёнов",
     "PS": "Общинов",
+    "GV": "Гаджет видимый",
+    "GH": "Гаджет скрытый",
 }
 MANAGER_B_NAME = "Казанцева"
 
@@ -76,8 +79,9 @@ MANAGER_B_NAME = "Казанцева"
 # (not derived from the code). V* = Moscow records of manager_a (CV is also shared with
 # colleague_a, a sales manager outside manager_a's team); H* = Kazan records of manager_b;
 # PS = a contact of another Kazan manager shared with the whole Moscow branch; *T = trashed.
-V = {"CV", "CV2", "PV", "PV2"}
-H = {"CH", "PH"}
+# G* are gadgets, the test-only record kind (tests/kindtest): they follow the same rule.
+V = {"CV", "CV2", "PV", "PV2", "GV"}
+H = {"CH", "PH", "GH"}
 S = {"PS"}
 SEES_ALL = {"admin", "head", "marketer", "auditor"}
 VIEW: dict[str, set[str]] = {
@@ -131,6 +135,9 @@ def world(personas: Personas) -> World:
         username="kazan_2", branch=personas.branch_b, roles=["sales_manager"], last_name="Другая"
     )
     ps = ContactFactory(owner=kazan_2, last_name=NAMES["PS"])
+    gv = Gadget.objects.create(owner=manager_a, branch=manager_a.branch, name=NAMES["GV"])
+    gh = Gadget.objects.create(owner=manager_b, branch=manager_b.branch, name=NAMES["GH"])
+    search.index_many(Gadget, [gv.pk, gh.pk])
     Employment.objects.create(contact=pv, company=ch, position="совместитель")
     Employment.objects.create(contact=pv, company=ct, position="бывший")
     Employment.objects.create(contact=ph, company=ch, position="директор")
@@ -191,6 +198,8 @@ def world(personas: Personas) -> World:
         "PH": ph.pk,
         "PT": pt.pk,
         "PS": ps.pk,
+        "GV": gv.pk,
+        "GH": gh.pk,
         "share_CV_colleague": share_cv_colleague.pk,
         "share_PS": share_ps.pk,
         "share_CV": share_cv.pk,
@@ -359,6 +368,12 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "records:tag-create": _none,
     "records:tag-edit": _one("tag"),
     "records:tag-delete": _one("tag"),
+    # The test-only record kind: its own pages, and what it gets by registering.
+    "kindtest:gadget-list": _none,
+    "kindtest:gadget-detail": _pair_of("GV", "GH"),
+    "records:gadget-export": _none,
+    "records:gadget-bulk": _none,
+    "records:gadget-bulk-count": _none,
     "api:schema": _none,
     "api:docs": _none,
     "api:search": _none,
@@ -451,7 +466,7 @@ def hostile_body(
         "until": "",
         "other": other,
         "keep": {},
-        "ids": [i["CV"], i["CH"], i["PV"], i["PH"]],
+        "ids": [i["CV"], i["CH"], i["PV"], i["PH"], i["GV"], i["GH"]],
         "action": "trash",
         "scope": "selected",
         "confirm": "yes",
@@ -533,8 +548,12 @@ def state(world: World) -> dict[str, Any]:
     """Every protected part of the world, keyed by what guards it (about twenty queries)."""
     i = world.ids
     parts: dict[str, Any] = {}
-    keys = {"C": ("CV", "CV2", "CH", "CT"), "P": ("PV", "PV2", "PH", "PT", "PS")}
-    for prefix, model in (("C", Company), ("P", Contact)):
+    keys = {
+        "C": ("CV", "CV2", "CH", "CT"),
+        "P": ("PV", "PV2", "PH", "PT", "PS"),
+        "G": ("GV", "GH"),
+    }
+    for prefix, model in (("C", Company), ("P", Contact), ("G", Gadget)):
         wanted = {i[key]: key for key in keys[prefix]}
         rows = {row["id"]: row for row in model.all_objects.filter(pk__in=wanted).values()}
         ct = ContentType.objects.get_for_model(model)
@@ -655,7 +674,7 @@ def may_change(persona: str, world: World, part: str) -> bool:
 
 def hidden_names(persona: str, route: str) -> list[str]:
     sees = VIEW.get(persona, set())
-    names = [NAMES[k] for k in ("CV", "PV", "CH", "PH", "PS") if k not in sees]
+    names = [NAMES[k] for k in ("CV", "PV", "CH", "PH", "PS", "GV", "GH") if k not in sees]
     if persona not in SEES_ALL and persona != "manager_b":
         names.append(MANAGER_B_NAME)
     if route not in ("records:trash", "core:audit", "api:audit-list", "api:audit-detail"):
@@ -750,7 +769,7 @@ def test_authorization_walk(persona_name: str, world: World) -> None:
         if status >= 500:
             problems.append(f"{where}: server error")
             continue
-        if key[:1] in ("C", "P") and key not in VIEW.get(persona_name, set()):
+        if key[:1] in ("C", "P", "G") and key not in VIEW.get(persona_name, set()):
             if status in (200, 201, 204) and route not in ("records:trash-restore",):
                 problems.append(f"{where}: answered a record the persona may not see")
         if key.startswith(("user_", "batch_", "view_", "token_")) and persona_name not in (

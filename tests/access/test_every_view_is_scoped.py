@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kartoteka.core.models import RecordShare
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
+from tests.kindtest.models import Gadget
 
 SECRET_COMPANY = "ООО «Секрет Казани»"
 SECRET_CONTACT = "Тайнов"
@@ -111,6 +112,12 @@ ROUTES: dict[str, str] = {
     "records:contact-bulk": "record",
     "records:company-bulk-count": "list",
     "records:contact-bulk-count": "list",
+    # The test-only record kind (tests/kindtest): its own pages, and what it gets by registering.
+    "kindtest:gadget-list": "list",
+    "kindtest:gadget-detail": "record",
+    "records:gadget-export": "list",
+    "records:gadget-bulk": "record",
+    "records:gadget-bulk-count": "list",
     "records:batch-list": "list",
     "records:batch-undo": "record",
     "records:handover": "admin",
@@ -149,6 +156,8 @@ LIST_URLS = {
     "api:contact-list": "/api/v1/contacts/?limit=500",
     "records:batch-list": "/settings/batches/",
     "api:batch-list": "/api/v1/batches/",
+    "kindtest:gadget-list": "/gadgets/",
+    "records:gadget-export": "/gadgets/export/",
 }
 ADMIN_URLS = {
     "accounts:user-create": "/settings/users/new/",
@@ -188,6 +197,8 @@ def test_every_route_is_classified() -> None:
 def secrets_of_kazan(personas: Personas) -> None:
     company = CompanyFactory(owner=personas.manager_b, name=SECRET_COMPANY)
     ContactFactory(owner=personas.manager_b, last_name=SECRET_CONTACT, company=company)
+    # A gadget (the test-only record kind) by the same name: no list may show it either.
+    Gadget.objects.create(owner=personas.manager_b, branch=personas.branch_b, name=SECRET_COMPANY)
 
 
 @pytest.mark.parametrize("route", sorted(LIST_URLS))
@@ -195,6 +206,7 @@ def test_no_list_shows_records_out_of_scope(
     route: str, personas: Personas, secrets_of_kazan: None, client: Client, api: Any
 ) -> None:
     mine = CompanyFactory(owner=personas.manager_a, name="ООО «Моя»")
+    Gadget.objects.create(owner=personas.manager_a, branch=personas.branch_a, name="ООО «Моя»")
     ContactFactory(owner=personas.manager_a, last_name="Мойков", company=mine)
     url = LIST_URLS[route]
     if route.startswith("api:"):
@@ -212,6 +224,8 @@ def test_no_list_shows_records_out_of_scope(
         "api:company-list",
         "clients:search",
         "api:company-export",
+        "kindtest:gadget-list",
+        "records:gadget-export",
     ):
         assert "ООО «Моя»" in text  # the list works, it is not just empty
     if route in (

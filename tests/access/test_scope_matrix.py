@@ -12,7 +12,7 @@ import pytest
 
 from kartoteka.accounts.models import Role, RoleGrant
 from kartoteka.clients.models import Company, Contact
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from tests.factories.clients import CompanyFactory, ContactFactory
 
 RECORDS = ("own", "team", "branch", "other_branch")
@@ -170,7 +170,8 @@ def test_deactivated_user_sees_nothing_and_token_stops(personas: Any, api: Any) 
     assert client.get(f"/api/v1/companies/{records['own'].pk}/").status_code == 401
 
 
-# Beyond companies and contacts, each built-in role holds exactly these cells (README's table).
+# Beyond record kinds (companies, contacts...), each built-in role holds exactly these cells
+# (README's table).
 PEOPLE_AND_SETTINGS: dict[str, dict[tuple[str, str], str]] = {
     "administrator": {
         **{("users", a): "all" for a in ("view", "create", "edit", "assign")},
@@ -211,7 +212,7 @@ def test_builtin_roles_people_and_settings_cells(db: Any, code: str) -> None:
     held = {
         (g.entity, g.action): g.scope
         for g in RoleGrant.objects.filter(role__code=code).exclude(
-            entity__in=("companies", "contacts")
+            entity__in=[kind.entity for kind in kinds.record_kinds()]
         )
     }
     assert held == PEOPLE_AND_SETTINGS[code]

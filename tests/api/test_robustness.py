@@ -368,7 +368,7 @@ def test_a_search_text_without_a_word_matches_nothing(
     assert client.get("/api/v1/companies/", {"q": text}).json()["results"] == []
     assert client.get("/api/v1/contacts/", {"q": text}).json()["results"] == []
     found = client.get("/api/v1/search/", {"q": text}).json()
-    assert found == {"companies": [], "contacts": []}
+    assert {"companies", "contacts"} <= found.keys() and not any(found.values())
     preview = client.post(
         "/api/v1/companies/bulk/",
         {

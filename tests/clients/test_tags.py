@@ -125,7 +125,8 @@ def test_delete_asks_first_then_takes_the_tag_off_records(
 
     page = client.get(f"/settings/tags/{tag.pk}/delete/").content.decode()
     usage = page.split('id="usage"', 1)[1].split("</dl>", 1)[0]
-    assert re.findall(r"<dd>(\d+)</dd>", usage) == ["1", "2"]
+    counts = dict(re.findall(r'<dd data-kind="(\w+)">(\d+)</dd>', usage))
+    assert (counts["companies"], counts["contacts"]) == ("1", "2")
     assert Tag.objects.filter(pk=tag.pk).exists()  # asking deletes nothing
 
     assert client.post(f"/settings/tags/{tag.pk}/delete/").status_code == 302

@@ -163,11 +163,12 @@ class GrantSerializer(serializers.Serializer):  # type: ignore[type-arg]
     action = serializers.ChoiceField(choices=Action.choices)
     scope = serializers.ChoiceField(choices=Scope.choices)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["entity"].choices = [  # type: ignore[attr-defined]
+    def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+        fields = super().get_fields()
+        fields["entity"].choices = [  # type: ignore[attr-defined]
             (entity.code, str(entity.label)) for entity in kinds.entities()
         ]
+        return fields
 
 
 class RoleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

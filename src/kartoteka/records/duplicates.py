@@ -15,6 +15,7 @@ from django.db.models.functions import RowNumber
 
 from kartoteka.core import access, kinds
 from kartoteka.core.models import Record
+from kartoteka.records.custom_queries import folded
 
 if TYPE_CHECKING:
     from kartoteka.accounts.models import User
@@ -137,3 +138,16 @@ def _similar_pairs(
                 pairs.append(Pair(earlier, record, why.code, mine[0], percent, label))
                 break
     return pairs
+
+
+def same_text(field: str, label: Any, pair_label: Any) -> kinds.DuplicateReason:
+    """A reason for any kind: the same text in ``field`` (case, spaces and ё folded), e.g. two
+    deals with one title. ``label`` names the tab, ``pair_label`` each pair."""
+
+    def rows(editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]:
+        found = editable.exclude(**{field: ""}).annotate(duplicate_key=folded(F(field)))
+        return found, "duplicate_key", "pk"
+
+    return kinds.DuplicateReason(
+        code=field, label=label, rows=rows, describe=lambda value, score: str(pair_label)
+    )

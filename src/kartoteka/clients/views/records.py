@@ -45,6 +45,7 @@ from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Record
 from kartoteka.core.pagination import keyset_page
 from kartoteka.core.prefetch import prefetched
+from kartoteka.core.search import Group
 from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records import columns, sharing
@@ -430,11 +431,25 @@ def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> H
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    """The top bar's box: companies and contacts the user may see, grouped by kind."""
+    """The top bar's box: companies, contacts and other kinds' records the user may see, grouped
+    by kind."""
     text = request.GET.get("q", "").strip()
     groups = find_records(signed_in(request), text)
+    empty = Group(hits=[], more=False)
+    others = [
+        (kind, groups[kind.search.group])
+        for kind in kinds.record_kinds()
+        if kind.search is not None
+        and kind.search.group not in ("companies", "contacts")
+        and groups.get(kind.search.group, empty).hits
+    ]
     return render(
         request,
         "clients/search.html",
-        {"query": text, "companies": groups["companies"], "contacts": groups["contacts"]},
+        {
+            "query": text,
+            "companies": groups.get("companies", empty),
+            "contacts": groups.get("contacts", empty),
+            "others": others,
+        },
     )
