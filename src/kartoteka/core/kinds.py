@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.text import capfirst
 
 from kartoteka.core import access
@@ -227,9 +227,6 @@ class RecordKind:
         """The path segment of the kind's pages: ``companies`` in ``/companies/bulk/``."""
         return self.entity
 
-    def field_named(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
-
     def label_of(self, item: Field) -> str:
         """A field's label in the reader's language: its own, or the model field's name."""
         if item.label is not None:
@@ -348,8 +345,3 @@ def linked(user: User, queryset: QuerySet[Any], through: str) -> QuerySet[Any]:
     if condition is None:
         return queryset.none()
     return queryset.filter(condition, **{f"{through}__deleted_at__isnull": True})
-
-
-def linked_prefetch(user: User, lookup: str, queryset: QuerySet[Any], through: str) -> Prefetch:  # type: ignore[type-arg]
-    """``Prefetch(lookup)`` of a record's links under the access rule (see :func:`linked`)."""
-    return Prefetch(lookup, queryset=linked(user, queryset, through))

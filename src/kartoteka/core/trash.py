@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from kartoteka.core import access, records
+from kartoteka.core import access, kinds, records
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.models import Record
 
@@ -18,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def trashable_models() -> list[type[Record]]:
-    return [m for m in apps.get_models() if issubclass(m, Record)]
+    """Every registered record kind's model (kartoteka.core.kinds)."""
+    return [kind.model for kind in kinds.record_kinds()]
 
 
 def model_by_label(label: str) -> type[Record]:

@@ -62,6 +62,9 @@ def field_label(entry: AuditEntry, name: str) -> str:
             field = None
         if field is not None and hasattr(field, "verbose_name"):
             return str(field.verbose_name).capitalize()
+    if name not in _EXTRA_LABELS and kinds.entity(name) is not None:
+        # A deleted tag's entry counts the records of each kind that carried it.
+        return kinds.entity_label(name).capitalize()
     return str(_EXTRA_LABELS.get(name, name)).capitalize()
 
 

@@ -44,7 +44,9 @@ class CustomFieldSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("entity", str, description="companies or contacts")]
+        parameters=[
+            OpenApiParameter("entity", str, description="A record kind: companies, contacts...")
+        ]
     )
 )
 class CustomFieldViewSet(
@@ -55,7 +57,7 @@ class CustomFieldViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):  # type: ignore[type-arg]
-    """Fields administrators add to companies and contacts; values live in ``custom_fields``.
+    """Fields administrators add to record kinds; values live in each record's ``custom_fields``.
 
     DELETE refuses a field that records hold values of unless ``?confirm=true``; the answer
     then names how many records lost their value.
