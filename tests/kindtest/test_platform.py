@@ -105,7 +105,7 @@ def test_saved_views_keep_a_gadget_list_filter(personas: Personas, client: Clien
 
 
 def test_a_group_rule_for_gadgets_tags_a_matching_gadget(
-    personas: Personas, client: Client
+    personas: Personas, client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     drone, robot = make(personas.manager_a, "Дрон-курьер"), make(personas.manager_a, "Робот")
     client.force_login(personas.admin)
@@ -126,7 +126,8 @@ def test_a_group_rule_for_gadgets_tags_a_matching_gadget(
     assert created.status_code == 302, created.content.decode()
     rule = GroupRule.objects.get(name="Дроны")
     assert rule.entity == "gadgets"
-    assert client.post(f"/settings/group-rules/{rule.pk}/apply/").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the job starts after the commit
+        assert client.post(f"/settings/group-rules/{rule.pk}/apply/").status_code == 302
     assert list(drone.tags.values_list("name", flat=True)) == ["Дроны"]
     assert not robot.tags.exists()
     # and a change that makes a gadget match sets the rule off, in the same bulk change
