@@ -9,7 +9,8 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.clients.search import register
-        from kartoteka.clients.services import bulk
+        from kartoteka.clients.services import bulk, field_checks
 
         register()
         bulk.register()
+        field_checks.register()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
@@ -134,6 +134,35 @@ def _convert(field: CustomField, raw: Any) -> Any:
     raise ValueError(_("Unknown field type."))  # pragma: no cover
 
 
+def is_empty(value: Any) -> bool:
+    """An empty value removes the field's value (and is refused for a required field)."""
+    return value is None or value == "" or value == []
+
+
+def check_value(field: CustomField, raw: Any) -> Any:
+    """One value of ``field`` in its stored JSON form (``None``: no value), or ValidationError.
+
+    The one check of a custom field value: forms, the API (:func:`clean_values`) and bulk
+    changes (through :mod:`kartoteka.core.field_rules`) all use it.
+    """
+    if is_empty(raw):
+        if field.is_required:
+            raise ValidationError(_("This field is required."))
+        return None
+    try:
+        return _convert(field, raw)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def check_named_value(model: type[models.Model], code: str, raw: Any) -> Any:
+    """:func:`check_value` for ``custom_fields.<code>`` of ``model`` (see core.field_rules)."""
+    field = CustomField.objects.filter(entity=access.entity_of(model), code=code).first()
+    if field is None:
+        raise ValidationError(_("There is no such custom field."))
+    return check_value(field, raw)
+
+
 def clean_values(
     entity: str, raw: dict[str, Any], *, current: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -149,25 +178,25 @@ def clean_values(
         if field is None:
             errors[f"custom_fields.{code}"] = [_("There is no such custom field.")]
             continue
-        if value in (None, "", []):
-            values.pop(code, None)
-            continue
         numeric = field.type in (FieldType.NUMBER, FieldType.MONEY)
         if numeric and code in values and _unchanged(values[code], value):
             # A form sends every value back: a number stored before numbers were checked (17
             # digits, -0.00) must not stop the record from being saved when nobody touched it.
             continue
         try:
-            values[code] = _convert(field, value)
-        except ValueError as error:
-            errors[f"custom_fields.{code}"] = [str(error)]
+            # Required is checked below, once every value is merged in.
+            stored = check_value(field, value) if not is_empty(value) else None
+        except ValidationError as error:
+            errors[f"custom_fields.{code}"] = list(error.messages)
+            continue
+        if stored is None:
+            values.pop(code, None)
+        else:
+            values[code] = stored
     for code, field in fields.items():
-        if (
-            field.is_required
-            and values.get(code) in (None, "", [])
-            and f"custom_fields.{code}" not in errors
-        ):
-            errors[f"custom_fields.{code}"] = [_("This field is required.")]
+        name = f"custom_fields.{code}"
+        if field.is_required and is_empty(values.get(code)) and name not in errors:
+            errors[name] = [_("This field is required.")]
     values = {code: value for code, value in values.items() if code in fields}
     return values, errors
 

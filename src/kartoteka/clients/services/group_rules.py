@@ -4,23 +4,15 @@ Examples: city = Казань → tag "Поволжье"; industry = Розни�
 manager. Rules run with the system's authority (an administrator set them up), inside the
 transaction of the change that triggered them, and the change's audit entry names each rule.
 
-A rule fires when a record *starts* to match: on creation, or on an edit after which it matches
-and before which it did not. So a manager who takes the "Поволжье" tag off a Kazan company, or
-hands a retail client to a colleague, is not overruled at their next edit of the card.
-
-Every way a client changes applies the rules once: the card and the API (:func:`with_rules`),
-a merge (the survivor), and bulk changes (:func:`bulk_follow_ups`), where the rules' effects
-join the same batch and are undone with it. Rules run once, top to bottom, per change: a rule's
-effect may make a *later* rule match (a tag, then an owner for that tag), but never sets off the
-rules again, so two rules cannot feed each other endlessly.
+What a condition means is :mod:`rule_conditions` (one definition for a record in memory and for
+SQL); what rules do to a changing client, and when they fire, is :mod:`rule_effects` (one plan
+for the card, the API, a merge and bulk changes). This module manages the rules themselves and
+applies one to existing clients.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -29,31 +21,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kartoteka.accounts.models import User
-from kartoteka.clients import custom_queries
-from kartoteka.clients.models import Company, Contact, CustomField, GroupRule, Tag
-from kartoteka.clients.models.company import CompanyStatus
+from kartoteka.clients.models import CustomField, GroupRule, Tag
 from kartoteka.clients.models.custom_fields import FieldType
+from kartoteka.clients.services import rule_conditions, tags
+from kartoteka.clients.services.rule_conditions import BASE_FIELDS, CUSTOM, TAG, model_of
+from kartoteka.clients.services.rule_effects import bulk_follow_ups, definitions, owner_usable
 from kartoteka.core import access, audit, batches, jobs
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry, Record
-from kartoteka.core.text import fold
 
-Changes = dict[str, list[Any]]
-CUSTOM = "custom_fields."
-TAG = "tag"
-#: the fields a rule may look at, besides tags and custom fields
-BASE_FIELDS: dict[str, tuple[str, ...]] = {
-    "companies": ("city", "industry", "region", "source", "status", "legal_form"),
-    "contacts": ("address",),
-}
-
-
-def model_of(entity: str) -> type[Company] | type[Contact]:
-    return Company if entity == "companies" else Contact
-
-
-def entity_of(obj: Record) -> str:
-    return "companies" if isinstance(obj, Company) else "contacts"
+__all__ = ["BASE_FIELDS", "CUSTOM", "TAG", "bulk_follow_ups", "model_of"]
 
 
 def verbose_name(model: type[Record], name: str) -> str:
@@ -73,362 +50,17 @@ def field_choices(entity: str) -> list[tuple[str, str]]:
     return choices
 
 
-# --- Matching a record in memory -----------------------------------------------------------------
-def _custom_values(field: CustomField, value: Any) -> list[str]:
-    if value in (None, "", []):
-        return []
-    if isinstance(value, bool):
-        words = custom_queries.TRUE_WORDS if value else custom_queries.FALSE_WORDS
-        return sorted(words)
-    if isinstance(value, list):
-        return [fold(str(item)) for item in value]
-    return [fold(str(value))]
-
-
-def _numbers_equal(stored: Any, wanted: str) -> bool:
-    try:
-        return Decimal(str(stored)) == Decimal(str(custom_queries.parse_number(wanted)))
-    except (InvalidOperation, custom_queries.Unmatchable):
-        return False
-
-
-class Matcher:
-    """Tests rules against one record as it is in memory (mid-transaction, before it is saved)."""
-
-    def __init__(
-        self,
-        obj: Record,
-        definitions: dict[str, CustomField],
-        tag_names: Iterable[str] | None = None,
-    ) -> None:
-        self.obj = obj
-        self.definitions = definitions
-        if tag_names is None:
-            tag_names = [tag.name for tag in obj.tags.all()]  # type: ignore[attr-defined]
-        self.tag_names = list(tag_names)
-
-    def values(self, rule: GroupRule) -> list[str]:
-        if rule.field == TAG:
-            return [fold(name) for name in self.tag_names]
-        if rule.field.startswith(CUSTOM):
-            definition = self.definitions.get(rule.field[len(CUSTOM) :])
-            if definition is None:
-                return []
-            stored = (getattr(self.obj, "custom_fields", None) or {}).get(definition.code)
-            return _custom_values(definition, stored)
-        if rule.field not in BASE_FIELDS[entity_of(self.obj)]:
-            return []
-        value = str(getattr(self.obj, rule.field, "") or "")
-        if rule.field == "status":
-            return [fold(value), fold(str(dict(CompanyStatus.choices).get(value, value)))]
-        return [fold(value)]
-
-    def matches(self, rule: GroupRule) -> bool:
-        wanted = fold(rule.value)
-        definition = (
-            self.definitions.get(rule.field[len(CUSTOM) :])
-            if rule.field.startswith(CUSTOM)
-            else None
-        )
-        if (
-            definition is not None
-            and definition.type in (FieldType.NUMBER, FieldType.MONEY)
-            and rule.operator == GroupRule.Operator.EQUALS
-        ):
-            stored = (getattr(self.obj, "custom_fields", None) or {}).get(definition.code)
-            return stored not in (None, "") and _numbers_equal(stored, rule.value)
-        if (
-            definition is not None
-            and definition.type == FieldType.DATE
-            and rule.operator == GroupRule.Operator.EQUALS
-        ):
-            stored = (getattr(self.obj, "custom_fields", None) or {}).get(definition.code)
-            try:
-                return stored == custom_queries.parse_date(rule.value)
-            except custom_queries.Unmatchable:
-                return False
-        found = self.values(rule)
-        if rule.operator == GroupRule.Operator.CONTAINS:
-            return any(wanted in value for value in found)
-        return wanted in found
-
-
-def _definitions(entity: str) -> dict[str, CustomField]:
-    return {field.code: field for field in CustomField.objects.filter(entity=entity)}
-
-
-def active_rules(entity: str) -> list[GroupRule]:
-    return list(
-        GroupRule.objects.filter(entity=entity, is_active=True)
-        .select_related("tag", "owner__branch")
-        .order_by("position", "id")
-    )
-
-
-def rules_matching(obj: Record) -> set[int]:
-    """Ids of the active rules ``obj`` matches now (taken before a change, to compare after)."""
-    entity = entity_of(obj)
-    rules = active_rules(entity)
-    if not rules:
-        return set()
-    matcher = Matcher(obj, _definitions(entity))
-    return {rule.pk for rule in rules if matcher.matches(rule)}
-
-
-# --- Effects -------------------------------------------------------------------------------------
-def _owner_usable(rule: GroupRule) -> bool:
-    return rule.owner is not None and rule.owner.is_active
-
-
-def _tag_note(rule: GroupRule) -> str:
-    return _("rule «%(rule)s» added the tag «%(tag)s»") % {"rule": rule, "tag": rule.tag}
-
-
-def _owner_note(rule: GroupRule, owner: User) -> str:
-    return _("rule «%(rule)s» made %(owner)s the owner") % {"rule": rule, "owner": owner}
-
-
-def _effect(rule: GroupRule, obj: Record, matcher: Matcher) -> tuple[Changes, str] | None:
-    """Apply one rule's effect to ``obj``; its audit changes and a line naming the rule, if any."""
-    if rule.effect == GroupRule.Effect.ADD_TAG and rule.tag is not None:
-        if rule.tag.name in matcher.tag_names:
-            return None
-        before = sorted(matcher.tag_names)
-        obj.tags.add(rule.tag)  # type: ignore[attr-defined]
-        matcher.tag_names.append(rule.tag.name)
-        return {"tags": [before, sorted(matcher.tag_names)]}, _tag_note(rule)
-    if rule.effect == GroupRule.Effect.SET_OWNER and _owner_usable(rule):
-        owner: User = rule.owner  # type: ignore[assignment]
-        if obj.owner_id == owner.pk and obj.branch_id == owner.branch_id:  # type: ignore[attr-defined]
-            return None
-        changes: Changes = {"owner": [str(obj.owner) if obj.owner else None, str(owner)]}
-        if obj.branch_id != owner.branch_id:  # type: ignore[attr-defined]
-            changes["branch"] = [str(obj.branch), str(owner.branch)]
-        obj.owner = owner
-        obj.branch = owner.branch
-        type(obj).all_objects.filter(pk=obj.pk).update(owner=owner, branch=owner.branch)
-        return changes, _owner_note(rule, owner)
-    return None
-
-
-def _merge(into: Changes, more: Changes) -> None:
-    """Later changes of the same field keep the first old value and the last new one."""
-    for name, (old, new) in more.items():
-        into[name] = [into[name][0], new] if name in into else [old, new]
-
-
-def _apply(rules: Iterable[GroupRule], obj: Record, matcher: Matcher) -> Changes:
-    changes: Changes = {}
-    notes: list[str] = []
-    for rule in rules:
-        if not matcher.matches(rule):
-            continue
-        result = _effect(rule, obj, matcher)
-        if result is not None:
-            _merge(changes, result[0])
-            notes.append(result[1])
-    if notes:
-        changes["rules"] = [None, notes]
-    return changes
-
-
-def rules_apply(*, actor: User | None, obj: Record, skip: Iterable[int] = ()) -> Changes:
-    """Apply every active rule of ``obj``'s entity, in order, to a new or changed record.
-
-    Runs with the system's authority: the actor's own rights do not limit what a rule does, but
-    the actor's change is what the rules' effects are recorded with. Rules in ``skip`` (those the
-    record already matched before the change) do not fire again. Returns the audit changes,
-    including ``rules``: a line per rule that changed something. Call inside the transaction.
-    """
-    entity = entity_of(obj)
-    skipped = set(skip)
-    rules = [rule for rule in active_rules(entity) if rule.pk not in skipped]
-    if not rules:
-        return {}
-    return _apply(rules, obj, Matcher(obj, _definitions(entity)))
-
-
-def with_rules(
-    actor: User,
-    writer: Callable[[Any], Changes],
-    *,
-    before: Record | None = None,
-) -> Callable[[Any], Changes]:
-    """``writer`` (a record's list writer) followed by the group rules, for create and update.
-
-    Which rules ``before`` (the record as it was) already matched is settled now, before the
-    change is written, so that only rules the record newly matches fire.
-    """
-    skip = rules_matching(before) if before is not None else set()
-    original_owner = (
-        {"owner": audit.display_value(before, "owner"), "branch": str(before.branch)}
-        if before is not None
-        else {}
-    )
-
-    def write(obj: Any) -> Changes:
-        changes = writer(obj)
-        ruled = rules_apply(actor=actor, obj=obj, skip=skip)
-        for name in ("owner", "branch"):
-            if name in ruled and name in original_owner:
-                ruled[name][0] = original_owner[name]
-        _merge(changes, ruled)
-        return changes
-
-    return write
-
-
-# --- Bulk changes --------------------------------------------------------------------------------
-def _tag_names(model: type[Company] | type[Contact], ids: list[int]) -> dict[int, list[str]]:
-    """The tag names of each record, in one query."""
-    m2m = model._meta.get_field("tags")
-    source = m2m.m2m_field_name()  # type: ignore[union-attr]
-    target = m2m.m2m_reverse_field_name()  # type: ignore[union-attr]
-    rows = m2m.remote_field.through.objects.filter(  # type: ignore[union-attr]
-        **{f"{source}_id__in": ids}
-    ).values_list(f"{source}_id", f"{target}__name")
-    names: dict[int, list[str]] = {}
-    for pk, name in rows:
-        names.setdefault(pk, []).append(name)
-    return names
-
-
-def _after(
-    record: Record, values: dict[str, Any], tags: list[str], tag_names: dict[int, str]
-) -> tuple[Record, list[str]]:
-    """A copy of ``record`` and its tag names with a bulk change's ``values`` applied."""
-    after = copy.copy(record)
-    names = list(tags)
-    for name, value in values.items():
-        if name.startswith("tags."):
-            tag = tag_names.get(int(name.split(".", 1)[1]))
-            if tag is None:
-                continue
-            if value and tag not in names:
-                names.append(tag)
-            elif not value and tag in names:
-                names.remove(tag)
-        elif name.startswith(CUSTOM):
-            stored = dict(getattr(after, "custom_fields", None) or {})
-            code = name[len(CUSTOM) :]
-            if value in (None, "", []):
-                stored.pop(code, None)
-            else:
-                stored[code] = value
-            after.custom_fields = stored  # type: ignore[attr-defined]
-        elif "." not in name and name != "deleted_at":
-            setattr(after, type(record)._meta.get_field(name).attname, value)  # type: ignore[union-attr]
-    return after, names
-
-
-def _planned_effects(
-    rules: Sequence[GroupRule], after: Record, matcher: Matcher, asked: dict[str, Any]
-) -> tuple[dict[str, Any], list[str]]:
-    """What the rules ``after`` newly matches do, as bulk field values, without writing them.
-
-    A field the bulk change itself sets (``asked``) is left as the change sets it.
-    """
-    values: dict[str, Any] = {}
-    notes: list[str] = []
-    for rule in rules:
-        if not matcher.matches(rule):
-            continue
-        if rule.effect == GroupRule.Effect.ADD_TAG and rule.tag is not None:
-            name = f"tags.{rule.tag_id}"
-            if rule.tag.name in matcher.tag_names or name in asked:
-                continue
-            values[name] = True
-            matcher.tag_names.append(rule.tag.name)
-            notes.append(_tag_note(rule))
-        elif rule.effect == GroupRule.Effect.SET_OWNER and _owner_usable(rule):
-            owner: User = rule.owner  # type: ignore[assignment]
-            current = (after.owner_id, after.branch_id)  # type: ignore[attr-defined]
-            if current == (owner.pk, owner.branch_id) or "owner" in asked or "branch" in asked:
-                continue
-            values.update(owner=owner.pk, branch=owner.branch_id)
-            after.owner_id, after.branch_id = owner.pk, owner.branch_id  # type: ignore[attr-defined]
-            notes.append(_owner_note(rule, owner))
-    return values, notes
-
-
-def bulk_follow_ups() -> batches.FollowUps:
-    """The group rules as a bulk change's follow-ups (see :class:`batches.Operation`).
-
-    Each record the change really changes gets the rules it newly matches, exactly as an edit
-    on the card would; their effects are written with the change, kept in the same batch (one
-    undo reverts both) and named in the record's audit entry. Rules and custom field
-    definitions are read once per batch; a chunk costs two queries (the records' tags and the
-    names of tags the change adds or removes), whatever its size.
-    """
-    loaded: dict[str, tuple[list[GroupRule], dict[str, CustomField]]] = {}
-
-    def follow(
-        model: type[Record], rows: Sequence[tuple[Record, dict[str, Any]]]
-    ) -> dict[int, batches.FollowUp]:
-        entity = "companies" if model is Company else "contacts"
-        if entity not in loaded:
-            loaded[entity] = (active_rules(entity), _definitions(entity))
-        rules, definitions = loaded[entity]
-        if not rules or not rows:
-            return {}
-        tags = _tag_names(model_of(entity), [record.pk for record, _values in rows])
-        changed_tags = {
-            int(name.split(".", 1)[1])
-            for _record, values in rows
-            for name in values
-            if name.startswith("tags.")
-        }
-        tag_names = (
-            dict(Tag.objects.filter(pk__in=changed_tags).values_list("pk", "name"))
-            if changed_tags
-            else {}
-        )
-        found: dict[int, batches.FollowUp] = {}
-        for record, values in rows:
-            before = tags.get(record.pk, [])
-            matched = Matcher(record, definitions, tag_names=before)
-            fresh = [rule for rule in rules if not matched.matches(rule)]
-            if not fresh:
-                continue
-            after, after_tags = _after(record, values, before, tag_names)
-            effects, notes = _planned_effects(
-                fresh, after, Matcher(after, definitions, tag_names=after_tags), values
-            )
-            if effects:
-                found[record.pk] = batches.FollowUp(values=effects, audit={"rules": [None, notes]})
-        return found
-
-    return follow
-
-
 # --- Existing records: dry run and apply now ---------------------------------------------------
 def rule_queryset(rule: GroupRule) -> QuerySet[Any]:
     """Every live record of the rule's entity matching its condition, on the database."""
-    model = model_of(rule.entity)
-    queryset: QuerySet[Any] = model.objects.all()
-    operator = "contains" if rule.operator == GroupRule.Operator.CONTAINS else "equals"
-    if rule.field == TAG:
-        return custom_queries.where_tag(queryset, operator, rule.value)
-    if rule.field.startswith(CUSTOM):
-        definition = CustomField.objects.filter(
-            entity=rule.entity, code=rule.field[len(CUSTOM) :]
-        ).first()
-        if definition is None:
-            return queryset.none()
-        try:
-            return custom_queries.where_custom(queryset, definition, operator, rule.value)
-        except custom_queries.Unmatchable:
-            return queryset.none()
-    if rule.field not in BASE_FIELDS[rule.entity]:
-        return queryset.none()
-    choices = {str(k): str(v) for k, v in CompanyStatus.choices} if rule.field == "status" else {}
-    return custom_queries.where_base(queryset, rule.field, operator, rule.value, choices)
+    condition = rule_conditions.condition_of(rule, definitions(rule.entity))
+    return condition.filter(model_of(rule.entity).objects.all())
 
 
 def _would_change(rule: GroupRule, queryset: QuerySet[Any]) -> QuerySet[Any]:
     if rule.effect == GroupRule.Effect.ADD_TAG:
         return queryset.exclude(tags=rule.tag_id) if rule.tag_id else queryset.none()
-    if rule.effect == GroupRule.Effect.SET_OWNER and _owner_usable(rule):
+    if rule.effect == GroupRule.Effect.SET_OWNER and owner_usable(rule):
         owner: User = rule.owner  # type: ignore[assignment]
         return queryset.exclude(owner=owner, branch_id=owner.branch_id)
     return queryset.none()
@@ -466,7 +98,7 @@ def group_rule_apply_existing(
     """
     _require_admin(actor)
     rule = GroupRule.objects.select_related("tag", "owner__branch").get(pk=rule.pk)
-    if rule.effect == GroupRule.Effect.SET_OWNER and not _owner_usable(rule):
+    if rule.effect == GroupRule.Effect.SET_OWNER and not owner_usable(rule):
         return 0
     if rule.effect == GroupRule.Effect.ADD_TAG and rule.tag_id is None:
         return 0
@@ -508,6 +140,36 @@ def _require_admin(actor: User) -> None:
         raise ForbiddenError()
 
 
+#: what to type for a condition on a custom field compared as a value
+VALUE_HINTS = {
+    FieldType.NUMBER: gettext_lazy("Enter a number."),
+    FieldType.MONEY: gettext_lazy("Enter a number."),
+    FieldType.DATE: gettext_lazy("Enter a date, e.g. 23.11.2026."),
+    FieldType.BOOLEAN: gettext_lazy("Enter yes or no."),
+}
+
+
+def _condition_problems(entity: str, field: str, operator: str, value: str) -> dict[str, list[str]]:
+    """A condition that could never match as meant: "contains" on a number, letters for a date."""
+    known = definitions(entity) if field.startswith(CUSTOM) else {}
+    definition = known.get(field[len(CUSTOM) :])
+    if (
+        definition is not None
+        and definition.type in rule_conditions.EXACT_TYPES
+        and operator == GroupRule.Operator.CONTAINS
+    ):
+        return {"operator": [_("Numbers, amounts and yes/no fields are compared with “equals”.")]}
+    try:
+        rule_conditions.build(
+            entity=entity, field=field, operator=operator, value=value, definitions=known
+        )
+    except rule_conditions.Unmatchable:
+        # Only custom fields read the value as their type (a number, a date, yes or no).
+        kind = FieldType(definition.type) if definition is not None else FieldType.NUMBER
+        return {"value": [str(VALUE_HINTS.get(kind) or VALUE_HINTS[FieldType.NUMBER])]}
+    return {}
+
+
 def _check(values: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     entity = values.get("entity")
@@ -526,6 +188,8 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
     value = str(values.get("value") or "").strip()
     if not value:
         errors["value"] = [_("This field is required.")]
+    elif not errors.keys() & {"field", "operator"}:
+        errors.update(_condition_problems(entity, field, operator, value))
     effect = values.get("effect")
     tag, owner = None, None
     if effect == GroupRule.Effect.ADD_TAG:
@@ -533,7 +197,9 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(raw_tag, Tag):
             tag = raw_tag
         elif str(raw_tag or "").strip():
-            tag, _created = Tag.objects.get_or_create(name=str(raw_tag).strip()[:60])
+            # A new name is created with the rule, once the whole rule is valid (and audited).
+            named = tags.tags_named([str(raw_tag)], errors, field="tag")
+            tag = named[0] if named else None
         else:
             errors["tag"] = [_("Name the tag to add.")]
     elif effect == GroupRule.Effect.SET_OWNER:
@@ -569,6 +235,8 @@ def group_rule_save(*, actor: User, rule: GroupRule | None, values: dict[str, An
         values = {"entity": rule.entity, **values}
     clean = _check(values)
     with transaction.atomic():
+        if clean["tag"] is not None:
+            tags.tags_create_named(actor=actor, tags=[clean["tag"]])
         if rule is None:
             last = GroupRule.objects.filter(entity=clean["entity"]).order_by("-position").first()
             rule = GroupRule.objects.create(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
-from kartoteka.clients.services import channels, companies, contacts, group_rules
+from kartoteka.clients.services import channels, companies, contacts, rule_effects
 from kartoteka.core import access, audit, events, records, search
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
@@ -189,12 +189,17 @@ def _merge(
             changes["merged_with"] = [None, audit.link(current_other, label)]
             return changes
 
-        # The survivor changed: group rules it newly matches act, in this audit entry.
-        related = group_rules.with_rules(
-            actor, move_links, before=locked.get(survivor.pk, survivor)
-        )
+        # The survivor changed: group rules it newly matches act, in this audit entry. Its tags
+        # after the merge are both records' (move_tags).
+        fresh = locked.get(survivor.pk, survivor)
+        united_tags = {tag.pk: tag for tag in [*fresh.tags.all(), *current_other.tags.all()]}
         merged = records.update_record(
-            actor=actor, obj=survivor, version=version, values=values, related=related
+            actor=actor,
+            obj=survivor,
+            version=version,
+            values=values,
+            related=move_links,
+            follow=rule_effects.change_follow_up(list(united_tags.values())),
         )
         audit.record(
             actor=actor,
