@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.models.custom_fields import FieldType
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, search
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry
 
@@ -322,10 +325,69 @@ def custom_field_save(
 AUDITED = ("entity", "code", "label", "type", "choices", "is_required", "position")
 
 
+#: records read, changed and written per round trip when a field's values are removed
+VALUES_CHUNK = 1000
+
+
+def _remove_values(actor: User, field: CustomField) -> list[int]:
+    """Take ``field``'s value off every record holding one (the trash too); returns their ids.
+
+    Each is a change of the record like any other: its version moves on (an edit form opened
+    before gets a conflict rather than putting the value back, an undo of an older bulk change
+    leaves it alone) and its audit trail shows the value going. Chunks by id keep memory and
+    the number of queries per record flat: one read, one write and one insert of audit rows
+    per chunk, whatever the number of records.
+    """
+    model = _model(field.entity)
+    content_type = ContentType.objects.get_for_model(model)
+    removed: list[int] = []
+    last = 0
+    while True:
+        chunk = list(
+            model.all_objects.select_for_update()
+            .filter(custom_fields__has_key=field.code, pk__gt=last)
+            .order_by("pk")[:VALUES_CHUNK]
+        )
+        if not chunk:
+            return removed
+        now = timezone.now()
+        entries = []
+        for record in chunk:
+            before = dict(record.custom_fields or {})
+            record.custom_fields = {k: v for k, v in before.items() if k != field.code}
+            record.version += 1
+            record.updated_at = now
+            entries.append(
+                AuditEntry(
+                    actor=actor,
+                    action=AuditEntry.Action.UPDATE,
+                    content_type=content_type,
+                    object_id=record.pk,
+                    object_repr=str(record)[:300],
+                    changes={
+                        "custom_fields": [before, record.custom_fields],
+                        "custom_field": [field.label, None],
+                    },
+                    version=record.version,
+                )
+            )
+        model.all_objects.bulk_update(chunk, ["custom_fields", "version", "updated_at"])
+        AuditEntry.objects.bulk_create(entries)
+        removed.extend(record.pk for record in chunk)
+        last = chunk[-1].pk
+
+
+def reindex_records(model: type[Company] | type[Contact], ids: Sequence[int]) -> None:
+    """Bring the search documents of these records up to date (ids only: fit for a job)."""
+    search.index_many(model, ids)
+
+
 def custom_field_delete(*, actor: User, field: CustomField, confirmed: bool = False) -> int:
     """Delete a custom field and every value of it; returns how many records lost a value.
 
     Values are data people typed in, so a field that has any is deleted only when ``confirmed``.
+    Every record that held a value changes as by an edit: a new version, an audit entry, and a
+    search document without the value.
     """
     _require_admin(actor)
     affected = custom_field_usage(field)
@@ -335,23 +397,10 @@ def custom_field_delete(*, actor: User, field: CustomField, confirmed: bool = Fa
             % {"count": affected},
             fields={"confirm": [_("Confirm that the values will be deleted.")]},
         )
-    model = _model(field.entity)
     with transaction.atomic():
-        # Chunks by id keep memory flat however many records carry the value; the change is
-        # recorded once, on the field (below), rather than on every record.
-        last = 0
-        while True:
-            chunk = list(
-                model.all_objects.filter(custom_fields__has_key=field.code, pk__gt=last)
-                .order_by("pk")
-                .only("pk", "custom_fields")[:1000]
-            )
-            if not chunk:
-                break
-            for record in chunk:
-                record.custom_fields.pop(field.code, None)
-            model.all_objects.bulk_update(chunk, ["custom_fields"])
-            last = chunk[-1].pk
+        removed = _remove_values(actor, field)
+        reindex_records(_model(field.entity), removed)
+        affected = len(removed)
         audit.record(
             actor=actor,
             action=AuditEntry.Action.PURGE,

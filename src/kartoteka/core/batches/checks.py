@@ -85,4 +85,5 @@ class ValueChecks:
             field = self.model._meta.get_field(name)
         except FieldDoesNotExist:
             return name
-        return str(getattr(field, "verbose_name", name)).capitalize()
+        text = str(getattr(field, "verbose_name", name))
+        return text[:1].upper() + text[1:]
