@@ -69,6 +69,8 @@ def clean_value(model: type[models.Model], name: str, raw: Any) -> Any:
         value = normalise(value)
     if field.is_relation or not isinstance(field, models.Field):
         return value
+    if field.blank and value in field.empty_values:
+        return value  # as Model.full_clean: an optional field left empty is not checked
     try:
         return field.clean(value, None)
     except ValidationError as error:
