@@ -30,8 +30,6 @@ from kartoteka.core import access, audit, batches, jobs
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry, Record
 
-__all__ = ["BASE_FIELDS", "CUSTOM", "TAG", "bulk_follow_ups", "model_of"]
-
 
 def verbose_name(model: type[Record], name: str) -> str:
     field = model._meta.get_field(name)
