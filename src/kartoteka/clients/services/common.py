@@ -105,7 +105,8 @@ def clean_common_lists(
         raw = list(lists["tags"] or [])
         picked = [tag for tag in raw if isinstance(tag, Tag)]
         named = tags.tags_named([str(tag) for tag in raw if not isinstance(tag, Tag)], errors)
-        cleaned["tags"] = list({tag.pk or id(tag): tag for tag in picked + named}.values())
+        # A tag picked and also named (an existing one) is the record's once.
+        cleaned["tags"] = list({tag.pk or tag.name: tag for tag in picked + named}.values())
     if "custom_fields" in lists or current_custom is None:
         values, custom_errors = custom_fields.clean_values(
             entity, dict(lists.get("custom_fields") or {}), current=current_custom
