@@ -18,7 +18,7 @@ from kartoteka.clients.services.bulk import bulk_set_field
 from kartoteka.clients.services.common import record_trash
 from kartoteka.clients.services.companies import company_create
 from kartoteka.clients.services.custom_fields import custom_field_delete, custom_field_save
-from kartoteka.core import search
+from kartoteka.core import events, search
 from kartoteka.core.batches import batch_undo
 from kartoteka.core.errors import ConflictError
 from kartoteka.core.models import AuditEntry
@@ -84,6 +84,8 @@ def test_every_holder_loses_the_value_with_a_new_version_an_entry_and_no_search_
         assert entry.actor == personas.admin and entry.version == 2
         assert entry.changes["custom_fields"] == [before, record.custom_fields]
         assert entry.changes["custom_field"] == ["Девиз", None]
+        [event, *_older] = events.for_record(record)
+        assert isinstance(event, events.RecordChanged) and event.changes == entry.changes
     assert found(personas, MOTTO) == set()
     field_entry = AuditEntry.objects.get(content_type__model="customfield", action="purge")
     assert field_entry.changes["records_affected"] == [None, 2]

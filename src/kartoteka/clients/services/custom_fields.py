@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,9 +17,10 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company, Contact, CustomField
 from kartoteka.clients.models.custom_fields import FieldType
-from kartoteka.core import access, audit, search
+from kartoteka.core import access, audit, events
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry
+from kartoteka.core.search.background import index_many_later
 
 
 def definitions(entity: str) -> list[CustomField]:
@@ -334,9 +334,9 @@ def _remove_values(actor: User, field: CustomField) -> list[int]:
 
     Each is a change of the record like any other: its version moves on (an edit form opened
     before gets a conflict rather than putting the value back, an undo of an older bulk change
-    leaves it alone) and its audit trail shows the value going. Chunks by id keep memory and
-    the number of queries per record flat: one read, one write and one insert of audit rows
-    per chunk, whatever the number of records.
+    leaves it alone), its audit trail shows the value going and a domain event says so. Chunks
+    by id keep memory and the number of queries flat: one read, one write and one insert each of
+    audit rows and events per chunk, whatever the number of records.
     """
     model = _model(field.entity)
     content_type = ContentType.objects.get_for_model(model)
@@ -351,7 +351,7 @@ def _remove_values(actor: User, field: CustomField) -> list[int]:
         if not chunk:
             return removed
         now = timezone.now()
-        entries = []
+        entries, changed = [], []
         for record in chunk:
             before = dict(record.custom_fields or {})
             record.custom_fields = {k: v for k, v in before.items() if k != field.code}
@@ -371,23 +371,23 @@ def _remove_values(actor: User, field: CustomField) -> list[int]:
                     version=record.version,
                 )
             )
+            changed.append(
+                events.RecordChanged.about(record, actor=actor, changes=entries[-1].changes)
+            )
         model.all_objects.bulk_update(chunk, ["custom_fields", "version", "updated_at"])
         AuditEntry.objects.bulk_create(entries)
+        events.emit(*changed)
         removed.extend(record.pk for record in chunk)
         last = chunk[-1].pk
-
-
-def reindex_records(model: type[Company] | type[Contact], ids: Sequence[int]) -> None:
-    """Bring the search documents of these records up to date (ids only: fit for a job)."""
-    search.index_many(model, ids)
 
 
 def custom_field_delete(*, actor: User, field: CustomField, confirmed: bool = False) -> int:
     """Delete a custom field and every value of it; returns how many records lost a value.
 
     Values are data people typed in, so a field that has any is deleted only when ``confirmed``.
-    Every record that held a value changes as by an edit: a new version, an audit entry, and a
-    search document without the value.
+    Every record that held a value changes as by an edit: a new version, an audit entry, an
+    event, and a search document without the value (re-indexed now when few, else by a
+    background job after the commit).
     """
     _require_admin(actor)
     affected = custom_field_usage(field)
@@ -399,7 +399,7 @@ def custom_field_delete(*, actor: User, field: CustomField, confirmed: bool = Fa
         )
     with transaction.atomic():
         removed = _remove_values(actor, field)
-        reindex_records(_model(field.entity), removed)
+        index_many_later(_model(field.entity), removed, actor=actor)
         affected = len(removed)
         audit.record(
             actor=actor,
