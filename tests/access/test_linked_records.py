@@ -375,7 +375,7 @@ def test_company_history_names_hidden_people_neutrally(personas: Personas, clien
 def test_a_record_given_away_by_a_rule_answers_without_hidden_links(
     personas: Personas, linked: dict[str, Any], api: Any
 ) -> None:
-    from kartoteka.records.services.group_rule_settings import group_rule_save
+    from kartoteka.records.services.group_rules import group_rule_save
 
     group_rule_save(
         actor=personas.admin,

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from kartoteka.clients.models import Company
 from kartoteka.core.models import JobRun
-from kartoteka.records.services.group_rule_settings import group_rule_save
+from kartoteka.records.services.group_rules import group_rule_save
 from tests.browser.pages import BROWSER_TEST, log_in, make_company
 from tests.conftest import Personas
 

@@ -15,7 +15,7 @@ from kartoteka.clients.models import Company
 from kartoteka.core import batches
 from kartoteka.core.models import AuditEntry, Batch, DomainEvent, JobRun
 from kartoteka.records.models import GroupRule
-from kartoteka.records.services.group_rule_settings import (
+from kartoteka.records.services.group_rules import (
     group_rule_apply_existing,
     group_rule_save,
 )

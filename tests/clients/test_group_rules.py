@@ -18,7 +18,7 @@ from kartoteka.core.errors import ForbiddenError
 from kartoteka.core.models import AuditEntry, Batch
 from kartoteka.records.models import GroupRule, Tag
 from kartoteka.records.services.custom_fields import custom_field_save
-from kartoteka.records.services.group_rule_settings import group_rule_save, rule_dry_run
+from kartoteka.records.services.group_rules import group_rule_save, rule_dry_run
 from tests.clients.post_data import company_post
 from tests.conftest import Personas
 from tests.factories.accounts import UserFactory
@@ -312,7 +312,7 @@ def test_dry_run_counts_and_apply_to_existing(
 def test_apply_existing_owner_rule_moves_records(
     rules: tuple[GroupRule, GroupRule], personas: Personas, retail_manager: User
 ) -> None:
-    from kartoteka.records.services.group_rule_settings import group_rule_apply_existing
+    from kartoteka.records.services.group_rules import group_rule_apply_existing
 
     _volga, retail = rules
     shops = CompanyFactory.create_batch(3, owner=personas.manager_a, industry="Розничная торговля")
@@ -745,7 +745,7 @@ def test_applying_a_rule_to_existing_clients_sets_off_the_rules_after_it(
     rules: tuple[GroupRule, GroupRule], personas: Personas
 ) -> None:
     from kartoteka.core.batches import batch_undo
-    from kartoteka.records.services.group_rule_settings import group_rule_apply_existing
+    from kartoteka.records.services.group_rules import group_rule_apply_existing
 
     volga, _retail = rules
     rule(

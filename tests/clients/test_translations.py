@@ -11,7 +11,7 @@ from kartoteka.core.models import AuditEntry
 from kartoteka.records.models import CustomField, GroupRule
 from kartoteka.records.models.custom_fields import FieldType
 from kartoteka.records.services.custom_fields import custom_field_save
-from kartoteka.records.services.group_rule_settings import group_rule_save
+from kartoteka.records.services.group_rules import group_rule_save
 from kartoteka.records.services.saved_views import saved_view_create
 from tests.conftest import Personas
 

@@ -9,5 +9,7 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.clients import kinds
+        from kartoteka.clients.services import field_checks
 
         kinds.register()
+        field_checks.register()

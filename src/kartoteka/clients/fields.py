@@ -53,7 +53,14 @@ _LISTS = (
 )
 _PLACE_AND_DATES = (
     Field(
-        "owner", type=PERSON, form=True, api=True, filter="owner_id", column="owner", export=True
+        "owner",
+        type=PERSON,
+        form=True,
+        api=True,
+        filter="owner_id",
+        column="owner",
+        export=True,
+        rule=True,
     ),
     Field(
         "branch", type=BRANCH, form=True, api=True, filter="branch_id", column="branch", export=True

@@ -6,6 +6,7 @@ the version, the audit trail and the trash consistent in one transaction.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,15 +24,63 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Record)
 
 
+Changes = dict[str, list[Any]]
 #: writes a record's lists (phones, tags...) and returns their changes as {name: [old, new]}
-RelatedWriter = Callable[[Any], dict[str, list[Any]]]
+RelatedWriter = Callable[[Any], Changes]
+#: what a change sets off (a group rule's tag or owner), planned from the record as it was
+#: (``None`` when it is being created) and as the change leaves it, in memory, before anything
+#: is written: more values, named as bulk changes name them (``owner``: an id, ``tags.7``: True
+#: to link the record to tag 7, False to unlink it), and lines for the audit entry
+FollowUp = Callable[[Any, Any], tuple[dict[str, Any], Changes]]
+
+
+def merge_changes(first: Changes, then: Changes) -> Changes:
+    """Two sets of audit changes as one: a field changed by both keeps the first old value and
+    the last new one."""
+    merged = dict(first)
+    for name, (old, new) in then.items():
+        merged[name] = [merged[name][0], new] if name in merged else [old, new]
+    return merged
+
+
+def _set_columns(obj: Record, values: dict[str, Any]) -> list[str]:
+    """Put a follow-up's column values on ``obj`` (foreign keys as ids); returns their names."""
+    names = []
+    for name, value in values.items():
+        if "." not in name:
+            setattr(obj, obj._meta.get_field(name).attname, value)  # type: ignore[union-attr]
+            names.append(name)
+    return names
+
+
+def _write_memberships(obj: Record, values: dict[str, Any]) -> None:
+    """Link or unlink ``obj`` as a follow-up's ``<relation>.<id>`` values say."""
+    for name, value in values.items():
+        relation, dot, target = name.partition(".")
+        if dot:
+            manager = getattr(obj, relation)
+            (manager.add if value else manager.remove)(int(target))
 
 
 def create_record(
-    *, actor: User, model: type[R], values: dict[str, Any], related: RelatedWriter | None = None
+    *,
+    actor: User,
+    model: type[R],
+    values: dict[str, Any],
+    related: RelatedWriter | None = None,
+    follow: FollowUp | None = None,
 ) -> R:
+    """Insert a record with ``values``, its lists (``related``) and what it sets off (``follow``),
+    audited as one creation.
+
+    Every field is checked (``full_clean``) with the follow-up's values in place before the
+    first write. The audit entry shows a field a follow-up changed as asked → set (a group rule
+    that gave the new client to someone else: "owner: the creator → the rule's owner").
+    """
     with transaction.atomic():
         obj = model(**values)
+        extra, notes = follow(None, obj) if follow is not None else ({}, {})
+        _set_columns(obj, extra)
         obj.full_clean()
         obj.save()
         changes = {
@@ -39,8 +88,9 @@ def create_record(
             for k, v in audit.snapshot(obj, model.audited_fields).items()
             if v not in (None, "", [], {})
         }
-        if related is not None:
-            changes.update(related(obj))
+        written = related(obj) if related is not None else {}
+        _write_memberships(obj, extra)
+        changes.update(merge_changes(written, notes))
         audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=obj, changes=changes)
         events.created(actor=actor, obj=obj, changes=changes)
     return obj
@@ -53,11 +103,15 @@ def update_record(
     version: int,
     values: dict[str, Any],
     related: RelatedWriter | None = None,
+    follow: FollowUp | None = None,
 ) -> R:
     """Apply ``values`` if nobody changed ``obj`` since ``version``; else :class:`ConflictError`.
 
     The row is locked, checked and written in one transaction, so two concurrent edits can never
-    both win. ``related`` writes the record's lists inside the same transaction.
+    both win. ``follow`` plans what the change sets off from the locked record as it was and as
+    ``values`` leave it; every field is then checked (``full_clean``) before the first write.
+    ``related`` writes the record's lists, and the follow-up's links, in the same transaction;
+    all of it is one version and one audit entry.
     """
     model = type(obj)
     with transaction.atomic():
@@ -70,17 +124,23 @@ def update_record(
                 changes=audit.changes_since(current, version, viewer=actor),
             )
         before = audit.snapshot(current, model.audited_fields)
+        prior = copy.copy(current)
         for name, value in values.items():
             setattr(current, name, value)
+        extra, notes = follow(prior, current) if follow is not None else ({}, {})
+        columns = [*values, *(name for name in _set_columns(current, extra) if name not in values)]
         current.full_clean()
         changes = audit.diff(before, audit.snapshot(current, model.audited_fields))
-        if related is not None:
-            changes.update(related(current))
+        written = related(current) if related is not None else {}
+        _write_memberships(current, extra)
+        # The record's own fields read old → new from the snapshot; the rest is added.
+        for name, pair in merge_changes(written, notes).items():
+            changes.setdefault(name, pair)
         if not changes:
             return current
         current.updated_at = timezone.now()
         updated = model.all_objects.filter(pk=current.pk, version=version).update(
-            **{name: getattr(current, name) for name in values},
+            **{name: getattr(current, name) for name in columns},
             updated_at=current.updated_at,
             version=F("version") + 1,
         )

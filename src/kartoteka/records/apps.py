@@ -8,6 +8,10 @@ class RecordsConfig(AppConfig):
     verbose_name = _("records")
 
     def ready(self) -> None:
+        from kartoteka.core import field_rules
         from kartoteka.records import kinds
+        from kartoteka.records.services import custom_fields
 
         kinds.register()
+        # Every kind keeps custom values the same way: one check for custom_fields.<code>.
+        field_rules.register_any_prefix("custom_fields", custom_fields.check_named_value)

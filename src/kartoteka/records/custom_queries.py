@@ -81,30 +81,40 @@ def _text(code: str) -> Cast:
     return Cast(KeyTextTransform(code, "custom_fields"), TextField())
 
 
-def _array_has(queryset: QuerySet[Any], code: str, value: str, *, partial: bool) -> QuerySet[Any]:
-    """Records whose list value (multiple choice) has an element equal to / containing ``value``.
+def like_pattern(needle: str) -> str:
+    """``needle`` anywhere, as a LIKE pattern with its own % _ and \\ taken literally."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
-    JSON containment (``@>``) exists only on PostgreSQL, and a substring search over the JSON
-    text would match "Опт" inside "Оптовик"; so the elements are unnested on each database.
+
+def array_has(queryset: QuerySet[Any], code: str, needle: str, *, partial: bool) -> QuerySet[Any]:
+    """Records whose list value (multiple choice) has an element equal to / containing ``needle``.
+
+    Elements are compared folded as :func:`folded` folds (trimmed, lower case, ё as е), so
+    ``needle`` must come folded too. JSON containment (``@>``) exists only on PostgreSQL, and a
+    substring search over the JSON text would match "Опт" inside "Оптовик"; so the elements are
+    unnested on each database. A value that is not a list has no elements on either.
     """
     table = connection.ops.quote_name(queryset.model._meta.db_table)
-    needle = fold(value)
-    operator, param = ("LIKE", f"%{needle}%") if partial else ("=", needle)
+    element = "REPLACE(LOWER(TRIM({})), 'ё', 'е')"
+    operator, param = ("LIKE %s ESCAPE '\\'", like_pattern(needle)) if partial else ("= %s", needle)
     # The table name comes from the model and the operator from the two above; values are bound.
     if connection.vendor == "postgresql":
         sql = (
             f"EXISTS (SELECT 1 FROM jsonb_array_elements_text("  # noqa: S608
             f"CASE WHEN jsonb_typeof({table}.custom_fields -> %s::text) = 'array' "
             f"THEN {table}.custom_fields -> %s::text ELSE '[]'::jsonb END) AS element "
-            f"WHERE REPLACE(LOWER(element), 'ё', 'е') {operator} %s)"
+            f"WHERE {element.format('element')} {operator})"
         )
         params: tuple[Any, ...] = (code, code, param)
     else:
+        path = f'$."{code}"'
         sql = (
-            f"EXISTS (SELECT 1 FROM json_each({table}.custom_fields, %s) AS element "  # noqa: S608
-            f"WHERE REPLACE(LOWER(element.value), 'ё', 'е') {operator} %s)"
+            f"EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type({table}.custom_fields, %s) "  # noqa: S608
+            f"= 'array' THEN json_extract({table}.custom_fields, %s) ELSE '[]' END) AS element "
+            f"WHERE {element.format('element.value')} {operator})"
         )
-        params = (f'$."{code}"', param)
+        params = (path, path, param)
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
 
 
@@ -119,7 +129,7 @@ def where_custom(
     code, kind = field.code, field.type
     alias = f"_cf_{code}"
     if kind == FieldType.MULTIPLE:
-        return _array_has(queryset, code, str(raw), partial=operator == "contains")
+        return array_has(queryset, code, fold(str(raw)), partial=operator == "contains")
     if kind == FieldType.BOOLEAN:
         return queryset.filter(**{f"custom_fields__{code}": parse_boolean(raw)})
     if kind in (FieldType.NUMBER, FieldType.MONEY) and operator != "contains":

@@ -157,15 +157,6 @@ def clean_related_persons(raw: list[dict[str, Any]], errors: Errors) -> list[dic
     return people
 
 
-def tags_by_name(names: list[str]) -> list[Tag]:
-    """Tags named, created with the default colour when new (tags are a shared vocabulary)."""
-    tags = []
-    for name in dict.fromkeys(name.strip() for name in names if name and name.strip()):
-        tag, _created = Tag.objects.get_or_create(name=name[:60])
-        tags.append(tag)
-    return tags
-
-
 def _replace(
     manager: Any,
     model: type[models.Model],

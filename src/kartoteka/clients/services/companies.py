@@ -26,14 +26,9 @@ FIELDS = (
 )
 
 
-def _prepare(
-    actor: User, values: dict[str, Any], current: Company | None
-) -> tuple[dict[str, Any], Any, common.Errors]:
-    scalars, lists = common.split(values, FIELDS, common.LIST_KEYS)
-    for name in ("inn", "kpp", "ogrn"):
-        if name in scalars:
-            scalars[name] = (scalars[name] or "").replace(" ", "")
+def _prepare(actor: User, values: dict[str, Any], current: Company | None) -> common.Plan:
     errors: common.Errors = {}
+    scalars, lists = common.split(Company, values, FIELDS, common.LIST_KEYS, errors)
     cleaned = common.clean_common_lists(
         "companies", lists, errors, current.custom_fields if current else None
     )
@@ -50,16 +45,16 @@ def _prepare(
             changes.update(channels.write_tags(company, cleaned["tags"]))
         return changes
 
-    return scalars, write, errors
+    return common.Plan(scalars=scalars, lists=cleaned, errors=errors, writer=write)
 
 
 def company_create(*, actor: User, values: dict[str, Any]) -> Company:
     """Create a company with its phones, emails, tags and custom fields.
 
-    Owner defaults to the actor and branch to the owner's; every bad field is reported at once.
+    Owner defaults to the actor and branch to the owner's; every bad field is reported at once,
+    and a refused company writes nothing (not even a new tag it names).
     """
-    scalars, write, errors = _prepare(actor, values, None)
-    return common.create(actor, Company, scalars, write, errors)
+    return common.create(actor, Company, _prepare(actor, values, None))
 
 
 def company_update(
@@ -69,5 +64,4 @@ def company_update(
 
     Changing the owner or branch needs the "assign" grant.
     """
-    scalars, write, errors = _prepare(actor, values, company)
-    return common.update(actor, company, version, scalars, write, errors)
+    return common.update(actor, company, version, _prepare(actor, values, company))

@@ -79,11 +79,9 @@ def write_employments(
     return {"companies": [before, after]} if before != after else {}
 
 
-def _prepare(
-    actor: User, values: dict[str, Any], current: Contact | None
-) -> tuple[dict[str, Any], Any, common.Errors]:
-    scalars, lists = common.split(values, FIELDS, LIST_KEYS)
+def _prepare(actor: User, values: dict[str, Any], current: Contact | None) -> common.Plan:
     errors: common.Errors = {}
+    scalars, lists = common.split(Contact, values, FIELDS, LIST_KEYS, errors)
     cleaned = common.clean_common_lists(
         "contacts", lists, errors, current.custom_fields if current else None
     )
@@ -118,18 +116,16 @@ def _prepare(
             changes.update(channels.write_related_persons(contact, cleaned["related_persons"]))
         return changes
 
-    return scalars, write, errors
+    return common.Plan(scalars=scalars, lists=cleaned, errors=errors, writer=write)
 
 
 def contact_create(*, actor: User, values: dict[str, Any]) -> Contact:
     """Create a person, with phones, emails, companies (with positions), relatives, tags."""
-    scalars, write, errors = _prepare(actor, values, None)
-    return common.create(actor, Contact, scalars, write, errors)
+    return common.create(actor, Contact, _prepare(actor, values, None))
 
 
 def contact_update(
     *, actor: User, contact: Contact, version: int, values: dict[str, Any]
 ) -> Contact:
     """Edit a person if ``version`` is current; lists sent replace the stored ones."""
-    scalars, write, errors = _prepare(actor, values, contact)
-    return common.update(actor, contact, version, scalars, write, errors)
+    return common.update(actor, contact, version, _prepare(actor, values, contact))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.core import access, events, search
+from kartoteka.core.batches.checks import ValueChecks
 from kartoteka.core.batches.fields import _Column, _Field, _field, _Membership, _write_columns
 from kartoteka.core.batches.types import (
     CHUNK,
@@ -183,6 +184,7 @@ def _follow_ups(
     planned: list[tuple[Record, dict[str, tuple[Any, Any]]]],
     handlers: dict[str, _Field],
     follow_ups: FollowUps,
+    checks: ValueChecks,
 ) -> tuple[dict[str, _Field], dict[int, dict[str, list[Any]]]]:
     """Fold what the change sets off into ``planned`` (in place), so it is written, kept in the
     batch and undone with the change; returns the extra fields' handlers and audit lines."""
@@ -205,7 +207,7 @@ def _follow_ups(
         wanted = found.get(record.pk)
         if wanted is None:
             continue
-        for name, new in wanted.values.items():
+        for name, new in checks.clean(wanted.values).items():
             if name in handlers:  # what the change asked for wins over what it sets off
                 continue
             old = extra[name].read(record)
@@ -225,6 +227,7 @@ def _run_operation(
     dry_run: bool,
 ) -> None:
     handlers = {name: _field(model, name) for name in operation.fields}
+    checks = ValueChecks(model)  # every value checked as a single edit checks it
     position = 0
     changed_here = 0
     for chunk in _chunks(ids):
@@ -239,7 +242,7 @@ def _run_operation(
             handler.prepare(records)
         planned: list[tuple[Record, dict[str, tuple[Any, Any]]]] = []
         for record in records:
-            new_values = operation.values(record, position)
+            new_values = checks.clean(operation.values(record, position))
             position += 1
             diff = {}
             for name, handler in handlers.items():
@@ -259,7 +262,7 @@ def _run_operation(
             extra: dict[str, _Field] = {}
             notes: dict[int, dict[str, list[Any]]] = {}
             if operation.follow_ups is not None:
-                extra, notes = _follow_ups(model, planned, handlers, operation.follow_ups)
+                extra, notes = _follow_ups(model, planned, handlers, operation.follow_ups, checks)
             _apply(run, model, planned, {**handlers, **extra}, notes=notes)
         if run.progress is not None:
             run.progress.advance(len(chunk))

@@ -40,6 +40,8 @@ _EXTRA_LABELS = {
     "people": _("people"),
     "batch": _("bulk change"),
     "rules": _("group rules"),
+    # a record's entry when a custom field it held a value of was deleted
+    "custom_field": _("custom field"),
     # an export's entry: what was exported, with which filter, how many rows
     "entity": _("records"),
     "filter": _("filter"),

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kartoteka.accounts.models import User
-from kartoteka.core import access, batches, kinds
+from kartoteka.core import access, batches, field_rules, kinds
 from kartoteka.core.batches import (
     Counts,
     IdsOrQuerySet,
@@ -32,7 +31,7 @@ from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch, Record
 from kartoteka.core.text import fold
 from kartoteka.records.models import CustomField, Tag
-from kartoteka.records.services import custom_fields, group_rules
+from kartoteka.records.services import rule_effects, tags
 
 
 def settable(model: type[Record]) -> tuple[str, ...]:
@@ -67,40 +66,46 @@ def settable_fields(
 
 
 def clean_value(model: type[Record], field: str, value: Any) -> tuple[Any, str, str]:
-    """A value for ``field`` checked and in stored form: (stored, shown, field label)."""
+    """A value for ``field`` checked and in stored form: (stored, shown, field label).
+
+    Checked by :func:`kartoteka.core.field_rules.clean_value`, exactly as a form or the API
+    checks the same field of one record; a refusal names the ``value``.
+    """
     if field.startswith(CUSTOM_PREFIX):
         code = field[len(CUSTOM_PREFIX) :]
         definition = CustomField.objects.filter(entity=_entity(model), code=code).first()
         if definition is None:
             raise DomainError(fields={"field": [_("There is no such custom field.")]})
-        if value in (None, "", []):
-            if definition.is_required:
-                raise DomainError(fields={"value": [_("This field is required.")]})
-            return None, "—", definition.label
-        values, errors = custom_fields.clean_values(_entity(model), {code: value}, current={})
-        if field in errors:
-            raise DomainError(fields={"value": errors[field]})
-        stored = values[code]
-        shown = ", ".join(stored) if isinstance(stored, list) else str(stored)
-        if isinstance(stored, bool):
-            shown = _("yes") if stored else _("no")
-        return stored, shown, definition.label
-    if field not in settable(model):
+        label = definition.label
+    elif field in settable(model):
+        model_field = model._meta.get_field(field)
+        assert isinstance(model_field, models.Field)
+        label = str(model_field.verbose_name).capitalize()
+        value = "" if value is None else str(value).strip()
+        if model_field.choices:
+            # People type what they read ("client", "клиент"), not the stored code.
+            by_label = {fold(str(text)): code for code, text in model_field.flatchoices}
+            value = by_label.get(fold(value), value)
+    else:
         raise DomainError(fields={"field": [_("This field cannot be changed in bulk.")]})
-    model_field = model._meta.get_field(field)
-    assert isinstance(model_field, models.Field)
-    text = "" if value is None else str(value).strip()
-    if model_field.choices:
-        # People type what they read ("client", "клиент"), not the stored code.
-        by_label = {fold(str(label)): code for code, label in model_field.flatchoices}
-        text = by_label.get(fold(text), text)
     try:
-        stored = model_field.clean(text, None)
-    except ValidationError as error:
-        raise DomainError(fields={"value": list(error.messages)}) from None
-    choices = dict(model_field.choices or ())
-    shown = str(choices.get(stored, stored)) if stored else "—"
-    return stored, shown, str(model_field.verbose_name).capitalize()
+        stored = field_rules.clean_value(model, field, value)
+    except field_rules.FieldError as error:
+        raise DomainError(fields={"value": error.messages}) from None
+    return stored, _shown(model, field, stored), label
+
+
+def _shown(model: type[Record], field: str, stored: Any) -> str:
+    if stored in (None, "", []):
+        return "—"
+    if isinstance(stored, bool):
+        return _("yes") if stored else _("no")
+    if isinstance(stored, list):
+        return ", ".join(str(item) for item in stored)
+    if field.startswith(CUSTOM_PREFIX):
+        return str(stored)
+    choices = dict(model._meta.get_field(field).choices or ())  # type: ignore[union-attr]
+    return str(choices.get(stored, stored))
 
 
 def _set_field_plan(
@@ -113,7 +118,7 @@ def _set_field_plan(
         kind="set_field",
         fields=(field,),
         values=lambda record, position: {field: stored},
-        follow_ups=group_rules.bulk_follow_ups(),
+        follow_ups=rule_effects.bulk_follow_ups(),
     )
     return operation, label, shown
 
@@ -151,30 +156,32 @@ def bulk_set_field(
     return batches.execute(actor=actor, kind="set_field", work=[(model, ids, operation)], name=name)
 
 
-def _tag_plan(
-    actor: User, model: type[Record], tag: Tag | str, add: bool, *, create: bool = True
-) -> tuple[Operation, Tag]:
+def _tag_named(actor: User, model: type[Record], tag: Tag | str, add: bool) -> Tag:
+    """The tag a bulk tag change means (a new name: an unsaved tag); reads only."""
     if not access.has_any(actor, _entity(model), "edit"):
         raise ForbiddenError()
-    if isinstance(tag, str):
-        name = tag.strip()
-        if not name:
-            raise DomainError(fields={"tag": [_("Name the tag.")]})
-        found = Tag.objects.filter(name=name[:60]).first()
-        if found is None:
-            if not add:
-                raise DomainError(fields={"tag": [_("There is no such tag.")]})
-            # A preview creates nothing: a tag that does not exist yet is on no record (id 0).
-            found = Tag.objects.get_or_create(name=name[:60])[0] if create else Tag(pk=0, name=name)
-        tag = found
-    field = f"tags.{tag.pk}"
-    operation = Operation(
+    if isinstance(tag, Tag):
+        return tag
+    errors: dict[str, list[str]] = {}
+    named = tags.tags_named([tag], errors, field="tag")
+    if errors:
+        raise DomainError(fields=errors)
+    if not named:
+        raise DomainError(fields={"tag": [_("Name the tag.")]})
+    if named[0].pk is None and not add:
+        raise DomainError(fields={"tag": [_("There is no such tag.")]})
+    return named[0]
+
+
+def _tag_operation(tag: Tag, add: bool) -> Operation:
+    # A tag not created yet (a preview of a new name) is on no record: id 0.
+    field = f"tags.{tag.pk or 0}"
+    return Operation(
         kind="tag" if add else "untag",
         fields=(field,),
         values=lambda record, position: {field: add},
-        follow_ups=group_rules.bulk_follow_ups(),
+        follow_ups=rule_effects.bulk_follow_ups(),
     )
-    return operation, tag
 
 
 def bulk_tag(
@@ -182,9 +189,10 @@ def bulk_tag(
 ) -> Batch:
     """Add (or remove) a tag on many records as one batch; a new tag name creates the tag.
 
-    Group rules the changed records newly match act too, in the same batch (one undo).
+    The tag is created (and audited) in the batch's transaction, once the change is known to be
+    valid. Group rules the changed records newly match act too, in the same batch (one undo).
     """
-    operation, found = _tag_plan(actor, model, tag, add)
+    found = _tag_named(actor, model, tag, add)
     ids_found = batches.candidates(model, ids)
 
     def name(counts: Counts, before: Mapping[str, Any]) -> str:
@@ -202,9 +210,12 @@ def bulk_tag(
             )
         return text % {"tag": found.name, "count": counts.changed}
 
-    return batches.execute(
-        actor=actor, kind=operation.kind, work=[(model, ids_found, operation)], name=name
-    )
+    with transaction.atomic():
+        tags.tags_create_named(actor=actor, tags=[found])
+        operation = _tag_operation(found, add)
+        return batches.execute(
+            actor=actor, kind=operation.kind, work=[(model, ids_found, operation)], name=name
+        )
 
 
 def _owners(actor: User, raw: Sequence[Any]) -> list[User]:
@@ -267,7 +278,8 @@ def bulk_apply(
     if action in ("tag", "untag"):
         tag = str(params.get("tag") or "")
         if preview:
-            operation, _found = _tag_plan(actor, model, tag, action == "tag", create=False)
+            add = action == "tag"
+            operation = _tag_operation(_tag_named(actor, model, tag, add), add)
             work = [(model, batches.candidates(model, target), operation)]
             return batches.preview(actor=actor, work=work)
         return bulk_tag(actor=actor, model=model, ids=target, tag=tag, add=action == "tag")

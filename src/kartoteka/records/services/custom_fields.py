@@ -7,15 +7,18 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.core import access, audit, kinds
+from kartoteka.core import access, audit, events, kinds
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry, Record
+from kartoteka.core.search.background import index_many_later
 from kartoteka.records.models import CustomField
 from kartoteka.records.models.custom_fields import FieldType
 
@@ -134,6 +137,35 @@ def _convert(field: CustomField, raw: Any) -> Any:
     raise ValueError(_("Unknown field type."))  # pragma: no cover
 
 
+def is_empty(value: Any) -> bool:
+    """An empty value removes the field's value (and is refused for a required field)."""
+    return value is None or value == "" or value == []
+
+
+def check_value(field: CustomField, raw: Any) -> Any:
+    """One value of ``field`` in its stored JSON form (``None``: no value), or ValidationError.
+
+    The one check of a custom field value: forms, the API (:func:`clean_values`) and bulk
+    changes (through :mod:`kartoteka.core.field_rules`) all use it.
+    """
+    if is_empty(raw):
+        if field.is_required:
+            raise ValidationError(_("This field is required."))
+        return None
+    try:
+        return _convert(field, raw)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def check_named_value(model: type[models.Model], code: str, raw: Any) -> Any:
+    """:func:`check_value` for ``custom_fields.<code>`` of ``model`` (see core.field_rules)."""
+    field = CustomField.objects.filter(entity=access.entity_of(model), code=code).first()
+    if field is None:
+        raise ValidationError(_("There is no such custom field."))
+    return check_value(field, raw)
+
+
 def clean_values(
     entity: str, raw: dict[str, Any], *, current: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -149,25 +181,25 @@ def clean_values(
         if field is None:
             errors[f"custom_fields.{code}"] = [_("There is no such custom field.")]
             continue
-        if value in (None, "", []):
-            values.pop(code, None)
-            continue
         numeric = field.type in (FieldType.NUMBER, FieldType.MONEY)
         if numeric and code in values and _unchanged(values[code], value):
             # A form sends every value back: a number stored before numbers were checked (17
             # digits, -0.00) must not stop the record from being saved when nobody touched it.
             continue
         try:
-            values[code] = _convert(field, value)
-        except ValueError as error:
-            errors[f"custom_fields.{code}"] = [str(error)]
+            # Required is checked below, once every value is merged in.
+            stored = check_value(field, value) if not is_empty(value) else None
+        except ValidationError as error:
+            errors[f"custom_fields.{code}"] = list(error.messages)
+            continue
+        if stored is None:
+            values.pop(code, None)
+        else:
+            values[code] = stored
     for code, field in fields.items():
-        if (
-            field.is_required
-            and values.get(code) in (None, "", [])
-            and f"custom_fields.{code}" not in errors
-        ):
-            errors[f"custom_fields.{code}"] = [_("This field is required.")]
+        name = f"custom_fields.{code}"
+        if field.is_required and is_empty(values.get(code)) and name not in errors:
+            errors[name] = [_("This field is required.")]
     values = {code: value for code, value in values.items() if code in fields}
     return values, errors
 
@@ -300,10 +332,69 @@ def custom_field_save(
 AUDITED = ("entity", "code", "label", "type", "choices", "is_required", "position")
 
 
+#: records read, changed and written per round trip when a field's values are removed
+VALUES_CHUNK = 1000
+
+
+def _remove_values(actor: User, field: CustomField) -> list[int]:
+    """Take ``field``'s value off every record holding one (the trash too); returns their ids.
+
+    Each is a change of the record like any other: its version moves on (an edit form opened
+    before gets a conflict rather than putting the value back, an undo of an older bulk change
+    leaves it alone), its audit trail shows the value going and a domain event says so. Chunks
+    by id keep memory and the number of queries flat: one read, one write and one insert each of
+    audit rows and events per chunk, whatever the number of records.
+    """
+    model = _model(field.entity)
+    content_type = ContentType.objects.get_for_model(model)
+    removed: list[int] = []
+    last = 0
+    while True:
+        chunk = list(
+            model.all_objects.select_for_update()
+            .filter(custom_fields__has_key=field.code, pk__gt=last)
+            .order_by("pk")[:VALUES_CHUNK]
+        )
+        if not chunk:
+            return removed
+        now = timezone.now()
+        entries, changed = [], []
+        for record in chunk:
+            before = dict(record.custom_fields or {})
+            record.custom_fields = {k: v for k, v in before.items() if k != field.code}
+            record.version += 1
+            record.updated_at = now
+            entries.append(
+                AuditEntry(
+                    actor=actor,
+                    action=AuditEntry.Action.UPDATE,
+                    content_type=content_type,
+                    object_id=record.pk,
+                    object_repr=str(record)[:300],
+                    changes={
+                        "custom_fields": [before, record.custom_fields],
+                        "custom_field": [field.label, None],
+                    },
+                    version=record.version,
+                )
+            )
+            changed.append(
+                events.RecordChanged.about(record, actor=actor, changes=entries[-1].changes)
+            )
+        model.all_objects.bulk_update(chunk, ["custom_fields", "version", "updated_at"])
+        AuditEntry.objects.bulk_create(entries)
+        events.emit(*changed)
+        removed.extend(record.pk for record in chunk)
+        last = chunk[-1].pk
+
+
 def custom_field_delete(*, actor: User, field: CustomField, confirmed: bool = False) -> int:
     """Delete a custom field and every value of it; returns how many records lost a value.
 
     Values are data people typed in, so a field that has any is deleted only when ``confirmed``.
+    Every record that held a value changes as by an edit: a new version, an audit entry, an
+    event, and a search document without the value (re-indexed now when few, else by a
+    background job after the commit).
     """
     _require_admin(actor)
     affected = custom_field_usage(field)
@@ -313,23 +404,10 @@ def custom_field_delete(*, actor: User, field: CustomField, confirmed: bool = Fa
             % {"count": affected},
             fields={"confirm": [_("Confirm that the values will be deleted.")]},
         )
-    model = _model(field.entity)
     with transaction.atomic():
-        # Chunks by id keep memory flat however many records carry the value; the change is
-        # recorded once, on the field (below), rather than on every record.
-        last = 0
-        while True:
-            chunk = list(
-                model.all_objects.filter(custom_fields__has_key=field.code, pk__gt=last)
-                .order_by("pk")
-                .only("pk", "custom_fields")[:1000]
-            )
-            if not chunk:
-                break
-            for record in chunk:
-                record.custom_fields.pop(field.code, None)
-            model.all_objects.bulk_update(chunk, ["custom_fields"])
-            last = chunk[-1].pk
+        removed = _remove_values(actor, field)
+        index_many_later(_model(field.entity), removed, actor=actor)
+        affected = len(removed)
         audit.record(
             actor=actor,
             action=AuditEntry.Action.PURGE,

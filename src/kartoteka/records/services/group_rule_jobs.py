@@ -3,7 +3,7 @@
 A rule reaching thousands of clients changes them in bulk batches of up to 50,000 records; that
 takes longer than a page request may. The settings page starts the job here and shows its
 progress; the job (``records.tasks.apply_group_rule``) runs exactly what a direct call of
-:func:`group_rule_settings.group_rule_apply_existing` would, as the person who started it.
+:func:`group_rules.group_rule_apply_existing` would, as the person who started it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kartoteka.core import access, jobs
 from kartoteka.core.errors import ForbiddenError, NotFoundError
 from kartoteka.core.models import JobRun
 from kartoteka.records.models import GroupRule
-from kartoteka.records.services import group_rule_settings as rule_settings
+from kartoteka.records.services import group_rules as rule_settings
 
 KIND = "group_rule.apply"
 

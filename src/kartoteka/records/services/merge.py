@@ -21,7 +21,7 @@ from kartoteka.core import access, audit, events, kinds, records, search
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
 from kartoteka.records import sharing
-from kartoteka.records.services import group_rules
+from kartoteka.records.services import rule_effects
 
 Changes = dict[str, list[Any]]
 KEEP_SURVIVOR, KEEP_OTHER = "survivor", "other"
@@ -135,12 +135,21 @@ def record_merge(
             changes["merged_with"] = [None, audit.link(current_other, label)]
             return changes
 
-        # The survivor changed: group rules it newly matches act, in this audit entry.
-        related = group_rules.with_rules(
-            actor, move_links, before=locked.get(survivor.pk, survivor)
+        # The survivor changed: group rules it newly matches act, in this audit entry. Its tags
+        # after the merge are both records' (the tags mover unites them).
+        fresh = locked.get(survivor.pk, survivor)
+        united_tags = (
+            {tag.pk: tag for tag in [*fresh.tags.all(), *current_other.tags.all()]}
+            if kinds.kind_of(type(survivor)).tags
+            else {}
         )
         merged = records.update_record(
-            actor=actor, obj=survivor, version=version, values=values, related=related
+            actor=actor,
+            obj=survivor,
+            version=version,
+            values=values,
+            related=move_links,
+            follow=rule_effects.change_follow_up(list(united_tags.values())),
         )
         audit.record(
             actor=actor,

@@ -9,9 +9,10 @@ one re-indexes them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -25,6 +26,8 @@ from kartoteka.core.text import fold
 from kartoteka.records.models import GroupRule, Tag
 
 AUDITED = ("name", "color")
+#: the longest tag name (the column's length)
+TAG_NAME_LIMIT = 60
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Tags are drawn as white text on their colour, so a colour must keep that text readable
 #: (WCAG AA asks 4.5:1 for small text).
@@ -87,12 +90,71 @@ def white_text_contrast(color: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
+def tag_name(name: str) -> str:
+    """A tag's name as it is kept: spaces trimmed and runs of them made one."""
+    return " ".join(name.split())
+
+
+def tags_named(
+    names: Iterable[str], errors: dict[str, list[str]], field: str = "tags"
+) -> list[Tag]:
+    """The tags ``names`` mean, for a form, the API, a bulk change or a rule; reads only.
+
+    A name finds its tag as :func:`tag_save` compares names (any case, ё as е), so "поволжье"
+    is the tag "Поволжье", not a second one. A name no tag has yet gives an unsaved tag, which
+    :func:`tags_create_named` creates inside the change's transaction, once the whole change
+    is known to be valid: a change refused for another field creates no tag. Bad names are
+    reported in ``errors[field]``.
+    """
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = tag_name(str(raw))
+        if not name:
+            continue
+        if len(name) > TAG_NAME_LIMIT:
+            errors.setdefault(field, []).append(
+                _("%(name)s…: at most %(limit)d characters.")
+                % {"name": name[:20], "limit": TAG_NAME_LIMIT}
+            )
+            continue
+        wanted.setdefault(fold(name), name)
+    if not wanted:
+        return []
+    # Compared in Python, as in _check: tags are a vocabulary of tens, not a table of millions.
+    known = {fold(tag.name): tag for tag in Tag.objects.all()}
+    return [known.get(key) or Tag(name=name) for key, name in wanted.items()]
+
+
+def tags_create_named(*, actor: User | None, tags: Iterable[Tag]) -> None:
+    """Create the unsaved tags among ``tags`` (see :func:`tags_named`), each audited as created
+    by ``actor``, as one an administrator adds on the tags page is. Call inside the change's
+    transaction, after its validation."""
+    for tag in tags:
+        if tag.pk is not None:
+            continue
+        try:
+            with transaction.atomic():
+                tag.save()
+        except IntegrityError:
+            # Another change created the same name a moment ago: this one uses it.
+            existing = Tag.objects.get(name=tag.name)
+            tag.pk, tag.color = existing.pk, existing.color
+            tag._state.adding = False
+            continue
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=tag,
+            changes={key: [None, value] for key, value in audit.snapshot(tag, AUDITED).items()},
+        )
+
+
 def _check(name: str, color: str, tag: Tag | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    name = " ".join(name.split())
+    name = tag_name(name)
     if not name:
         errors["name"] = [_("This field is required.")]
-    elif len(name) > 60:
+    elif len(name) > TAG_NAME_LIMIT:
         errors["name"] = [_("At most 60 characters.")]
     elif fold(name) in {
         # Compared in Python: SQLite folds the case of Latin letters only. Tags are a vocabulary

@@ -18,7 +18,7 @@ from kartoteka.core.ids import parse_id
 from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records.models import CustomField, GroupRule, Tag
 from kartoteka.records.services import custom_fields, group_rule_jobs, group_rules
-from kartoteka.records.services import group_rule_settings as rule_settings
+from kartoteka.records.services import group_rules as rule_settings
 from kartoteka.records.settings_forms import CustomFieldDeleteForm, CustomFieldForm, GroupRuleForm
 
 
