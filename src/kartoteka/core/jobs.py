@@ -205,7 +205,12 @@ def run(job_id: int, work: Callable[[Progress], Outcome | None]) -> JobRun | Non
     if not claimed:
         return None
     job = JobRun.objects.select_related("started_by").get(pk=job_id)
-    language = getattr(job.started_by, "language", "") or settings.LANGUAGE_CODE
+    # Nobody started it (a command line, a schedule): the language already active stays.
+    language = (
+        getattr(job.started_by, "language", "")
+        or translation.get_language()
+        or settings.LANGUAGE_CODE
+    )
     with translation.override(language):
         progress = Progress(job)
         try:
