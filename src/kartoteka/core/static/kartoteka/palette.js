@@ -1,0 +1,1 @@
+// palette: issue 9 behaviour for this area; every page still works without scripts.
