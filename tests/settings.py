@@ -5,3 +5,8 @@ from kartoteka.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.kindtest"]
 ROOT_URLCONF = "tests.kindtest.urls"
+
+# Under pytest-xdist each worker is its own process: an in-memory SQLite database per worker.
+# pytest-django only recognises Django's own SQLite engine, so say it outright for ours.
+if DATABASES["default"]["ENGINE"] == "kartoteka.core.db.sqlite":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405
