@@ -126,7 +126,9 @@ def test_owner_and_branch_are_hidden_where_they_cannot_vary(
     def headers(user: User, url: str) -> list[str]:
         client.force_login(user)
         head = html_of(client, url).split("<thead>", 1)[1].split("</thead>", 1)[0]
-        return [re.sub(r"<[^>]+>|[▲▼]", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head)]
+        return [
+            re.sub(r"<[^>]+>|[▲▼]", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head)
+        ]
 
     for url in ("/companies/", "/contacts/"):
         mine = headers(personas.manager_a, url)
@@ -159,7 +161,10 @@ def test_density_is_a_user_setting_and_a_saved_views(client: Client, personas: P
     query = unescape(re.search(r'name="query" value="([^"]*)"', save_form).group(1))  # type: ignore[union-attr]
     assert "density=comfortable" in query
     view = SavedView.objects.create(
-        name="Просторно", entity="companies", owner=personas.admin, query="sort=name&density=compact"
+        name="Просторно",
+        entity="companies",
+        owner=personas.admin,
+        query="sort=name&density=compact",
     )
     assert "density-compact" in html_of(client, f"/companies/?{view.query}&view={view.pk}")
     # A nonsense density is refused and changes nothing.
@@ -167,7 +172,9 @@ def test_density_is_a_user_setting_and_a_saved_views(client: Client, personas: P
     personas.admin.refresh_from_db()
     assert personas.admin.list_density == "comfortable"
     # Elsewhere only a local address is followed back.
-    response = client.post("/profile/density/", {"density": "compact", "next": "https://evil.example/"})
+    response = client.post(
+        "/profile/density/", {"density": "compact", "next": "https://evil.example/"}
+    )
     assert response["Location"].endswith("/profile/")
 
 

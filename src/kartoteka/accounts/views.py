@@ -164,7 +164,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 def density(request: HttpRequest) -> HttpResponse:
     """The lists' row density, from a list's toggle or the profile; back to where it was set."""
     try:
-        preferences.user_set_density(user=signed_in(request), density=request.POST.get("density", ""))
+        preferences.user_set_density(
+            user=signed_in(request), density=request.POST.get("density", "")
+        )
     except DomainError as error:
         messages.error(request, "; ".join(m for ms in error.fields.values() for m in ms))
     target = request.POST.get("next", "")

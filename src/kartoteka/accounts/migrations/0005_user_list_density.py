@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_entity_from_the_registry'),
+        ("accounts", "0004_entity_from_the_registry"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='list_density',
-            field=models.CharField(choices=[('compact', 'Compact'), ('comfortable', 'Comfortable')], db_default='compact', default='compact', max_length=12, verbose_name='list density'),
+            model_name="user",
+            name="list_density",
+            field=models.CharField(
+                choices=[("compact", "Compact"), ("comfortable", "Comfortable")],
+                db_default="compact",
+                default="compact",
+                max_length=12,
+                verbose_name="list density",
+            ),
         ),
     ]

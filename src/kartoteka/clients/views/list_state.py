@@ -79,4 +79,8 @@ def walk(
     def card(pk: int | None) -> str:
         return reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) if pk else ""
 
-    return {"list_url": list_url(request, kind), "prev_url": card(previous_pk), "next_url": card(next_pk)}
+    return {
+        "list_url": list_url(request, kind),
+        "prev_url": card(previous_pk),
+        "next_url": card(next_pk),
+    }

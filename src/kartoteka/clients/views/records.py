@@ -147,11 +147,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         count=True,
     )
     list_state.remember(request, kind)
-    filters = {
-        key: value
-        for key, value in request.GET.items()
-        if key not in NOT_FILTERS and value
-    }
+    filters = {key: value for key, value in request.GET.items() if key not in NOT_FILTERS and value}
     # Read once: the filter bar, the column chooser and the bulk bar all show them.
     custom_fields = list(CustomField.objects.filter(entity=spec["entity"]))
     tags = list(Tag.objects.all())
@@ -202,10 +198,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "column_labels": {column.key: column.label for column in columns.columns(record_kind)},
             "more_filters": any(key not in PRIMARY_FILTERS for key in filters),
             "column_params": [
-                (k, v)
-                for k, vs in request.GET.lists()
-                if k not in (*PAGING, "cols")
-                for v in vs
+                (k, v) for k, vs in request.GET.lists() if k not in (*PAGING, "cols") for v in vs
             ],
             **bulk_views.list_context(
                 request, kind, page, owners=owners, tags=tags, custom_fields=custom_fields

@@ -140,7 +140,6 @@ def first_email(record: Any) -> str:
     return emails[0].address if emails else ""
 
 
-
 @register.filter
 def thousands(value: Any) -> str:
     """A whole number with the locale's group separator: "12 345" in Russian (a no-break space,
