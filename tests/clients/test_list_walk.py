@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import translation
 
 from kartoteka.accounts.models import User
+from kartoteka.clients.models import Company
 from kartoteka.core.templatetags.kartoteka import thousands
 from kartoteka.records.models import SavedView
 from tests.conftest import Personas
@@ -193,3 +194,50 @@ def test_export_keeps_the_lists_sort(client: Client, personas: Personas) -> None
 
     assert exported(unescape(export.group(1))) == ["Вега", "Бета", "Альфа"]
     assert exported("/companies/export/?sort=name") == ["Альфа", "Бета", "Вега"]
+
+
+def test_pager_and_card_walk_queries_do_not_grow_with_the_list(
+    client: Client, personas: Personas
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts(user: User) -> list[int]:
+        client.force_login(user)
+        first = html_of(client, "/companies/?sort=name")
+        following = link(first, "data-pager-next")
+        seen = []
+        for url in ["/companies/?sort=name", f"/companies/{following}" if following else None]:
+            if url is None:
+                seen.append(-1)
+                continue
+            with CaptureQueriesContext(connection) as queries:
+                html_of(client, url)
+            seen.append(len(queries))
+        card = Company.objects.filter(owner=user, name="ООО «Счёт 30»").get()
+        html_of(client, f"/companies/{card.pk}/")  # warm the content-type cache
+        html_of(client, f"/companies/{following}")  # the list the card walks again
+        with CaptureQueriesContext(connection) as queries:
+            html_of(client, f"/companies/{card.pk}/")
+        seen.append(len(queries))
+        return seen
+
+    people = (personas.admin, personas.branch_head_a, personas.manager_a)
+    for person in people:
+        for number in range(55):
+            CompanyFactory(owner=person, name=f"ООО «Счёт {number:02}»")
+    small = {person.username: counts(person) for person in people}
+    for person in people:
+        for number in range(60):
+            CompanyFactory(owner=person, name=f"ООО «Ещё {number:02}»")
+    large = {person.username: counts(person) for person in people}
+    assert large == small
+
+
+def test_profile_sets_the_density(client: Client, personas: Personas) -> None:
+    client.force_login(personas.manager_a)
+    page = html_of(client, "/profile/")
+    assert "Плотность строк" in page and 'value="compact" checked' in page
+    response = client.post("/profile/density/", {"density": "comfortable", "next": "/profile/"})
+    assert response["Location"] == "/profile/"
+    assert 'value="comfortable" checked' in html_of(client, "/profile/")
