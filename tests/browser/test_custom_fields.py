@@ -46,6 +46,7 @@ def test_administrator_adds_a_field_sets_it_and_filters_by_it(
 
     page.goto("/companies/")
     expect(page.locator("#company-table tbody tr")).to_have_count(2)
+    page.locator(".more-filters > summary").click()  # the field's filter waits under "More filters"
     page.get_by_label("Размер скидки: from").fill("10")
     page.get_by_label("Размер скидки: to").fill("20")
     with page.expect_navigation():

@@ -126,6 +126,9 @@ class KartotekaUserManager(UserManager["User"]):
     pass
 
 
+DENSITY_CHOICES = [("compact", _("Compact")), ("comfortable", _("Comfortable"))]
+
+
 class User(AbstractUser):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="users"
@@ -133,6 +136,15 @@ class User(AbstractUser):
     roles = models.ManyToManyField(Role, verbose_name=_("roles"), related_name="users", blank=True)
     language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, default="ru")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    #: list rows: 32 px compact or 40 px comfortable; a saved view may bring its own. The
+    #: database default lets code that predates the column still add users.
+    list_density = models.CharField(
+        _("list density"),
+        max_length=12,
+        choices=DENSITY_CHOICES,
+        default="compact",
+        db_default="compact",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     # Users are scoped like records: "own" is yourself, "branch" your branch's people.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/language/<str:code>/", views.set_language, name="set-language"),
     path("logout/", views.logout_view, name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/density/", views.density, name="density"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("settings/", views.settings_home, name="settings"),
     path("settings/users/", views.user_list, name="user-list"),

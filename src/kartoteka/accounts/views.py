@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,11 +11,11 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.accounts import queries, services
+from kartoteka.accounts import preferences, queries, services
 from kartoteka.accounts.forms import (
     BranchForm,
     LanguageForm,
@@ -156,6 +157,29 @@ def profile(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def density(request: HttpRequest) -> HttpResponse:
+    """The lists' row density, from a list's toggle or the profile; back to where it was set."""
+    try:
+        preferences.user_set_density(
+            user=signed_in(request), density=request.POST.get("density", "")
+        )
+    except DomainError as error:
+        messages.error(request, "; ".join(m for ms in error.fields.values() for m in ms))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "accounts:profile"
+    elif "density=" in target:
+        # The toggle wins over a saved view's density on the page it was used on.
+        parts = urlsplit(target)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "density"]
+        target = parts.path + (f"?{urlencode(query)}" if query else "")
+    return redirect(target)
 
 
 @login_required

@@ -25,5 +25,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "branches": access.has_any(user, "branches", "edit"),
             "audit": access.has_any(user, "audit", "view"),
             "trash": access.has_any(user, "trash", "view"),
-        }
+        },
+        # The sidebar returns to each list as it was left (the list page keeps its query).
+        "back_to": {kind: _remembered(request, kind) for kind in ("company", "contact")},
     }
+
+
+def _remembered(request: HttpRequest, kind: str) -> str:
+    session = getattr(request, "session", None)
+    query = str(session.get(f"list:{kind}", "")) if session is not None else ""
+    return f"?{query}" if query else ""

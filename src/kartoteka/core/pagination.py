@@ -31,6 +31,13 @@ class KeysetPage(Generic[M]):
     next_after: str | None
     previous: bool
     sort: str
+    previous_before: str | None = None  # the cursor of the page back (``?before=``)
+    total: int | None = None  # the rows of the whole list, when counted
+    start: int = 1  # the first row's number in the whole list
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.rows) - 1
 
 
 def _encode(value: Any, pk: int) -> str:
@@ -74,14 +81,12 @@ def _fits(model: type[Model], field: str, value: Any, pk: int) -> bool:
     return True
 
 
-def keyset_page(
-    queryset: QuerySet[M],
-    params: Mapping[str, Any],
-    size: int = PAGE_SIZE,
-    sortable: Mapping[str, str] | None = None,
-) -> KeysetPage[M]:
-    """One page of ``queryset`` sorted by ``params["sort"]`` (a key of ``sortable``, "-" for
-    descending; newest first by default). One query, fetching one row more than shown."""
+def ordering(
+    queryset: QuerySet[M], params: Mapping[str, Any], sortable: Mapping[str, str] | None = None
+) -> tuple[QuerySet[M], str, bool, str]:
+    """``queryset`` in the list's order: by ``params["sort"]`` (a key of ``sortable``, "-" for
+    descending; newest first by default), then by id. Also the field, its direction and the
+    ``sort`` value in force. The list, its export and a card's Prev/Next share this order."""
     sortable = sortable or {}
     requested = str(params.get("sort", "") or "")
     key = requested.lstrip("-")
@@ -90,28 +95,95 @@ def keyset_page(
     else:
         field, descending, sort = "pk", True, ""
     direction = "-" if descending else ""
-    queryset = queryset.order_by(f"{direction}{field}", f"{direction}pk")
+    return queryset.order_by(f"{direction}{field}", f"{direction}pk"), field, descending, sort
+
+
+def _beyond(field: str, value: Any, pk: int, later: bool) -> Q:
+    # The rows after (``later``) or before the row (value, pk) in ascending (value, pk) order.
+    op = "gt" if later else "lt"
+    if field == "pk":
+        return Q(**{f"pk__{op}": pk})
+    return Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+
+
+def _reverse(queryset: QuerySet[M], field: str, descending: bool) -> QuerySet[M]:
+    direction = "" if descending else "-"
+    return queryset.order_by(f"{direction}{field}", f"{direction}pk")
+
+
+def keyset_page(
+    queryset: QuerySet[M],
+    params: Mapping[str, Any],
+    size: int = PAGE_SIZE,
+    sortable: Mapping[str, str] | None = None,
+    count: bool = False,
+) -> KeysetPage[M]:
+    """One page of ``queryset`` in the list's order (see :func:`ordering`): after the cursor
+    ``params["after"]``, or before ``params["before"]`` (the page back). One query, fetching one
+    row more than shown; with ``count``, one more for the total and, past the first page, one
+    for the rows before it ("51–100 из 12 345")."""
+    base = queryset
+    queryset, field, descending, sort = ordering(queryset, params, sortable)
     after = str(params.get("after", "") or "")
-    if after:
-        cursor = _decode(after, queryset.model, field)
+    before = str(params.get("before", "") or "")
+    cursor = _decode(after, queryset.model, field) if after else None
+    back = _decode(before, queryset.model, field) if before and cursor is None else None
+    if back is not None:
+        value, pk = back
+        earlier = _reverse(queryset, field, descending).filter(
+            _beyond(field, value, pk, later=descending)
+        )
+        found = list(earlier[: size + 1])
+        more_before = len(found) > size
+        rows = list(reversed(found[:size]))
+        has_more = True
+    else:
         if cursor is not None:
             value, pk = cursor
-            beyond = "lt" if descending else "gt"
-            if field == "pk":
-                queryset = queryset.filter(**{f"pk__{beyond}": pk})
-            else:
-                queryset = queryset.filter(
-                    Q(**{f"{field}__{beyond}": value}) | Q(**{field: value, f"pk__{beyond}": pk})
-                )
-    rows = list(queryset[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    next_after = None
-    if has_more and rows:
-        last = rows[-1]
-        value = last.pk if field == "pk" else _attribute(last, field)
-        next_after = _encode(value, last.pk)
-    return KeysetPage(rows=rows, next_after=next_after, previous=bool(after), sort=sort)
+            queryset = queryset.filter(_beyond(field, value, pk, later=not descending))
+        rows = list(queryset[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        more_before = cursor is not None
+    next_after = _cursor_of(rows[-1], field) if has_more and rows else None
+    previous_before = _cursor_of(rows[0], field) if more_before and rows else None
+    page = KeysetPage(
+        rows=rows,
+        next_after=next_after,
+        previous=more_before,
+        sort=sort,
+        previous_before=previous_before,
+    )
+    if count:
+        page.total = base.count()
+        if more_before and rows:
+            first = rows[0]
+            value = first.pk if field == "pk" else _attribute(first, field)
+            page.start = base.filter(_beyond(field, value, first.pk, later=descending)).count() + 1
+        page.start = min(page.start, max(page.total, 1))
+    return page
+
+
+def _cursor_of(row: Any, field: str) -> str:
+    return _encode(row.pk if field == "pk" else _attribute(row, field), row.pk)
+
+
+def neighbours(
+    queryset: QuerySet[M], params: Mapping[str, Any], obj: Any, sortable: Mapping[str, str]
+) -> tuple[int | None, int | None]:
+    """The ids of the rows just before and just after ``obj`` in the list ``params`` describe
+    (its filters went into ``queryset``): a card's Prev/Next. Two queries."""
+    ordered, field, descending, _sort = ordering(queryset, params, sortable)
+    value = obj.pk if field == "pk" else _attribute(obj, field)
+    if value is None:
+        return None, None
+    following = ordered.filter(_beyond(field, value, obj.pk, later=not descending))
+    preceding = _reverse(ordered, field, descending).filter(
+        _beyond(field, value, obj.pk, later=descending)
+    )
+    previous_pk = preceding.values_list("pk", flat=True).first()
+    next_pk = following.values_list("pk", flat=True).first()
+    return previous_pk, next_pk
 
 
 def _attribute(obj: Any, path: str) -> Any:

@@ -38,6 +38,7 @@ from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
+from kartoteka.clients.views import list_state
 from kartoteka.core import access, audit, kinds
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
@@ -125,6 +126,13 @@ def _custom_values(entity: str, obj: Record) -> list[tuple[str, Any]]:
     return shown
 
 
+#: the list's paging parameters (``from`` marks the row a card was left from)
+PAGING = ("after", "before", "from")
+#: the filters always on the filter bar; the others wait under "More filters"
+PRIMARY_FILTERS = ("owner", "tag", "status", "city", "company")
+NOT_FILTERS = (*PAGING, "q", "view", "sort", "cols", "density")
+
+
 @login_required
 def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     spec = KINDS[kind]
@@ -133,19 +141,22 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     text = request.GET.get("q", "")
     page = keyset_page(
-        spec["list"](user, text=text, params=request.GET), request.GET, sortable=spec["sortable"]
+        spec["list"](user, text=text, params=request.GET),
+        request.GET,
+        sortable=spec["sortable"],
+        count=True,
     )
-    filters = {
-        key: value
-        for key, value in request.GET.items()
-        if key not in ("after", "q", "view", "sort", "cols") and value
-    }
+    list_state.remember(request, kind)
+    filters = {key: value for key, value in request.GET.items() if key not in NOT_FILTERS and value}
     # Read once: the filter bar, the column chooser and the bulk bar all show them.
     custom_fields = list(CustomField.objects.filter(entity=spec["entity"]))
     tags = list(Tag.objects.all())
     record_kind = kinds.record_kind(spec["entity"])
     assert record_kind is not None
     column_keys, custom_columns = columns.chosen(record_kind, custom_fields, request.GET)
+    fixed = list_state.hidden_columns(user, spec["entity"])
+    if not request.GET.getlist("cols"):
+        column_keys = [key for key in column_keys if key not in fixed]
     owners = access.scoped(User.objects.filter(is_active=True), user).order_by("last_name")
     return render(
         request,
@@ -158,10 +169,12 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "filtered": bool(text or filters),
             "may_create": access.has_any(user, spec["entity"], "create"),
             "may_export": access.has_any(user, spec["entity"], "export"),
-            # The export takes exactly the list's filters (paging aside), URL-encoded.
+            # The export takes exactly the list's filters and sort (paging aside), URL-encoded.
             "export_query": urlencode(
-                [(k, str(v)) for k, v in request.GET.items() if k != "after"]
+                [(k, str(v)) for k, v in request.GET.items() if k not in PAGING]
             ),
+            "fixed": fixed,
+            "density": list_state.density(request, user),
             "owners": owners,
             "tags": tags,
             "branches": Branch.objects.filter(is_active=True).order_by("name"),
@@ -174,7 +187,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
                 [
                     (k, value)
                     for k, values in request.GET.lists()
-                    if k != "after"
+                    if k not in PAGING
                     for value in values
                     if value
                 ]
@@ -182,8 +195,10 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "columns": column_keys,
             "custom_columns": custom_columns,
             "all_columns": columns.columns(record_kind),
+            "column_labels": {column.key: column.label for column in columns.columns(record_kind)},
+            "more_filters": any(key not in PRIMARY_FILTERS for key in filters),
             "column_params": [
-                (k, v) for k, vs in request.GET.lists() if k not in ("after", "cols") for v in vs
+                (k, v) for k, vs in request.GET.lists() if k not in (*PAGING, "cols") for v in vs
             ],
             **bulk_views.list_context(
                 request, kind, page, owners=owners, tags=tags, custom_fields=custom_fields
@@ -259,6 +274,9 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     # Every tab is rendered and the chosen one shown: links work without JavaScript (?tab=),
     # and with it switching is instant.
     context["tabs"] = _card_tabs(kind, context)
+    context.update(
+        list_state.walk(request, kind, obj, KINDS[kind]["list"], KINDS[kind]["sortable"])
+    )
     chosen = request.GET.get("tab", "")
     context["tab"] = next((t for t in context["tabs"] if t.key == chosen), context["tabs"][0])
     return render(request, f"clients/{kind}_detail.html", context)

@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils import formats, numberformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -99,7 +100,8 @@ def sort_header(context: dict[str, Any], key: str, label: str) -> str:
     """A column title that sorts the list by it; a second click reverses the order."""
     request = context["request"]
     params = request.GET.copy()
-    params.pop("after", None)
+    for paging in ("after", "before", "from"):
+        params.pop(paging, None)
     current = params.get("sort", "")
     params["sort"] = f"-{key}" if current == key else key
     arrow = " ▲" if current == key else " ▼" if current == f"-{key}" else ""
@@ -136,3 +138,17 @@ def first_email(record: Any) -> str:
     """A record's main email address, or ""."""
     emails = prefetched(record, "emails")
     return emails[0].address if emails else ""
+
+
+@register.filter
+def thousands(value: Any) -> str:
+    """A whole number with the locale's group separator: "12 345" in Russian (a no-break space,
+    so it never breaks across lines), "12,345" in English."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+    separator = str(formats.get_format("THOUSAND_SEPARATOR"))
+    if separator.isspace():
+        separator = "\u00a0"
+    return numberformat.format(number, ",", grouping=3, thousand_sep=separator, force_grouping=True)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.core import access, audit, kinds
 from kartoteka.core.errors import ForbiddenError, NotFoundError
+from kartoteka.core.pagination import ordering
 from kartoteka.records import queries
 from kartoteka.records.models import CustomField
 from kartoteka.records.models.custom_fields import FieldType
@@ -31,7 +32,7 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 #: parameters of the list page that are not filters
-NOT_FILTERS = ("after", "view", "format", "cursor", "limit")
+NOT_FILTERS = ("after", "before", "from", "view", "format", "cursor", "limit", "cols", "density")
 
 Column = tuple[str, Callable[[Any], Any]]
 
@@ -144,7 +145,10 @@ def records_export(
     entity = record_kind.entity
     if not access.has_any(actor, entity, "export"):
         raise ForbiddenError()
-    queryset = export_queryset(actor, record_kind, text, params).order_by("-pk")
+    # In the list's order: its ?sort= (newest first by default), then id.
+    queryset, *_order = ordering(
+        export_queryset(actor, record_kind, text, params), params, record_kind.sortable()
+    )
     total = queryset.count()
     audit.record(
         actor=actor,

@@ -43,7 +43,7 @@ def _kind(code: str) -> kinds.RecordKind:
 
 
 # Paging and view choice say which rows are shown, not which records match.
-NOT_FILTERS = ("after", "sort", "view")
+NOT_FILTERS = ("after", "before", "from", "sort", "view", "density")
 
 
 def list_query(params: QueryDict) -> str:
