@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "companies": access.has_any(user, "companies", "view"),
             "contacts": access.has_any(user, "contacts", "view"),
+            "create_companies": access.has_any(user, "companies", "create"),
+            "create_contacts": access.has_any(user, "contacts", "create"),
             "users": access.has_any(user, "users", "edit")
             or access.has_any(user, "users", "assign"),
             "roles": access.has_any(user, "roles", "edit"),
