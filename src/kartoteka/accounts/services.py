@@ -467,6 +467,12 @@ def role_save(
                 "description": current.description,
                 **{f"{g.entity}.{g.action}": g.scope for g in current.grants.all()},
             }
+            # A built-in role's name and description are shown translated: sent back unchanged,
+            # they stay the shipped (English) text every reader sees in their own language.
+            if current.is_builtin and name == current.display_name:
+                name = current.name
+            if current.is_builtin and description == current.display_description:
+                description = current.description
             Role.objects.filter(pk=role.pk).update(
                 name=name, description=description, version=F("version") + 1
             )

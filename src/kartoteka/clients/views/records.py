@@ -38,7 +38,7 @@ from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
-from kartoteka.core import access, audit, kinds
+from kartoteka.core import access, audit, audit_text, kinds
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
@@ -238,7 +238,7 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "section": KINDS[kind]["section"],
         # The timeline shows the audit trail until the activities module writes typed events.
         # Names of linked records the user may not see read as "hidden record".
-        "history": audit.shown_to(user, audit.entries_for(obj)[:50]),
+        "history": audit_text.describe(audit.shown_to(user, audit.entries_for(obj)[:50])),
         "may_edit": access.can(user, "edit", obj),
         "may_delete": access.can(user, "delete", obj),
         "shares": sharing.shares_seen_by(user, obj),
