@@ -55,7 +55,7 @@ def test_a_saved_view_reads_as_a_filter_summary(personas: Personas, client: Clie
     )
     page = audit_page(client, personas.admin, "ru")
     summary = (
-        f"Статус: клиент; Город: Москва; Ответственный: {personas.manager_a.get_full_name()}; "
+        f"Статус: Клиент; Город: Москва; Ответственный: {personas.manager_a.get_full_name()}; "
         "сортировка: название, по убыванию"
     )
     assert summary in page

@@ -152,7 +152,7 @@ def test_company_history_in_russian_has_no_english_no_iso_dates_no_ids(
     assert english_words(text) == []
     assert not ISO_DATE.search(text) and not RAW_ID.search(text)
     for shown in (
-        "Статус: потенциальный клиент → клиент",
+        "Статус: Потенциальный клиент → Клиент",
         "Телефоны: +7 495 123-45-67 (рабочий) → +7 916 123-45-67 (мобильный)",
         "Важный клиент: Нет → Да",
         "Первая встреча: 05.01.2026 → 10.02.2026",
@@ -169,7 +169,7 @@ def test_the_same_company_entry_reads_english_to_an_english_reader(
     company = edited_company(personas)
     text = history_of(client, personas.head, f"/companies/{company.pk}/", "en")
     for shown in (
-        "Status: prospect → client",
+        "Status: Prospect → Client",
         "Phones: +7 495 123-45-67 (work) → +7 916 123-45-67 (mobile)",
         "Важный клиент: No → Yes",
         "Первая встреча: 05.01.2026 → 10.02.2026",
@@ -225,10 +225,10 @@ def test_old_entries_with_labels_in_either_language_read_in_the_readers(
         },
     )
     text = history_of(client, personas.head, f"/companies/{company.pk}/", "ru")
-    assert "Статус: потенциальный клиент → клиент" in text
+    assert "Статус: Потенциальный клиент → Клиент" in text
     assert "+7 495 123-45-67 (рабочий) → —" in text
     assert f"{personas.head.get_full_name()} → удалённая запись" in text
     assert "01.12.2026 12:05" in text  # Moscow time, 24 h
     english = history_of(client, personas.head, f"/companies/{company.pk}/", "en")
-    assert "Status: prospect → client" in english
+    assert "Status: Prospect → Client" in english
     assert "deleted record" in english

@@ -22,6 +22,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -214,7 +215,8 @@ def value_text(
         return formats.number_format(value)
     text = str(value)
     if model_field is not None and getattr(model_field, "choices", None):
-        return _choice_map(model_field).get(text, text)
+        # A status shown alone reads in sentence case, as in the list, the filter and the card.
+        return capfirst(_choice_map(model_field).get(text, text))
     if name == "entity" and kinds.entity(text) is not None:
         return kinds.entity_label(text)
     if name in ("phone", "number") and text.startswith("+"):
@@ -318,7 +320,7 @@ def _filter_value(item: kinds.Field, raw: str, lookups: Lookups | None) -> str:
         for kind in kinds.record_kinds():
             model_field = _model_field(kind.model, item.name)
             if model_field is not None and model_field.choices:
-                return _choice_map(model_field).get(raw, raw)
+                return capfirst(_choice_map(model_field).get(raw, raw))
     return _plain(raw)
 
 

@@ -22,6 +22,7 @@ from kartoteka.clients import fields, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
     CompanyForm,
+    CompanyPhoneFormSet,
     ContactForm,
     EmailFormSet,
     EmploymentFormSet,
@@ -63,6 +64,7 @@ class ListSpec:
 
 
 PHONES = ListSpec("phones", PhoneFormSet, ("number", "kind"), "Phones")
+COMPANY_PHONES = ListSpec("phones", CompanyPhoneFormSet, ("number", "kind"), "Phones")
 EMAILS = ListSpec("emails", EmailFormSet, ("address", "kind"), "Emails")
 MESSENGERS = ListSpec("messengers", MessengerFormSet, ("handle", "kind"), "Messengers")
 EMPLOYMENTS = ListSpec("employments", EmploymentFormSet, ("company", "position"), "Companies")
@@ -85,7 +87,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "section": "companies",
         "entity": "companies",
         "sortable": kinds.sortable(fields.COMPANY_FIELDS),
-        "lists": (PHONES, EMAILS),
+        "lists": (COMPANY_PHONES, EMAILS),
     },
     "contact": {
         "model": Contact,
