@@ -55,6 +55,7 @@ def test_a_saved_view_reads_as_a_filter_summary(personas: Personas, client: Clie
     )
     page = audit_page(client, personas.admin, "ru")
     summary = (
+        "<b>Фильтр</b>: — → "
         f"Статус: Клиент; Город: Москва; Ответственный: {personas.manager_a.get_full_name()}; "
         "сортировка: название, по убыванию"
     )
@@ -125,3 +126,27 @@ def test_builtin_role_names_stored_translated_are_put_back(personas: Personas) -
     migration.restore_shipped_texts(apps, None)
     assert Role.objects.get(code="sales_manager").name == "Sales manager"
     assert Role.objects.get(code="marketer").name == "Маркетолог-аналитик"
+
+
+def test_the_role_editor_shows_words_not_codes(personas: Personas, client: Client) -> None:
+    import re
+
+    role = Role.objects.get(code="branch_head")
+    personas.admin.language = "ru"
+    personas.admin.save(update_fields=["language"])
+    client.force_login(personas.admin)
+    page = client.get(f"/settings/roles/{role.pk}/").content.decode()
+    main = page[page.index("<main") :]
+    text = re.sub(r"<[^>]+>", " ", main)
+    assert "branch_head" not in text and "companies" not in text and "Код" not in text
+    assert '<th scope="row">Компании</th>' in page
+    assert '<option value="">нет</option>' in page and ">филиал</option>" in page
+
+
+def test_a_new_role_gets_its_code_from_its_name(personas: Personas, client: Client) -> None:
+    client.force_login(personas.admin)
+    response = client.post(
+        "/settings/roles/new/", {"name": "Старший менеджер", "grant__companies__view": "own"}
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert Role.objects.get(name="Старший менеджер").code == "starshii-menedzher"

@@ -242,6 +242,8 @@ def _messenger(item: dict[str, Any]) -> str:
 
 def field_label(model: type[models.Model] | None, name: str) -> str:
     """A changed field's name as people read it, in their language."""
+    if name in ("query", "filter"):
+        return str(EXTRA_LABELS["filter"]).capitalize()
     model_field = _model_field(model, name)
     if model_field is not None and hasattr(model_field, "verbose_name"):
         return str(model_field.verbose_name).capitalize()
