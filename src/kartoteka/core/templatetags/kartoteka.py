@@ -39,6 +39,12 @@ def audit_value(value: object, name: str) -> object:
 
 
 @register.filter
+def audit_record(entry: AuditEntry) -> str:
+    """The record an entry is about, named in the reader's language."""
+    return audit_text.record_text(entry)
+
+
+@register.filter
 def audit_lines(entry: AuditEntry) -> list[tuple[str, str, str]]:
     """An entry's changes as (field, old, new) texts: from the view's bulk reading
     (:func:`kartoteka.core.audit_text.describe`), else read alone."""
