@@ -232,3 +232,23 @@ def test_old_entries_with_labels_in_either_language_read_in_the_readers(
     english = history_of(client, personas.head, f"/companies/{company.pk}/", "en")
     assert "Status: Prospect → Client" in english
     assert "deleted record" in english
+
+
+def test_a_merged_records_name_reads_without_its_number(personas: Personas, client: Client) -> None:
+    survivor = company_create(actor=personas.head, values={"name": "ООО «Ромашка»"})
+    AuditEntry.objects.create(
+        actor=personas.head,
+        action="update",
+        content_type_id=AuditEntry.objects.get(object_id=survivor.pk).content_type_id,
+        object_id=survivor.pk,
+        object_repr="ООО «Ромашка»",
+        changes={
+            "merged_with": [
+                None,
+                {"link": "clients.company", "id": survivor.pk, "text": f"#{survivor.pk} «Ромашка»"},
+            ]
+        },
+    )
+    text = history_of(client, personas.head, f"/companies/{survivor.pk}/", "ru")
+    assert "Объединено с: — → «Ромашка»" in text
+    assert f"#{survivor.pk}" not in text

@@ -123,8 +123,18 @@ def scope_text(value: Any) -> str:
     return str(_SCOPES[value]) if value in _SCOPES else str(value)
 
 
+_CHOICE_MAPS: dict[tuple[int, str], dict[str, str]] = {}
+
+
 def _choice_map(model_field: models.Field[Any, Any]) -> dict[str, str]:
     """Stored value -> label now: the code, and the labels in every language older rows hold."""
+    key = (id(model_field), translation.get_language() or "")
+    if key not in _CHOICE_MAPS:
+        _CHOICE_MAPS[key] = _read_choices(model_field)
+    return _CHOICE_MAPS[key]
+
+
+def _read_choices(model_field: models.Field[Any, Any]) -> dict[str, str]:
     choices = list(model_field.flatchoices)
     found: dict[str, str] = {}
     for code, _label in choices:
