@@ -33,9 +33,7 @@ def test_the_audit_page_never_scrolls_sideways(
         values={
             "website": LONG_SITE,
             "notes": "слово" * 60,
-            "phones": [
-                {"number": f"+7916123456{n}", "kind": "mobile"} for n in range(10)
-            ],
+            "phones": [{"number": f"+7916123456{n}", "kind": "mobile"} for n in range(10)],
         },
     )
     saved_view_create(
