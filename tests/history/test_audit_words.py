@@ -150,3 +150,24 @@ def test_a_new_role_gets_its_code_from_its_name(personas: Personas, client: Clie
     )
     assert response.status_code == 302, response.content.decode()
     assert Role.objects.get(name="Старший менеджер").code == "starshii-menedzher"
+
+
+def test_roles_given_to_a_person_read_in_the_readers_language(
+    personas: Personas, client: Client
+) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from kartoteka.core.models import AuditEntry
+
+    AuditEntry.objects.create(
+        actor=personas.admin,
+        action="update",
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=personas.manager_b.pk,
+        object_repr=str(personas.manager_b),
+        changes={"roles": [[], ["Sales manager"]], "language": ["en", "ru"]},
+    )
+    page = audit_page(client, personas.admin, "ru")
+    assert "<b>Роли</b>: — → Менеджер по продажам" in page
+    assert "<b>Язык</b>: English → Русский" in page
+    assert "Sales manager" in audit_page(client, personas.admin, "en")

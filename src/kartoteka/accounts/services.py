@@ -310,7 +310,7 @@ def user_create(
                     for k, v in audit.snapshot(user, USER_AUDITED_FIELDS).items()
                     if v not in (None, "")
                 },
-                "roles": [None, sorted(str(role) for role in roles or [])],
+                "roles": [None, sorted(role.name for role in roles or [])],
             },
         )
     return user
@@ -344,7 +344,7 @@ def user_update(
             )
         before = {
             **audit.snapshot(current, USER_AUDITED_FIELDS),
-            "roles": sorted(str(r) for r in current.roles.all()),
+            "roles": sorted(r.name for r in current.roles.all()),
         }
         for name, value in values.items():
             setattr(current, name, value)
@@ -363,7 +363,7 @@ def user_update(
             _revoke_tokens(current)
         after = {
             **audit.snapshot(current, USER_AUDITED_FIELDS),
-            "roles": sorted(str(r) for r in current.roles.all()),
+            "roles": sorted(r.name for r in current.roles.all()),
         }
         audit.record(
             actor=actor,

@@ -42,8 +42,7 @@ def stored_value(obj: models.Model, field_name: str) -> Any:
     the reader's language by :mod:`kartoteka.core.audit_text`), dates in ISO form."""
     field = obj._meta.get_field(field_name)
     if getattr(field, "choices", None) and not isinstance(field, models.ForeignKey):
-        value = getattr(obj, field_name)
-        return value if value not in (None, "") else value
+        return getattr(obj, field_name)
     return display_value(obj, field_name)
 
 

@@ -227,6 +227,9 @@ def value_text(
     if model_field is not None and getattr(model_field, "choices", None):
         # A status shown alone reads in sentence case, as in the list, the filter and the card.
         return capfirst(_choice_map(model_field).get(text, text))
+    if name == "roles":
+        # Built-in roles are kept by their shipped (English) name, read translated.
+        return _(text) if text else text
     if name == "entity" and kinds.entity(text) is not None:
         return kinds.entity_label(text)
     if name in ("phone", "number") and text.startswith("+"):
