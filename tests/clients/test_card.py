@@ -93,7 +93,7 @@ def test_messengers_are_edited_on_the_contact_form_and_shown_on_the_card(
     assert 'href="https://t.me/ivan_mess"' in card and "@ivan_mess" in card
     assert 'href="https://wa.me/79161234567"' in card and "+7 916 123-45-67" in card
     timeline = card.split('id="history"', 1)[1]
-    assert "telegram @ivan_mess, whatsapp +7 916 123-45-67" in timeline  # read, not a dict
+    assert "Telegram @ivan_mess, WhatsApp +7 916 123-45-67" in timeline  # read, not a dict
 
     form = client.get(f"/contacts/{contact.pk}/edit/").content.decode()
     assert 'value="@ivan_mess"' in form and 'name="messengers-TOTAL_FORMS"' in form

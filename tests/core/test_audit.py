@@ -23,8 +23,8 @@ def test_every_audit_action_has_a_label_of_its_own() -> None:
 @pytest.mark.parametrize(
     ("language", "action", "what", "export"),
     [
-        ("en", "<td>exported</td>", "<b>Records</b>: — → companies", "Export: companies, 2 rows"),
-        ("ru", "<td>выгружено</td>", "<b>Записи</b>: — → компании", "Экспорт: компании, строк: 2"),
+        ("en", ">exported</td>", "<b>Records</b>: — → companies", "Export: companies, 2 rows"),
+        ("ru", ">выгружено</td>", "<b>Записи</b>: — → компании", "Экспорт: компании, строк: 2"),
     ],
 )
 def test_an_export_shows_as_exported_on_the_audit_page(

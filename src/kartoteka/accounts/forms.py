@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from kartoteka.accounts import rights
 from kartoteka.accounts.models import (
@@ -146,9 +147,24 @@ class UserForm(forms.Form):
         return data
 
 
+_LATIN = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e iu ia".split(),
+        strict=True,
+    )
+)
+
+
+def unidecode_name(text: str) -> str:
+    """A Russian name in Latin letters, for a code made from it ("Старший менеджер")."""
+    return "".join(_LATIN.get(ch, ch) for ch in text.lower()).replace("_", "")
+
+
 class RoleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    code = forms.SlugField(label=_("Code"), max_length=50)
+    # An internal name people never need to read: made from the name when left out.
+    code = forms.SlugField(label=_("Code"), max_length=50, required=False, widget=forms.HiddenInput)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -167,19 +183,32 @@ class RoleForm(forms.Form):
                 if not scopes:
                     continue
                 self.fields[f"grant__{entity.code}__{action}"] = forms.ChoiceField(
-                    choices=[("", "—"), *[(scope, labels[scope]) for scope in scopes]],
+                    choices=[
+                        ("", pgettext("scope", "none")),
+                        *[(scope, labels[scope]) for scope in scopes],
+                    ],
                     required=False,
                     initial=current.get((entity.code, action), ""),
-                    label=f"{entity.label}: {Action(action).label}",
+                    label=f"{capfirst(entity.label)}: {Action(action).label}",
                 )
         if role is not None:
             self.fields["code"].disabled = True
+
+    def clean_code(self) -> str:
+        code = str(self.cleaned_data.get("code") or "")
+        if code or self.fields["code"].disabled:
+            return code
+        base = slugify(unidecode_name(str(self.data.get("name") or ""))) or "role"
+        candidate, number = base[:40], 2
+        while Role.objects.filter(code=candidate).exists():
+            candidate, number = f"{base[:40]}-{number}", number + 1
+        return candidate
 
     def grid(self) -> list[tuple[str, list[forms.BoundField | None]]]:
         """One row per entity, one column per action; None where the cell means nothing."""
         return [
             (
-                str(entity.label),
+                str(capfirst(entity.label)),
                 [
                     self[f"grant__{entity.code}__{action}"]
                     if f"grant__{entity.code}__{action}" in self.fields

@@ -310,7 +310,7 @@ def user_create(
                     for k, v in audit.snapshot(user, USER_AUDITED_FIELDS).items()
                     if v not in (None, "")
                 },
-                "roles": [None, sorted(str(role) for role in roles or [])],
+                "roles": [None, sorted(role.name for role in roles or [])],
             },
         )
     return user
@@ -344,7 +344,7 @@ def user_update(
             )
         before = {
             **audit.snapshot(current, USER_AUDITED_FIELDS),
-            "roles": sorted(str(r) for r in current.roles.all()),
+            "roles": sorted(r.name for r in current.roles.all()),
         }
         for name, value in values.items():
             setattr(current, name, value)
@@ -363,7 +363,7 @@ def user_update(
             _revoke_tokens(current)
         after = {
             **audit.snapshot(current, USER_AUDITED_FIELDS),
-            "roles": sorted(str(r) for r in current.roles.all()),
+            "roles": sorted(r.name for r in current.roles.all()),
         }
         audit.record(
             actor=actor,
@@ -467,6 +467,12 @@ def role_save(
                 "description": current.description,
                 **{f"{g.entity}.{g.action}": g.scope for g in current.grants.all()},
             }
+            # A built-in role's name and description are shown translated: sent back unchanged,
+            # they stay the shipped (English) text every reader sees in their own language.
+            if current.is_builtin and name == current.display_name:
+                name = current.name
+            if current.is_builtin and description == current.display_description:
+                description = current.description
             Role.objects.filter(pk=role.pk).update(
                 name=name, description=description, version=F("version") + 1
             )

@@ -28,7 +28,7 @@ from kartoteka.accounts.forms import (
 )
 from kartoteka.accounts.middleware import mark_login
 from kartoteka.accounts.models import User
-from kartoteka.core import access, audit
+from kartoteka.core import access, audit, audit_text
 from kartoteka.core.errors import DomainError, NotFoundError, TooManyAttemptsError
 from kartoteka.core.web import apply_domain_error, signed_in
 
@@ -301,7 +301,7 @@ def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "target": target,
             "conflict": conflict,
             "section": "settings",
-            "history": audit.entries_for(target)[:30] if target else [],
+            "history": audit_text.describe(audit.entries_for(target)[:30]) if target else [],
         },
         status=status,
     )

@@ -264,6 +264,15 @@ class MessengerRow(forms.Form):
 
 
 PhoneFormSet = forms.formset_factory(PhoneRow, extra=1)
+
+
+class CompanyPhoneRow(PhoneRow):
+    """A company's phone is first of all its office line: a new row reads "work"."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices, initial=PhoneKind.WORK)
+
+
+CompanyPhoneFormSet = forms.formset_factory(CompanyPhoneRow, extra=1)
 MessengerFormSet = forms.formset_factory(MessengerRow, extra=1)
 EmailFormSet = forms.formset_factory(EmailRow, extra=1)
 EmploymentFormSet = forms.formset_factory(EmploymentRow, extra=1)

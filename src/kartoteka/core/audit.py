@@ -37,8 +37,17 @@ def display_value(obj: models.Model, field_name: str) -> Any:
     return value
 
 
+def stored_value(obj: models.Model, field_name: str) -> Any:
+    """A field's value as the trail keeps it: relations by name, choices by their code (read in
+    the reader's language by :mod:`kartoteka.core.audit_text`), dates in ISO form."""
+    field = obj._meta.get_field(field_name)
+    if getattr(field, "choices", None) and not isinstance(field, models.ForeignKey):
+        return getattr(obj, field_name)
+    return display_value(obj, field_name)
+
+
 def snapshot(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: display_value(obj, name) for name in fields}
+    return {name: stored_value(obj, name) for name in fields}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

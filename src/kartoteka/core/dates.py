@@ -18,3 +18,14 @@ def days_until_next(day: datetime.date, today: datetime.date) -> int:
     if upcoming < today:
         upcoming = in_year(today.year + 1)
     return (upcoming - today).days
+
+
+def day_heading(day: datetime.date) -> str:
+    """A day as a heading names it in the active language: "вторник, 1 декабря" (weekday in
+    lower case, month in the genitive, as Russian writes it), "Tuesday, 1 December"."""
+    from django.utils import dateformat, translation
+
+    text = dateformat.format(day, "l, j E")
+    if (translation.get_language() or "").startswith("ru"):
+        text = text[:1].lower() + text[1:]
+    return text

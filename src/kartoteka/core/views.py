@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from kartoteka.core import audit, jobs
+from kartoteka.core import audit, audit_text, jobs
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.pagination import keyset_page
@@ -54,7 +54,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(content_type=content_type, object_id=record_id)
     page = keyset_page(entries, request.GET, size=100)
     # Names of linked records the reader may not see read as "hidden record".
-    page.rows = audit.shown_to(signed_in(request), page.rows)
+    page.rows = audit_text.describe(audit.shown_to(signed_in(request), page.rows))
+    audit_text.link_records(signed_in(request), page.rows)
     return render(
         request,
         "core/audit_list.html",

@@ -26,6 +26,19 @@ def apply_domain_error(form: forms.BaseForm, error: DomainError) -> dict[str, An
     if isinstance(error, ForbiddenError):
         raise PermissionDenied(error.message)
     if isinstance(error, ConflictError):
+        from kartoteka.core import audit_text
+
+        instance = getattr(form, "instance", None)
+        model = type(instance) if instance is not None else None
+
+        def line(name: str, old: Any, new: Any) -> tuple[Any, str, str]:
+            label = form.fields[name].label if name in form.fields else None
+            return (
+                label or audit_text.field_label(model, name),
+                audit_text.value_text(model, name, old),
+                audit_text.value_text(model, name, new),
+            )
+
         return {
             "message": error.message,
             "version": error.current_version,
@@ -34,8 +47,7 @@ def apply_domain_error(form: forms.BaseForm, error: DomainError) -> dict[str, An
                     "at": datetime.fromisoformat(change["at"]),
                     "who": change["who"],
                     "fields": [
-                        (form.fields[name].label if name in form.fields else name, old, new)
-                        for name, (old, new) in change["changes"].items()
+                        line(name, old, new) for name, (old, new) in change["changes"].items()
                     ],
                 }
                 for change in error.changes

@@ -22,6 +22,7 @@ from kartoteka.clients import fields, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
     CompanyForm,
+    CompanyPhoneFormSet,
     ContactForm,
     EmailFormSet,
     EmploymentFormSet,
@@ -39,7 +40,7 @@ from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.clients.views import list_state
-from kartoteka.core import access, audit, kinds
+from kartoteka.core import access, audit, audit_text, kinds
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
@@ -64,6 +65,7 @@ class ListSpec:
 
 
 PHONES = ListSpec("phones", PhoneFormSet, ("number", "kind"), "Phones")
+COMPANY_PHONES = ListSpec("phones", CompanyPhoneFormSet, ("number", "kind"), "Phones")
 EMAILS = ListSpec("emails", EmailFormSet, ("address", "kind"), "Emails")
 MESSENGERS = ListSpec("messengers", MessengerFormSet, ("handle", "kind"), "Messengers")
 EMPLOYMENTS = ListSpec("employments", EmploymentFormSet, ("company", "position"), "Companies")
@@ -86,7 +88,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "section": "companies",
         "entity": "companies",
         "sortable": kinds.sortable(fields.COMPANY_FIELDS),
-        "lists": (PHONES, EMAILS),
+        "lists": (COMPANY_PHONES, EMAILS),
     },
     "contact": {
         "model": Contact,
@@ -253,7 +255,7 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "section": KINDS[kind]["section"],
         # The timeline shows the audit trail until the activities module writes typed events.
         # Names of linked records the user may not see read as "hidden record".
-        "history": audit.shown_to(user, audit.entries_for(obj)[:50]),
+        "history": audit_text.describe(audit.shown_to(user, audit.entries_for(obj)[:50])),
         "may_edit": access.can(user, "edit", obj),
         "may_delete": access.can(user, "delete", obj),
         "shares": sharing.shares_seen_by(user, obj),

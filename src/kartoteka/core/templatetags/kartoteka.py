@@ -3,16 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils import formats, numberformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.core import audit, kinds
+from kartoteka.core import audit_text
 from kartoteka.core.models import AuditEntry
-from kartoteka.core.phones import format_phone
 from kartoteka.core.prefetch import prefetched
 
 register = template.Library()
@@ -28,71 +26,33 @@ def label_lower(obj: Model) -> str:
     return obj._meta.label_lower
 
 
-# Audit entries also record things that are not model fields.
-_EXTRA_LABELS = {
-    "roles": _("roles"),
-    "teams": _("teams"),
-    "members": _("members"),
-    "password": _("password"),
-    "shared_with": _("shared with"),
-    "until": _("until"),
-    "merged_with": _("merged with"),
-    "merged_into": _("merged into"),
-    "people": _("people"),
-    "batch": _("bulk change"),
-    "rules": _("group rules"),
-    # a record's entry when a custom field it held a value of was deleted
-    "custom_field": _("custom field"),
-    # an export's entry: what was exported, with which filter, how many rows
-    "entity": _("records"),
-    "filter": _("filter"),
-    "rows": _("rows"),
-    "related_persons": _("related persons"),
-    # a deleted tag's entry: how many records carried it
-    "companies": _("companies"),
-    "contacts": _("contacts"),
-}
-
-
 @register.filter
 def field_label(entry: AuditEntry, name: str) -> str:
     """A changed field's name as people read it, in their language."""
     model = entry.content_type.model_class() if entry.content_type is not None else None
-    if model is not None:
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            field = None
-        if field is not None and hasattr(field, "verbose_name"):
-            return str(field.verbose_name).capitalize()
-    if name not in _EXTRA_LABELS and kinds.entity(name) is not None:
-        # A deleted tag's entry counts the records of each kind that carried it.
-        return kinds.entity_label(name).capitalize()
-    return str(_EXTRA_LABELS.get(name, name)).capitalize()
-
-
-def _messenger(item: dict[str, Any]) -> str:
-    # A contact's messenger, {"kind": "telegram", "handle": "@ivanov"}: "telegram @ivanov".
-    handle = str(item.get("handle", ""))
-    shown = format_phone(handle) if handle.startswith("+") else handle
-    return " ".join(part for part in (str(item.get("kind", "")), shown) if part) or str(item)
+    return audit_text.field_label(model, name)
 
 
 @register.filter
 def audit_value(value: object, name: str) -> object:
-    """Phones are kept as E.164 in the trail and shown the way people write them."""
-    if name == "phone" and isinstance(value, str) and value.startswith("+"):
-        return format_phone(value)
-    if name == "entity" and isinstance(value, str) and kinds.entity(value) is not None:
-        return kinds.entity_label(value)
-    if isinstance(value, list):
-        return ", ".join(str(audit_value(item, name)) for item in value)
-    if audit.is_link(value):
-        # Not passed through audit.shown_to for this reader: name nothing.
-        return audit.hidden_label()
-    if isinstance(value, dict):
-        return _messenger(value)
-    return value
+    """A stored audit value as people read it (an entry not passed through audit_text)."""
+    return audit_text.value_text(None, name, value)
+
+
+@register.filter
+def audit_record(entry: AuditEntry) -> str:
+    """The record an entry is about, named in the reader's language."""
+    return audit_text.record_text(entry)
+
+
+@register.filter
+def audit_lines(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    """An entry's changes as (field, old, new) texts: from the view's bulk reading
+    (:func:`kartoteka.core.audit_text.describe`), else read alone."""
+    lines = getattr(entry, "lines", None)
+    if lines is None:
+        lines = audit_text.lines_of(entry, audit_text.lookups_for([entry]))
+    return lines
 
 
 @register.simple_tag(takes_context=True)

@@ -31,6 +31,9 @@ BOM = "\ufeff"
 #: what a spreadsheet could take for the start of a formula (OWASP "CSV injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+#: phone numbers as people write them: "+", then only digits, spaces, brackets and dashes (a
+#: record's phones are one cell, joined by ", ")
+PHONE = re.compile(r"^\+[\d ()\-]+(?:, \+[\d ()\-]+)*$")
 #: parameters of the list page that are not filters
 NOT_FILTERS = ("after", "before", "from", "view", "format", "cursor", "limit", "cols", "density")
 
@@ -40,10 +43,14 @@ Column = tuple[str, Callable[[Any], Any]]
 def safe_cell(value: Any) -> str:
     """A cell's text, with a leading apostrophe where a spreadsheet would see a formula.
 
-    "+7 916 123-45-67" becomes "'+7 916 123-45-67": still readable, never evaluated. A plain
-    number ("-5", "-1,5") cannot be a formula and stays a number.
+    "=HYPERLINK(...)" becomes "'=HYPERLINK(...)": still readable, never evaluated. A plain
+    number ("-5", "-1,5") and a phone number ("+7 (495) 123-45-67": nothing but digits, spaces,
+    brackets and dashes after the "+", so nothing to call or refer to) stay as they are, with no
+    apostrophe showing in the spreadsheet.
     """
     text = "" if value is None else str(value)
+    if PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 5:
+        return text
     if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(text):
         return "'" + text
     return text
