@@ -46,6 +46,7 @@ ROUTES: dict[str, str] = {
     "records:trash": "admin",
     "records:trash-restore": "admin",
     "clients:search": "list",
+    "clients:search-box": "list",
     "records:saved-view-create": "self",
     "records:saved-view-delete": "self",
     "clients:company-list": "list",
@@ -136,6 +137,8 @@ LIST_URLS = {
     "accounts:user-list": "/settings/users/",
     "clients:search": "/search/?q=%D0%9E%D0%9E%D0%9E",
     "clients:search-contact": "/search/?q=%D0%BE%D0%B2",
+    "clients:search-box": "/search/box/?q=%D0%9E%D0%9E%D0%9E",
+    "clients:search-box-contact": "/search/box/?q=%D0%BE%D0%B2",
     "clients:company-list": "/companies/",
     "clients:contact-list": "/contacts/",
     "records:duplicates": "/duplicates/?kind=companies&reason=name",
@@ -223,6 +226,7 @@ def test_no_list_shows_records_out_of_scope(
         "clients:company-list",
         "api:company-list",
         "clients:search",
+        "clients:search-box",
         "api:company-export",
         "kindtest:gadget-list",
         "records:gadget-export",
@@ -232,6 +236,7 @@ def test_no_list_shows_records_out_of_scope(
         "clients:contact-list",
         "api:contact-list",
         "clients:search-contact",
+        "clients:search-box-contact",
         "api:search",
     ):
         assert "Мойков" in text
