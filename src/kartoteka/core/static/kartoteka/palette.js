@@ -170,6 +170,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       move(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Escape") {
+      event.preventDefault();  // a search field would only clear itself: close the box at once
+      close();
     } else if (event.key === "Enter") {
       event.preventDefault();
       if (loaded === input.value.trim()) {
