@@ -6,6 +6,7 @@ protected — so nobody can add an unscoped list by accident.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -220,6 +221,8 @@ def test_no_list_shows_records_out_of_scope(
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode()
+    if route.startswith("clients:search-box"):
+        text = re.sub(r"<[^>]+>", "", text)  # the command box marks what matched inside names
     assert SECRET_COMPANY not in text and SECRET_CONTACT not in text
     assert "manager_b" not in text
     if route in (
