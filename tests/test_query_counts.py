@@ -14,6 +14,7 @@ from tests.factories.clients import CompanyFactory, ContactFactory
 
 PAGES = [
     "/search/?q=%D0%9E%D0%9E%D0%9E",
+    "/search/box/?q=%D0%9E%D0%9E%D0%9E",
     "/",
     "/companies/",
     "/contacts/",

@@ -364,7 +364,8 @@ def _insert(objs: Iterable[Model]) -> None:
     if not rows:
         return
     meta = rows[0]._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    # Generated columns (a phone's last digits) are computed by the database, never inserted.
+    fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model's meta
         quote(meta.db_table),

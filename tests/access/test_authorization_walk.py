@@ -326,6 +326,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "records:handover": _pair_of("user_V", "user_H"),
     "core:job-detail": _pair_of("job_V", "job_H"),
     "clients:search": _none,
+    "clients:search-box": _none,
     "records:saved-view-create": _none,
     "records:saved-view-delete": _pair_of("view_V", "view_H"),
     "records:duplicates": _none,

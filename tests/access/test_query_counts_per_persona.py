@@ -35,6 +35,7 @@ PAGES = [
     "/companies/export/",
     "/contacts/export/",
     "/search/?q=%D0%9E%D0%9E%D0%9E",
+    "/search/box/?q=%D0%9E%D0%9E%D0%9E",
     "/duplicates/?kind=companies&reason=name",
     "/settings/batches/",
     "/settings/audit/",

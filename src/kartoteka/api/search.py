@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -27,6 +25,16 @@ class HitSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class SearchResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
     companies = HitSerializer(many=True)
     contacts = HitSerializer(many=True)
+
+
+def _hit(hit: search.Hit) -> dict[str, object]:
+    return {
+        "id": hit.id,
+        "type": hit.type,
+        "title": hit.title,
+        "subtitle": hit.subtitle,
+        "url": hit.url,
+    }
 
 
 class SearchView(APIView):
@@ -56,6 +64,4 @@ class SearchView(APIView):
         except ValueError:
             limit = search.LIMIT
         groups = search.find(signed_in(request), request.query_params.get("q", ""), limit=limit)
-        return Response(
-            {name: [asdict(hit) for hit in group.hits] for name, group in groups.items()}
-        )
+        return Response({name: [_hit(hit) for hit in group.hits] for name, group in groups.items()})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from kartoteka.accounts.builtin_roles import SALES_RECORD
 from kartoteka.clients import duplicates, fields, queries
 from kartoteka.clients.models import Company, Contact
@@ -20,6 +22,8 @@ def company_kind() -> kinds.RecordKind:
         list_url="clients:company-list",
         detail_url="clients:company-detail",
         fields=fields.COMPANY_FIELDS,
+        create_url="clients:company-create",
+        create_label=_("New company"),
         columns=fields.COMPANY_COLUMNS,
         default_columns=fields.COMPANY_DEFAULT_COLUMNS,
         search=company_source(),
@@ -43,6 +47,8 @@ def contact_kind() -> kinds.RecordKind:
         list_url="clients:contact-list",
         detail_url="clients:contact-detail",
         fields=fields.CONTACT_FIELDS,
+        create_url="clients:contact-create",
+        create_label=_("New contact"),
         columns=fields.CONTACT_COLUMNS,
         default_columns=fields.CONTACT_DEFAULT_COLUMNS,
         search=contact_source(),

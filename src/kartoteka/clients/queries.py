@@ -117,15 +117,15 @@ def contacts(
 
 
 def company_hits(user: User) -> QuerySet[Company]:
-    """Companies as search hits read them (name, city, INN, main phone): nothing more fetched."""
-    return access.scoped(Company.objects.all(), user).prefetch_related("phones")
+    """Companies as search hits read them (name, city, INN, phones, emails): nothing more."""
+    return access.scoped(Company.objects.all(), user).prefetch_related("phones", "emails")
 
 
 def contact_hits(user: User) -> QuerySet[Contact]:
-    """Contacts as search hits read them (name, main phone, companies' names)."""
+    """Contacts as search hits read them (name, phones, emails, companies' names)."""
     names = jobs(user).only("id", "contact_id", "company_id", "company__name")
     return access.scoped(Contact.objects.all(), user).prefetch_related(
-        "phones", jobs_prefetch(user, names)
+        "phones", "emails", jobs_prefetch(user, names)
     )
 
 

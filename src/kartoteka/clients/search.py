@@ -13,6 +13,7 @@ tell which part of a document it came from.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -31,11 +32,13 @@ from kartoteka.clients.models import (
     ContactPhone,
     Employment,
 )
+from kartoteka.clients.models.channels import SUFFIX
 from kartoteka.core import search
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search.text import document_text, phone_digits
 
 Values = dict[int, list[Any]]
+_DIGITS_ONLY = re.compile(r"[\d\s().\-]+")
 
 
 def _custom_values(custom: Any) -> list[Any]:
@@ -145,6 +148,24 @@ def people_at(companies: QuerySet[Any]) -> QuerySet[Any]:
     return Employment.objects.filter(company_id__in=companies).order_by().values("contact_id")
 
 
+def phone_ending(text: str) -> str:
+    """The digits of ``text`` when it is only digits (spaces, dashes... allowed) and at least
+    :data:`SUFFIX` of them: the last digits of a phone someone remembers; else ""."""
+    if not text or not _DIGITS_ONLY.fullmatch(text):
+        return ""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return digits if len(digits) >= SUFFIX else ""
+
+
+def _ending_with(phone_model: Any, digits: str) -> QuerySet[Any]:
+    """Phones whose number ends with ``digits``: through the index of their last four digits,
+    then the rest of the ending checked on those few rows only."""
+    phones = phone_model.objects.filter(last_digits=digits[-SUFFIX:])
+    if len(digits) > SUFFIX:
+        phones = phones.filter(number__endswith=digits)
+    return phones
+
+
 def _exact(phone_model: Any, email_model: Any, owner: str, text: str) -> Q | None:
     text = text.strip()
     condition = Q()
@@ -152,6 +173,10 @@ def _exact(phone_model: Any, email_model: Any, owner: str, text: str) -> Q | Non
     if phone:
         # IN over the number index, not EXISTS per row: the database starts from the phone.
         condition |= Q(pk__in=phone_model.objects.filter(number=phone).values(f"{owner}_id"))
+    ending = phone_ending(text)
+    if ending:
+        # "7969": numbers ending with it rank first, before those merely containing it.
+        condition |= Q(pk__in=_ending_with(phone_model, ending).values(f"{owner}_id"))
     if "@" in text and " " not in text:
         addresses = {text, text.lower()}
         condition |= Q(
@@ -172,6 +197,13 @@ def contact_exact(text: str) -> Q | None:
     return _exact(ContactPhone, ContactEmail, "contact", text)
 
 
+def _channels(record: Any) -> tuple[tuple[str, str], ...]:
+    """Phones and emails of a hit as (label, value), from the prefetched lists."""
+    phones = [(_("Phone"), phone.display) for phone in prefetched(record, "phones")]
+    emails = [(_("Email"), email.address) for email in prefetched(record, "emails")]
+    return (*phones, *emails)
+
+
 def company_hit(company: Company) -> search.Hit:
     inn = f"{_('INN')} {company.inn}" if company.inn else ""
     details = [company.city, company.first_phone, inn]
@@ -181,6 +213,7 @@ def company_hit(company: Company) -> search.Hit:
         title=company.name,
         subtitle=" · ".join(part for part in details if part),
         url=reverse("clients:company-detail", args=[company.pk]),
+        fields=(*_channels(company), *([(_("INN"), company.inn)] if company.inn else [])),
     )
 
 
@@ -194,6 +227,7 @@ def contact_hit(contact: Contact) -> search.Hit:
         title=contact.full_name,
         subtitle=" · ".join(part for part in details if part),
         url=reverse("clients:contact-detail", args=[contact.pk]),
+        fields=_channels(contact),
     )
 
 

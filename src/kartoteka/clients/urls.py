@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kartoteka.clients.views import box as views_box
 from kartoteka.clients.views import duplicates as views_duplicates
 from kartoteka.clients.views import records as views
 
@@ -7,6 +8,7 @@ app_name = "clients"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("search/box/", views_box.search_box, name="search-box"),
 ]
 for kind, plural in (("company", "companies"), ("contact", "contacts")):
     urlpatterns += [

@@ -193,6 +193,10 @@ class RecordKind:
     list_url: str
     detail_url: str
     fields: tuple[Field, ...]
+    #: URL name of the page making a new record, and its command in the command box ("New
+    #: deal"), offered to whoever may create records of the kind; empty: no such command
+    create_url: str = ""
+    create_label: Any = None
     #: the list's column chooser, in order (``Field.column`` keys), and what it shows by default
     columns: tuple[str, ...] = ()
     default_columns: tuple[str, ...] = ()

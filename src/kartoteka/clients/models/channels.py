@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.core.phones import format_phone
 from kartoteka.core.prefetch import prefetched
+
+#: how many trailing digits of a phone are indexed for "last digits" searches
+SUFFIX = 4
 
 
 class PhoneKind(models.TextChoices):
@@ -38,10 +42,18 @@ class PhoneBase(models.Model):
         _("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE
     )
     position = models.PositiveSmallIntegerField(default=0)
+    #: the number's last four digits, kept by the database: "…7969" finds the numbers that END
+    #: with 7969 through an index instead of reading every phone (search ranks them first)
+    last_digits = models.GeneratedField(
+        expression=Right("number", SUFFIX),
+        output_field=models.CharField(max_length=SUFFIX),
+        db_persist=True,
+    )
 
     class Meta:
         abstract = True
         ordering = ["position", "id"]
+        indexes = [models.Index(fields=["last_digits"], name="%(app_label)s_%(class)s_last")]
 
     def __str__(self) -> str:
         return self.display

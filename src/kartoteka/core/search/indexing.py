@@ -33,6 +33,9 @@ class Hit:
     title: str
     subtitle: str
     url: str
+    #: what the record can be found by, as people read it: (label, value) pairs, its name
+    #: first; the command box shows the one that matched, highlighted (not part of the API)
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
