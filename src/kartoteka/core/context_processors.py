@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from kartoteka.core import access
+from kartoteka.core import access, trash
 from kartoteka.core.web import signed_in
 
 
@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "batches": access.has_any(user, "batches", "view"),
             "branches": access.has_any(user, "branches", "edit"),
             "audit": access.has_any(user, "audit", "view"),
-            "trash": access.has_any(user, "trash", "view"),
+            # Everyone who deletes or owns records has a trash: their own deleted records.
+            "trash": trash.may_use(user),
         }
     }

@@ -51,7 +51,9 @@ from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records import columns, sharing
 from kartoteka.records import queries as record_queries
 from kartoteka.records.models import CustomField, Tag
+from kartoteka.records.services import undo
 from kartoteka.records.views import bulk as bulk_views
+from kartoteka.records.views import undo as undo_views
 
 
 @dataclass(frozen=True)
@@ -386,7 +388,12 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         common.record_trash(actor=signed_in(request), obj=obj)
     except NotFoundError:
         raise Http404 from None
-    messages.success(request, _("“%(name)s” moved to the trash.") % {"name": obj})
+    undo_views.offer(
+        request,
+        _("“%(name)s” moved to the trash.") % {"name": obj},
+        undo.for_trash(obj),
+        back=reverse(f"clients:{kind}-detail", kwargs={"pk": obj.pk}),
+    )
     return redirect(f"clients:{kind}-list")
 
 
@@ -420,13 +427,14 @@ def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> HttpResponse:
     obj = _one(kind, request, pk)
     try:
-        sharing.share_remove(actor=signed_in(request), obj=obj, share_id=share_id)
+        share = sharing.share_remove(actor=signed_in(request), obj=obj, share_id=share_id)
     except NotFoundError:
         raise Http404 from None
     except ForbiddenError as error:
         raise PermissionDenied(error.message) from None
-    messages.success(request, _("Share removed."))
-    return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
+    back = reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing"
+    undo_views.offer(request, _("Access removed."), undo.for_unshare(obj, share), back=back)
+    return redirect(back)
 
 
 @login_required

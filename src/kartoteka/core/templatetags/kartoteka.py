@@ -136,3 +136,12 @@ def first_email(record: Any) -> str:
     """A record's main email address, or ""."""
     emails = prefetched(record, "emails")
     return emails[0].address if emails else ""
+
+
+@register.filter
+def undo_token(extra_tags: str) -> str:
+    """The undo token a toast carries ("undo:<token>" in its message's extra tags), or ""."""
+    for tag in (extra_tags or "").split():
+        if tag.startswith("undo:"):
+            return tag[len("undo:") :]
+    return ""
