@@ -120,3 +120,33 @@ def test_saved_view_delete_undo_restores_the_view(client: Client, personas: Pers
         personas.manager_a,
     )
     assert answer["Location"].endswith(f"view={view.pk}")
+
+
+def test_sharing_panel_one_control_and_an_error_keeps_the_choice(
+    client: Client, personas: Personas
+) -> None:
+    company = CompanyFactory(owner=personas.manager_a)
+    client.force_login(personas.head)  # sees every user, team and branch
+    page = client.get(f"/companies/{company.pk}/", {"tab": "sharing"}).content.decode()
+    form = page.split(f'action="/companies/{company.pk}/share/"', 1)[1].split("</form>", 1)[0]
+    assert "Доступ никому не открыт" in page
+    assert form.count("<select") == 1 and "data-picker" in form
+    assert '<optgroup label="Пользователи">' in form and '<optgroup label="Команды">' in form
+    assert '<optgroup label="Филиалы">' in form and "Открыть доступ" in form
+    # A date in the past: the card again (422), the error beside the date, the choice kept.
+    chosen = f"team:{personas.team_a.pk}"
+    answer = client.post(
+        f"/companies/{company.pk}/share/", {"target": chosen, "until": "2001-01-01"}
+    )
+    html = answer.content.decode()
+    assert answer.status_code == 422
+    assert f'<option value="{chosen}" selected>' in html
+    assert 'id="id_until-error"' in html and 'value="2001-01-01"' in html
+    assert not RecordShare.objects.filter(object_id=company.pk).exists()
+    # Nothing chosen: said beside the select.
+    html = client.post(f"/companies/{company.pk}/share/", {"target": ""}).content.decode()
+    assert 'id="id_target-error"' in html
+    answer = client.post(f"/companies/{company.pk}/share/", {"target": chosen})
+    assert answer.status_code == 302
+    page = client.get(f"/companies/{company.pk}/", {"tab": "sharing"}).content.decode()
+    assert "Доступ открыт" in page and "Продажи Москва" in page
