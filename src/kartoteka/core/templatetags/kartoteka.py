@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.core import audit, kinds
+from kartoteka.core import access, audit, kinds
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.phones import format_phone
 from kartoteka.core.prefetch import prefetched
@@ -145,3 +145,11 @@ def undo_token(extra_tags: str) -> str:
         if tag.startswith("undo:"):
             return tag[len("undo:") :]
     return ""
+
+
+@register.filter
+def may(user: Any, cell: str) -> bool:
+    """``{% if user|may:"contacts.create" %}``: does the user's role hold this cell at all (any
+    scope)? For buttons: a button the role cannot use is not shown."""
+    entity, _dot, action = cell.partition(".")
+    return bool(getattr(user, "is_authenticated", False)) and access.has_any(user, entity, action)
