@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 #: a merge touching more rows than this is not offered an undo (its snapshot would be too big
 #: to keep in the session); the merged-away record can still be restored from the trash
-MAX_ROWS = 1000
+MAX_ROWS = 300
 #: columns an undo never writes back: the record's identity and bookkeeping
 _BOOKKEEPING = {"id", "created_at", "updated_at", "version", "deleted_at", "deleted_by"}
 
