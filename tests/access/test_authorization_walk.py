@@ -108,6 +108,8 @@ DELETE: dict[str, set[str]] = {
 # Sharing and unsharing: the owner, or someone with the assign right on the record.
 SHARE: dict[str, set[str]] = DELETE
 RESTORES_TRASH = {"admin"}
+# CT and PT were deleted by manager_a, who owns them: their own trash gives them back (issue 9).
+RESTORES_OWN_TRASH = {"manager_a"}
 MANAGES_SETTINGS = {"admin", "head"}  # lenient: settings rights of heads are a policy choice
 MANAGES_PEOPLE = {"admin"}
 
@@ -321,6 +323,8 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "core:audit": _none,
     "records:trash": _none,
     "records:trash-restore": _trash,
+    # A token names an act of this session only; another's or a made-up one undoes nothing.
+    "records:undo": lambda world: [({"token": "made-up"}, "")],
     "records:batch-list": _none,
     "records:batch-undo": _pair_of("batch_V", "batch_H"),
     "records:handover": _pair_of("user_V", "user_H"),
@@ -637,11 +641,11 @@ def may_change(persona: str, world: World, part: str) -> bool:
     kind, _, rest = part.partition(":")
     if kind in ("row", "tags", "relatives"):
         if rest.endswith("T"):  # a restore bumps the version and the change time
-            return persona in RESTORES_TRASH
+            return persona in RESTORES_TRASH | RESTORES_OWN_TRASH
         return rest in EDIT.get(persona, set())
     if kind == "trash":
         if rest.endswith("T"):
-            return persona in RESTORES_TRASH
+            return persona in RESTORES_TRASH | RESTORES_OWN_TRASH
         return rest in DELETE.get(persona, set())
     if kind == "shares":
         return rest in SHARE.get(persona, set())

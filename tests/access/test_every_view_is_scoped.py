@@ -44,8 +44,9 @@ ROUTES: dict[str, str] = {
     "accounts:role-edit": "admin",
     "accounts:branch-list": "admin",
     "core:audit": "admin",
-    "records:trash": "admin",
-    "records:trash-restore": "admin",
+    "records:trash": "list",  # everyone's own deleted records; administrators see all
+    "records:trash-restore": "record",
+    "records:undo": "self",
     "clients:search": "list",
     "clients:search-box": "list",
     "records:saved-view-create": "self",
@@ -162,6 +163,7 @@ LIST_URLS = {
     "api:batch-list": "/api/v1/batches/",
     "kindtest:gadget-list": "/gadgets/",
     "records:gadget-export": "/gadgets/export/",
+    "records:trash": "/settings/trash/",
 }
 ADMIN_URLS = {
     "accounts:user-create": "/settings/users/new/",
@@ -174,7 +176,6 @@ ADMIN_URLS = {
     "records:group-rule-list": "/settings/group-rules/",
     "records:group-rule-create": "/settings/group-rules/new/",
     "records:tag-list": "/settings/tags/",
-    "records:trash": "/settings/trash/",
     "api:audit-list": "/api/v1/audit/",
 }
 

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kartoteka.accounts.services import token_create
@@ -37,6 +38,9 @@ PAGES = [
     "/search/?q=%D0%9E%D0%9E%D0%9E",
     "/search/box/?q=%D0%9E%D0%9E%D0%9E",
     "/duplicates/?kind=companies&reason=name",
+    "/duplicates/?kind=companies",
+    "/companies/{company}/?tab=sharing",
+    "/settings/trash/",
     "/settings/batches/",
     "/settings/audit/",
 ]
@@ -64,6 +68,11 @@ def grow(people: Personas, anchor: Company, contact_id: int, rows: int) -> None:
             ContactFactory(owner=other, company=company)  # someone of the other side works here
             Employment.objects.create(contact_id=contact_id, company=company, position="совм.")
             ContactFactory(owner=owner, company=anchor)
+        # Some in the trash, deleted by their owners: everyone's own trash lists them.
+        trashed = CompanyFactory.create_batch(max(rows // 5, 1), owner=owner)
+        Company.all_objects.filter(pk__in=[company.pk for company in trashed]).update(
+            deleted_at=timezone.now(), deleted_by=owner
+        )
         RecordShare.objects.bulk_create(
             RecordShare(
                 content_type=company_type,

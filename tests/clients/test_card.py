@@ -68,7 +68,7 @@ def test_contact_card_tabs_show_related_persons_and_timeline(
 def test_share_returns_to_the_sharing_tab(client: Client, personas: Personas) -> None:
     company = CompanyFactory(owner=personas.manager_a)
     client.force_login(personas.manager_a)
-    response = client.post(f"/companies/{company.pk}/share/", {"branch": personas.branch_b.pk})
+    response = client.post(f"/companies/{company.pk}/share/", {"branch": personas.branch_a.pk})
     assert response["Location"] == f"/companies/{company.pk}/?tab=sharing"
 
 

@@ -200,6 +200,20 @@ def similarity(first_key: str, second_key: str) -> float:
     return difflib.SequenceMatcher(None, first_key, second_key).ratio()
 
 
+def full_name_key(name: str) -> str:
+    """The name folded like :func:`company_key` but with its legal form kept ("ооо ромашка")."""
+    return _SPACES.sub(" ", fold(name).translate(_SEPARATOR_TABLE)).strip().replace(" ", "")
+
+
+def company_similarity(first_name: str, first_inn: str, second_name: str, second_inn: str) -> float:
+    """0..1 for two companies' names. The legal form is left out of the comparison only when
+    their INNs do not tell them apart: ООО «Ромашка» and ИП «Ромашка» with two different INNs
+    are two businesses whose names differ, not one name spelt two ways."""
+    if first_inn and second_inn and first_inn != second_inn:
+        return similarity(full_name_key(first_name), full_name_key(second_name))
+    return similarity(company_key(first_name), company_key(second_name))
+
+
 def same_company_name(first: str, second: str) -> bool:
     return similarity(company_key(first), company_key(second)) == 1.0
 
@@ -318,7 +332,7 @@ def possible_duplicates(
         for pk, address in rows:
             add(pk, _("same email %(email)s") % {"email": address})
     if entity == "companies":
-        for pk, score in _similar_company_names(visible, name):
+        for pk, score in _similar_company_names(visible, name, inn):
             add(pk, _similar_reason(score))
     else:
         key = person_key(last_name, first_name)
@@ -344,7 +358,9 @@ def _similar_reason(score: float) -> str:
     return _("similar name %(percent)d %%") % {"percent": int(score * 100)}
 
 
-def _similar_company_names(visible: QuerySet[Any], name: str) -> list[tuple[int, float]]:
+def _similar_company_names(
+    visible: QuerySet[Any], name: str, inn: str = ""
+) -> list[tuple[int, float]]:
     key = company_key(name)
     if len(key) < MIN_KEY_LENGTH:
         return []
@@ -352,9 +368,11 @@ def _similar_company_names(visible: QuerySet[Any], name: str) -> list[tuple[int,
         visible.annotate(key=company_key_sql())
         .filter(key__startswith=key[:BLOCK_LENGTH])
         .order_by("pk")
-        .values_list("pk", "key")[:200]
+        .values_list("pk", "name", "inn")[:200]
     )
-    scored = [(pk, similarity(key, other)) for pk, other in candidates]
+    scored = [
+        (pk, company_similarity(name, inn, other, other_inn)) for pk, other, other_inn in candidates
+    ]
     scored = [(pk, score) for pk, score in scored if score >= SIMILARITY_THRESHOLD]
     return sorted(scored, key=lambda item: -item[1])[:WARNING_LIMIT]
 
@@ -407,7 +425,17 @@ def _person_name_rows(editable: QuerySet[Any]) -> tuple[QuerySet[Any], str, str]
 
 
 def _company_names(rows: QuerySet[Any], ids: set[int]) -> dict[int, tuple[str, str]]:
-    return {pk: (str(key), "") for pk, key in rows.filter(pk__in=ids).values_list("pk", "key")}
+    # (name key, "INN<tab>name") so the comparison can keep the legal form when INNs differ.
+    values = rows.filter(pk__in=ids).values_list("pk", "key", "inn", "name")
+    return {pk: (str(key), f"{inn}\t{name}") for pk, key, inn, name in values}
+
+
+def _company_name_similarity(first: tuple[str, str], second: tuple[str, str]) -> float:
+    first_inn, _tab, first_name = first[1].partition("\t")
+    second_inn, _tab, second_name = second[1].partition("\t")
+    if first_inn and second_inn and first_inn != second_inn:
+        return similarity(full_name_key(first_name), full_name_key(second_name))
+    return similarity(first[0], second[0])
 
 
 def _person_names(rows: QuerySet[Any], ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -438,7 +466,7 @@ def _reason(kind: Kind, code: str) -> kinds.DuplicateReason:
             describe=lambda value, score: _similar_reason(score / 100),
             members=BLOCK_MEMBERS,
             details=_company_names if companies else _person_names,
-            similarity=_name_similarity,
+            similarity=_company_name_similarity if companies else _name_similarity,
         )
     rows = {"inn": _inn_rows, "phone": _phone_rows(kind), "email": _email_rows(kind)}[code]
     return kinds.DuplicateReason(
@@ -464,7 +492,7 @@ def shared_with(first: Record, second: Record) -> list[str]:
     if isinstance(first, Company) and isinstance(second, Company):
         if first.inn and first.inn == second.inn:
             reasons.append(_("same INN %(inn)s") % {"inn": first.inn})
-        score = similarity(company_key(first.name), company_key(second.name))
+        score = company_similarity(first.name, first.inn, second.name, second.inn)
     elif isinstance(first, Contact) and isinstance(second, Contact):
         key = person_key(first.last_name, first.first_name)
         if key and key == person_key(second.last_name, second.first_name):

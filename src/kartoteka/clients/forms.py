@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kartoteka.accounts.models import Branch, Team, User
+from kartoteka.accounts.models import Branch, User
 from kartoteka.clients.fields import COMPANY_FIELDS, CONTACT_FIELDS
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
@@ -20,7 +20,6 @@ from kartoteka.core.phones import normalize_phone
 from kartoteka.core.widgets import RemoteSelect
 from kartoteka.records.models import CustomField, Tag
 from kartoteka.records.models.custom_fields import FieldType
-from kartoteka.records.sharing import share_targets
 
 CUSTOM_PREFIX = "cf_"
 
@@ -286,31 +285,3 @@ def rows(formset: forms.BaseFormSet, keys: tuple[str, ...]) -> list[dict[str, An
         for form in formset.forms
         if form.cleaned_data and form.cleaned_data.get(keys[0])
     ]
-
-
-class ShareForm(forms.Form):
-    """Whom to share a record with: only people, teams and branches the sharer may see are
-    offered, and a submitted id outside them is a field error ("select a valid choice")."""
-
-    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label=_("Team"))
-    branch = forms.ModelChoiceField(
-        queryset=Branch.objects.none(), required=False, label=_("Branch")
-    )
-    until = forms.DateField(
-        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        users, teams, branches = share_targets(actor)
-        picker(self, "user").queryset = users
-        picker(self, "team").queryset = teams
-        picker(self, "branch").queryset = branches
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        chosen = [name for name in ("user", "team", "branch") if data.get(name)]
-        if len(chosen) != 1:
-            raise forms.ValidationError(_("Choose exactly one: a user, a team or a branch."))
-        return data

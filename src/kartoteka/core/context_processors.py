@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from kartoteka.core import access
+from kartoteka.core import access, trash
 from kartoteka.core.web import signed_in
 
 
@@ -26,7 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "batches": access.has_any(user, "batches", "view"),
             "branches": access.has_any(user, "branches", "edit"),
             "audit": access.has_any(user, "audit", "view"),
-            "trash": access.has_any(user, "trash", "view"),
+            # Everyone who deletes or owns records has a trash: their own deleted records.
+            "trash": trash.may_use(user),
         },
         # The sidebar returns to each list as it was left (the list page keeps its query).
         "back_to": {kind: _remembered(request, kind) for kind in ("company", "contact")},

@@ -49,6 +49,16 @@ class ConflictError(DomainError):
         self.changes = changes
 
 
+class NothingToUndoError(DomainError):
+    """An undo that has already happened (or whose act was reverted another way)."""
+
+    code = "already_undone"
+    status = 409
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message or _("This has already been undone."))
+
+
 class ForbiddenError(DomainError):
     """The actor's role does not allow this kind of action at all (not about one record)."""
 

@@ -10,7 +10,10 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.core import field_rules
         from kartoteka.records import kinds
-        from kartoteka.records.services import custom_fields
+        from kartoteka.records.services import custom_fields, merge_undo
+
+        # Acts that undo from a toast, beyond those records.services.undo knows itself.
+        merge_undo.register()
 
         kinds.register()
         # Every kind keeps custom values the same way: one check for custom_fields.<code>.

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.core import access, audit, events
-from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
+from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError, NothingToUndoError
 from kartoteka.core.models import AuditEntry, Record, RecordShare
 
 if TYPE_CHECKING:
@@ -163,8 +163,54 @@ def share_create(
     return share
 
 
-def share_remove(*, actor: User, obj: Record, share_id: int) -> None:
-    """Remove one share of ``obj``: its owner's or an assigner's act, as creating one is."""
+def share_snapshot(share: RecordShare) -> dict[str, Any]:
+    """What :func:`share_restore` needs to put ``share`` back after it was removed."""
+    return {
+        "user": share.user_id,
+        "team": share.team_id,
+        "branch": share.branch_id,
+        "until": share.until.isoformat() if share.until else None,
+        "created_by": share.created_by_id,
+    }
+
+
+def share_restore(*, actor: User, obj: Record, snapshot: dict[str, Any]) -> RecordShare:
+    """Put back a share of ``obj`` that was removed (an undo): the same recipient, end date and
+    author. Taken by those who may share ``obj`` (as removing it was); the recipient need not be
+    one ``actor`` could pick, since it was there before. A share with the same recipient made
+    since means there is nothing to undo."""
+    check_may_share(actor, obj)
+    target = {name: snapshot.get(name) for name in ("user", "team", "branch")}
+    with transaction.atomic():
+        if shares_of(obj).filter(**{f"{name}_id": pk for name, pk in target.items()}).exists():
+            raise NothingToUndoError(_("It is shared with them again already."))
+        until = date.fromisoformat(snapshot["until"]) if snapshot.get("until") else None
+        share = RecordShare.objects.create(
+            content_type=ContentType.objects.get_for_model(obj._meta.model),
+            object_id=obj.pk,
+            user_id=target["user"],
+            team_id=target["team"],
+            branch_id=target["branch"],
+            until=until,
+            created_by_id=snapshot.get("created_by"),
+        )
+        share = shares_of(obj).get(pk=share.pk)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.SHARE,
+            obj=obj,
+            changes={
+                "shared_with": [None, _named(share)],
+                "until": [None, until.isoformat() if until else None],
+            },
+        )
+        events.shared(actor=actor, obj=obj, share=share)
+    return share
+
+
+def share_remove(*, actor: User, obj: Record, share_id: int) -> RecordShare:
+    """Remove one share of ``obj``: its owner's or an assigner's act, as creating one is.
+    Returns the removed share (unsaved), for an undo."""
     check_may_share(actor, obj)
     share = shares_of(obj).filter(pk=share_id).first()
     if share is None:
@@ -178,6 +224,7 @@ def share_remove(*, actor: User, obj: Record, share_id: int) -> None:
         )
         events.unshared(actor=actor, obj=obj, share=share)
         share.delete()
+    return share
 
 
 def check_may_share(actor: User, obj: Record) -> None:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from kartoteka.core import kinds
-from kartoteka.records.views import batches, trash
+from kartoteka.records.views import batches, trash, undo
 from kartoteka.records.views import bulk as bulk_views
 from kartoteka.records.views import duplicates as duplicate_views
 from kartoteka.records.views import exports as export_views
@@ -14,6 +14,7 @@ app_name = "records"
 urlpatterns = [
     path("settings/trash/", trash.trash_list, name="trash"),
     path("settings/trash/<str:label>/<int:pk>/restore/", trash.trash_restore, name="trash-restore"),
+    path("undo/<str:token>/", undo.undo, name="undo"),
     path("settings/batches/", batches.batch_list, name="batch-list"),
     path("settings/batches/<int:pk>/undo/", batches.batch_undo, name="batch-undo"),
     path("settings/users/<int:pk>/handover/", batches.handover, name="handover"),

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,8 @@ from kartoteka.core import access, audit, kinds
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.web import signed_in
+from kartoteka.records.services import merge_undo
+from kartoteka.records.views import undo as undo_views
 
 ENTITY = {"company": "companies", "contact": "contacts"}
 
@@ -130,7 +133,8 @@ def _merge(
             picked[name] = request.POST[f"keep_{name}"]
     merge: Any = company_merge if kind == "company" else contact_merge
     try:
-        return merge(
+        return merge_undo.merge_with_undo(
+            merge,
             actor=signed_in(request),
             survivor=survivor,
             other=other,
@@ -164,11 +168,15 @@ def merge_screen(request: HttpRequest, kind: str, pk: int, other: int) -> HttpRe
     picked = default_choices(survivor, second)
     outcome = _merge(kind, request, survivor, second, picked) if request.method == "POST" else None
     if outcome is not None and not isinstance(outcome, DomainError):  # merged
-        messages.success(
-            request,
-            _("Merged. “%(name)s” is in the trash and can be restored from there.")
-            % {"name": second},
-        )
+        outcome, undo = outcome
+        text = _("Merged. “%(name)s” is in the trash and can be restored from there.") % {
+            "name": second
+        }
+        if undo is None:
+            messages.success(request, text)
+        else:
+            back = reverse(f"clients:{kind}-detail", kwargs={"pk": outcome.pk})
+            undo_views.offer(request, text, undo, back=back)
         if not access.can(user, "view", outcome):
             # A group rule gave the merged record to someone outside the actor's scope.
             messages.info(

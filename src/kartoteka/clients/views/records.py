@@ -30,7 +30,6 @@ from kartoteka.clients.forms import (
     PhoneFormSet,
     RecordForm,
     RelatedFormSet,
-    ShareForm,
     rows,
 )
 from kartoteka.clients.models import Company, Contact
@@ -53,7 +52,10 @@ from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records import columns, sharing
 from kartoteka.records import queries as record_queries
 from kartoteka.records.models import CustomField, Tag
+from kartoteka.records.services import undo
+from kartoteka.records.sharing_forms import ShareForm
 from kartoteka.records.views import bulk as bulk_views
+from kartoteka.records.views import undo as undo_views
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,17 @@ def _card_tabs(kind: str, context: dict[str, Any]) -> list[CardTab]:
 
 @login_required
 def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    obj = _one(kind, request, pk)
+    return _card(request, kind, _one(kind, request, pk))
+
+
+def _card(
+    request: HttpRequest,
+    kind: str,
+    obj: Any,
+    share_form: ShareForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The card; a share form with errors comes back on its tab, as the user left it (422)."""
     user = signed_in(request)
     context: dict[str, Any] = {
         "object": obj,
@@ -263,7 +275,7 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "custom_values": _custom_values(KINDS[kind]["entity"], obj),
     }
     if context["may_share"]:  # the pickers cost queries: only for those who may share
-        context["share_form"] = ShareForm(actor=user)
+        context["share_form"] = share_form or ShareForm(actor=user)
     if kind == "company":
         people = list(queries.company_people(user, obj)[: PEOPLE_SHOWN + 1])
         context["people"] = people[:PEOPLE_SHOWN]
@@ -279,9 +291,9 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     context.update(
         list_state.walk(request, kind, obj, KINDS[kind]["list"], KINDS[kind]["sortable"])
     )
-    chosen = request.GET.get("tab", "")
+    chosen = "sharing" if share_form is not None else request.GET.get("tab", "")
     context["tab"] = next((t for t in context["tabs"] if t.key == chosen), context["tabs"][0])
-    return render(request, f"clients/{kind}_detail.html", context)
+    return render(request, f"clients/{kind}_detail.html", context, status=status)
 
 
 def _list_initial(spec: ListSpec, obj: Any, request: HttpRequest) -> list[dict[str, Any]]:
@@ -406,7 +418,12 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         common.record_trash(actor=signed_in(request), obj=obj)
     except NotFoundError:
         raise Http404 from None
-    messages.success(request, _("“%(name)s” moved to the trash.") % {"name": obj})
+    undo_views.offer(
+        request,
+        _("“%(name)s” moved to the trash.") % {"name": obj},
+        undo.for_trash(obj),
+        back=reverse(f"clients:{kind}-detail", kwargs={"pk": obj.pk}),
+    )
     return redirect(f"clients:{kind}-list")
 
 
@@ -419,20 +436,20 @@ def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         sharing.check_may_share(actor, obj)  # first: a recipient learns only that they may not
         form = ShareForm(request.POST, actor=actor)
         if form.is_valid():
-            sharing.share_create(actor=actor, obj=obj, **form.cleaned_data)
-            messages.success(request, _("Shared."))
-        else:
-            problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-            messages.error(request, problems or _("Check the share form."))
+            sharing.share_create(actor=actor, obj=obj, **form.share_arguments())
+            messages.success(request, _("Access opened."))
+            return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
     except NotFoundError:
         raise Http404 from None
     except ForbiddenError as error:
         raise PermissionDenied(error.message) from None
-    except DomainError as error:
-        messages.error(
-            request, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
-        )
-    return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
+    except DomainError as error:  # beside the field: whom, or the date
+        for name, problems in error.fields.items():
+            for problem in problems:
+                form.add_error("until" if name == "until" else "target", problem)
+        if not error.fields:
+            form.add_error(None, error.message)
+    return _card(request, kind, obj, share_form=form, status=422)
 
 
 @login_required
@@ -440,13 +457,14 @@ def record_share(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def record_unshare(request: HttpRequest, kind: str, pk: int, share_id: int) -> HttpResponse:
     obj = _one(kind, request, pk)
     try:
-        sharing.share_remove(actor=signed_in(request), obj=obj, share_id=share_id)
+        share = sharing.share_remove(actor=signed_in(request), obj=obj, share_id=share_id)
     except NotFoundError:
         raise Http404 from None
     except ForbiddenError as error:
         raise PermissionDenied(error.message) from None
-    messages.success(request, _("Share removed."))
-    return redirect(reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing")
+    back = reverse(f"clients:{kind}-detail", kwargs={"pk": pk}) + "?tab=sharing"
+    undo_views.offer(request, _("Access removed."), undo.for_unshare(obj, share), back=back)
+    return redirect(back)
 
 
 @login_required

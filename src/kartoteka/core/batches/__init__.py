@@ -16,6 +16,8 @@ of queries per chunk whatever the chunk's size, so ten thousand records take sec
 
 from kartoteka.core.batches.engine import candidates, execute, preview
 from kartoteka.core.batches.handover import (
+    eligible_owners,
+    handed_entities,
     handover,
     may_hand_over,
     owned_counts,
@@ -67,7 +69,9 @@ __all__ = [
     "candidates",
     "changed_count",
     "check_targets",
+    "eligible_owners",
     "execute",
+    "handed_entities",
     "handover",
     "may_hand_over",
     "may_see_all",

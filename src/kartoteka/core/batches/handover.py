@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kartoteka.core import access, kinds
@@ -26,6 +28,24 @@ def owned_kinds() -> list[RecordKind]:
 
 def may_hand_over(actor: User) -> bool:
     return any(access.has_any(actor, kind.entity, "assign") for kind in owned_kinds())
+
+
+def eligible_owners(queryset: QuerySet[Any], entities: Sequence[str]) -> QuerySet[Any]:
+    """The users of ``queryset`` who may own records of every kind in ``entities``: their role
+    edits such records (a marketer or an auditor only reads them, and gets none)."""
+    people = get_user_model().objects
+    for entity in entities:
+        holders = people.filter(
+            Q(is_superuser=True) | Q(roles__grants__entity=entity, roles__grants__action="edit")
+        )
+        queryset = queryset.filter(pk__in=holders.values("pk"))
+    return queryset
+
+
+def handed_entities(counts: Sequence[tuple[RecordKind, int]]) -> list[str]:
+    """The kinds a hand-over with these :func:`owned_counts` moves (those with records; every
+    kind counted if there are none)."""
+    return [kind.entity for kind, count in counts if count] or [kind.entity for kind, _n in counts]
 
 
 def owned_counts(actor: User, person: User) -> list[tuple[RecordKind, int]]:
@@ -55,7 +75,7 @@ def handover(*, actor: User, person: User, to_owners: Sequence[User]) -> Batch:
             fields={"to_owners": [_("Choose colleagues other than the person leaving.")]}
         )
     owners = check_targets(actor, [kind.model for kind in movable], owners)
-    work = []
+    work: list[Any] = []
     for kind in movable:
         ids = list(
             access.scoped(kind.model.objects.filter(owner=person), actor, "assign")
@@ -70,6 +90,17 @@ def handover(*, actor: User, person: User, to_owners: Sequence[User]) -> Batch:
             work.append((kind.model, ids, reassign_operation(owners, kind="handover")))
     if not work:
         raise DomainError(_("%(name)s owns nothing you may hand over.") % {"name": person})
+    for owner in owners:
+        for model, _ids, _operation in work:
+            if not (owner.is_superuser or access.has_any(owner, access.entity_of(model), "edit")):
+                raise DomainError(
+                    fields={
+                        "to_owners": [
+                            _("%(name)s may not own %(things)s.")
+                            % {"name": owner, "things": model._meta.verbose_name_plural}
+                        ]
+                    }
+                )
 
     def batch_name(counts: Counts, before: dict[str, dict[Any, int]]) -> str:
         labels = [

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.core import audit_text
+from kartoteka.core import access, audit, audit_text, kinds
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.prefetch import prefetched
 
@@ -112,3 +112,20 @@ def thousands(value: Any) -> str:
     if separator.isspace():
         separator = "\u00a0"
     return numberformat.format(number, ",", grouping=3, thousand_sep=separator, force_grouping=True)
+
+
+@register.filter
+def undo_token(extra_tags: str) -> str:
+    """The undo token a toast carries ("undo:<token>" in its message's extra tags), or ""."""
+    for tag in (extra_tags or "").split():
+        if tag.startswith("undo:"):
+            return tag[len("undo:") :]
+    return ""
+
+
+@register.filter
+def may(user: Any, cell: str) -> bool:
+    """``{% if user|may:"contacts.create" %}``: does the user's role hold this cell at all (any
+    scope)? For buttons: a button the role cannot use is not shown."""
+    entity, _dot, action = cell.partition(".")
+    return bool(getattr(user, "is_authenticated", False)) and access.has_any(user, entity, action)

@@ -100,11 +100,15 @@ class HandoverForm(forms.Form):
         error_messages={"required": gettext_lazy("Choose at least one colleague.")},
     )
 
-    def __init__(self, *args: Any, actor: User, person: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: User, person: User, entities: list[str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Only colleagues who may own what is handed over (a marketer edits no client).
+        colleagues = access.scoped(User.objects.filter(is_active=True), actor)
+        colleagues = batches.eligible_owners(colleagues, entities)
         self.fields["to_owners"].queryset = (  # type: ignore[attr-defined]
-            access.scoped(User.objects.filter(is_active=True), actor)
-            .exclude(pk=person.pk)
+            colleagues.exclude(pk=person.pk)
             .select_related("branch")
             .order_by("last_name", "first_name", "username")
         )
@@ -120,7 +124,13 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
         person = account_queries.user(actor, pk)
     except NotFoundError:
         raise Http404 from None
-    form = HandoverForm(request.POST or None, actor=actor, person=person)
+    counts = batches.owned_counts(actor, person)
+    form = HandoverForm(
+        request.POST or None,
+        actor=actor,
+        person=person,
+        entities=batches.handed_entities(counts),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             batch = batches.handover(
@@ -130,7 +140,6 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("records:handover", pk=person.pk)
         except DomainError as error:
             apply_domain_error(form, error)
-    counts = batches.owned_counts(actor, person)
     return render(
         request,
         "records/handover.html",

@@ -23,10 +23,22 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
     if not access.has_any(user, kind.entity, "edit"):
         raise Http404
     reasons = kind.duplicate_reasons
+    # Each tab's first page, for its count: a bounded handful of queries per tab.
+    first_pages = {
+        item.code: duplicates.duplicate_pairs(user, kind.entity, item.code) for item in reasons
+    }
     chosen = request.GET.get("reason", "")
-    reason = next((item for item in reasons if item.code == chosen), reasons[0])
+    reason = next(
+        (item for item in reasons if item.code == chosen),
+        # Unasked, the page opens on the first tab that has something to show.
+        next((item for item in reasons if first_pages[item.code].pairs), reasons[0]),
+    )
     after = request.GET.get("after", "")
-    page = duplicates.duplicate_pairs(user, kind.entity, reason.code, after=after)
+    page = (
+        duplicates.duplicate_pairs(user, kind.entity, reason.code, after=after)
+        if after
+        else first_pages[reason.code]
+    )
     return render(
         request,
         "records/duplicates.html",
@@ -35,7 +47,9 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
             "record_kind": kind,
             "entity": kind.entity,
             "reason": reason.code,
-            "reasons": [(item.code, item.label) for item in reasons],
+            "reasons": [
+                (item.code, item.label, _count(first_pages[item.code])) for item in reasons
+            ],
             "kinds": [
                 (other.entity, other.plural)
                 for other in offered
@@ -46,3 +60,10 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
             "may_merge": bool(kind.merge_url) and access.has_any(user, kind.entity, "delete"),
         },
     )
+
+
+def _count(page: duplicates.PairsPage) -> str:
+    """A tab's count: the pairs of its first page, "25+" when there are more pages."""
+    if not page.pairs:
+        return ""
+    return f"{len(page.pairs)}+" if page.next_after else str(len(page.pairs))

@@ -14,7 +14,13 @@ from kartoteka.core import kinds
 from kartoteka.core.errors import DomainError, NotFoundError
 from kartoteka.core.web import signed_in
 from kartoteka.records import queries
-from kartoteka.records.services.saved_views import saved_view_create, saved_view_delete
+from kartoteka.records.services import undo
+from kartoteka.records.services.saved_views import (
+    saved_view_create,
+    saved_view_delete,
+    saved_view_snapshot,
+)
+from kartoteka.records.views import undo as undo_views
 
 
 def _list_url(entity: str) -> str:
@@ -61,9 +67,16 @@ def saved_view_remove(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if view is None:
         raise Http404
+    snapshot = saved_view_snapshot(view)
     try:
         saved_view_delete(actor=user, view=view)
     except NotFoundError:
         raise Http404 from None
-    messages.success(request, _("View “%(name)s” removed.") % {"name": view.name})
-    return redirect(_list_url(view.entity))
+    list_url = _list_url(view.entity)
+    undo_views.offer(
+        request,
+        _("View “%(name)s” removed.") % {"name": view.name},
+        undo.for_view_delete(snapshot),
+        back=list_url + f"?{view.query}&view={snapshot['pk']}",
+    )
+    return redirect(list_url)

@@ -1,4 +1,7 @@
-"""The trash page: deleted records of every kind, restorable."""
+"""The trash page: deleted records of every kind, restorable.
+
+Administrators see everyone's; others see the records they deleted or own (``core.trash``).
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,23 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.core import access, trash
+from kartoteka.core import trash
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.web import signed_in
 
 
 @login_required
 def trash_list(request: HttpRequest) -> HttpResponse:
-    if not access.has_any(signed_in(request), "trash", "view"):
+    user = signed_in(request)
+    if not trash.may_use(user):
         raise Http404
+    records = trash.trash_list(user)
+    for record in records:
+        record.may_restore = trash.may_restore(user, record)  # type: ignore[attr-defined]
     return render(
         request,
         "records/trash_list.html",
-        {
-            "records": trash.trash_list(signed_in(request)),
-            "may_restore": access.has_any(signed_in(request), "trash", "edit"),
-            "section": "settings",
-        },
+        {"records": records, "everyone": trash.sees_everyones(user), "section": "settings"},
     )
 
 
