@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.core import access, audit, audit_text, kinds
+from kartoteka.core import access, audit_text
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.prefetch import prefetched
 
