@@ -30,6 +30,8 @@ from kartoteka.clients.forms import (
     RecordForm,
     RelatedFormSet,
     ShareForm,
+    form_sections,
+    inline_names,
     rows,
 )
 from kartoteka.clients.models import Company, Contact
@@ -240,6 +242,7 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         # Names of linked records the user may not see read as "hidden record".
         "history": audit.shown_to(user, audit.entries_for(obj)[:50]),
         "may_edit": access.can(user, "edit", obj),
+        "inline": inline_names(kind, user, obj),
         "may_delete": access.can(user, "delete", obj),
         "shares": sharing.shares_seen_by(user, obj),
         "may_share": sharing.may_share(user, obj),
@@ -370,6 +373,7 @@ def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
         {
             "form": form,
             "formsets": [(s, formsets[s.name]) for s in spec["lists"]],
+            "sections": form_sections(form, formsets),
             "object": obj,
             "section": spec["section"],
             "conflict": conflict,
