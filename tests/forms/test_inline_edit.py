@@ -39,7 +39,9 @@ def test_a_stale_version_is_a_conflict_and_the_value_is_kept(
     company = CompanyFactory(owner=personas.manager_a, city="Тверь")
     stale = company.version
     client.force_login(personas.manager_a)
-    first = client.post(f"/companies/{company.pk}/field/city/", {"city": "Казань", "version": stale})
+    first = client.post(
+        f"/companies/{company.pk}/field/city/", {"city": "Казань", "version": stale}
+    )
     assert first.status_code == 200
     second = client.post(f"/companies/{company.pk}/field/city/", {"city": "Уфа", "version": stale})
     assert second.status_code == 409

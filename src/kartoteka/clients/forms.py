@@ -36,7 +36,9 @@ def custom_form_field(field: CustomField) -> forms.Field:
     """A form field for a custom field; the service checks the value again by type."""
     common: dict[str, Any] = {"label": field.label, "required": False}
     if field.type == FieldType.CHOICE:
-        return forms.ChoiceField(choices=[("", NOT_SELECTED), *[(c, c) for c in field.choices]], **common)
+        return forms.ChoiceField(
+            choices=[("", NOT_SELECTED), *[(c, c) for c in field.choices]], **common
+        )
     if field.type == FieldType.MULTIPLE:
         return forms.MultipleChoiceField(
             choices=[(c, c) for c in field.choices], widget=forms.CheckboxSelectMultiple, **common
@@ -107,7 +109,7 @@ class TagsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """Tags picked by id, or named ("new:<name>"): the service finds a tag by that name or
     creates it inside the save's transaction, only if the whole change is valid."""
 
-    def clean(self, value: Any) -> list[Any]:
+    def clean(self, value: Any) -> list[Any]:  # type: ignore[override]
         values = [str(v) for v in (self.prepare_value(value) or [])]
         names = [v[len(NEW_TAG) :].strip() for v in values if v.startswith(NEW_TAG)]
         ids = [v for v in values if not v.startswith(NEW_TAG)]

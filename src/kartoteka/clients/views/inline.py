@@ -26,6 +26,7 @@ from kartoteka.core import access
 from kartoteka.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.web import signed_in
 
+
 def shown(obj: Any, name: str) -> str:
     """The value of ``name`` as the card shows it."""
     if name == "status":

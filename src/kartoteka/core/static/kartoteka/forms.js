@@ -121,6 +121,8 @@
         loading: () => '<div class="spinner"></div>',
       },
       onInitialize() { select.dispatchEvent(new CustomEvent("picker:ready", { bubbles: true })); },
+      // A chip added: the words typed to find it go, ready for the next one.
+      onItemAdd() { if (multiple) { this.setTextboxValue(""); this.refreshOptions(false); } },
     };
     if (select.dataset.create) {
       const prefix = select.dataset.create;
