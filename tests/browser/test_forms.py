@@ -184,3 +184,24 @@ def test_a_value_is_edited_in_place_on_the_card(page: Page, personas: Personas) 
     city.locator("input[name=city]").press("Enter")
     expect(city.locator(".inline-error")).not_to_be_empty()
     expect(city.locator("input[name=city]")).to_have_value("Самара")
+
+
+def test_on_a_phone_the_new_contact_form_starts_with_name_and_phone(
+    open_page: Any, personas: Personas
+) -> None:
+    page = open_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, personas.manager_a.username)
+    page.goto("/contacts/new/")
+    boxes = {
+        name: page.locator(f"#id_{name}").bounding_box()
+        for name in ("last_name", "first_name", "phones-0-number", "birthday", "address")
+    }
+    assert all(box is not None for box in boxes.values())
+    ys = {name: box["y"] for name, box in boxes.items() if box is not None}
+    assert ys["last_name"] <= ys["first_name"] < ys["phones-0-number"] < ys["birthday"]
+    assert ys["birthday"] < ys["address"]
+    # One column: the name box is as wide as the phone list, not squeezed.
+    name_box, phone_box = boxes["last_name"], boxes["phones-0-number"]
+    assert name_box is not None and phone_box is not None
+    assert name_box["width"] >= phone_box["width"]
