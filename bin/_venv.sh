@@ -1,5 +1,8 @@
 # Sourced by bin/start and bin/test: make sure .venv exists and holds what pyproject.toml asks for.
 # Usage: ensure_venv [extras]   e.g. ensure_venv dev
+# It also brings the browser libraries (bin/_assets.sh) into src/kartoteka/core/static/vendor/.
+. "$(dirname "${BASH_SOURCE[0]}")/_assets.sh"
+
 ensure_venv() {
   local extras="${1:-}"
   local python="${KARTOTEKA_PYTHON:-python3}"
@@ -28,4 +31,5 @@ ensure_venv() {
     .venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec"
     touch "$stamp"
   fi
+  ensure_assets
 }

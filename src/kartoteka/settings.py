@@ -240,6 +240,9 @@ ROOT_URLCONF = "kartoteka.urls"
 ASGI_APPLICATION = "kartoteka.asgi.application"
 WSGI_APPLICATION = None
 
+# Every form's pickers: no "---------", a lone option chosen already (core/forms.py).
+FORM_RENDERER = "kartoteka.core.forms.Renderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

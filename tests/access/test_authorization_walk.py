@@ -300,6 +300,14 @@ def _trash(world: World) -> list[Target]:
     ]
 
 
+def _inline(prefix: str, name: str) -> Callable[[World], list[Target]]:
+    # One field of a card edited in place: the record's own rule, whichever field.
+    def make(world: World) -> list[Target]:
+        return [({**kwargs, "name": name}, key) for kwargs, key in _records(prefix)(world)]
+
+    return make
+
+
 def _none(world: World) -> list[Target]:
     return [({}, "")]
 
@@ -340,6 +348,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "clients:company-edit": _records("C"),
     "clients:company-delete": _records("C"),
     "clients:company-share": _records("C"),
+    "clients:company-inline": _inline("C", "city"),
     "clients:company-unshare": _unshare("C"),
     "clients:company-duplicates-check": _none,
     "clients:company-merge": _pairs("C"),
@@ -348,6 +357,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "clients:contact-detail": _records("P"),
     "clients:contact-edit": _records("P"),
     "clients:contact-delete": _records("P"),
+    "clients:contact-inline": _inline("P", "last_name"),
     "clients:contact-share": _records("P"),
     "clients:contact-unshare": _unshare("P"),
     "clients:contact-duplicates-check": _none,

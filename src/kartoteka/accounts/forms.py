@@ -83,13 +83,21 @@ class UserForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     branch = forms.ModelChoiceField(
-        label=_("Branch"), queryset=Branch.objects.filter(is_active=True)
+        label=_("Branch"),
+        queryset=Branch.objects.filter(is_active=True),
+        widget=forms.Select(attrs={"data-picker": "branches"}),
     )
     teams = forms.ModelMultipleChoiceField(
-        label=_("Teams"), queryset=Team.objects.select_related("branch"), required=False
+        label=_("Teams"),
+        queryset=Team.objects.select_related("branch"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"data-picker": "teams"}),
     )
     roles = forms.ModelMultipleChoiceField(
-        label=_("Roles"), queryset=Role.objects.all(), required=False
+        label=_("Roles"),
+        queryset=Role.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"data-picker": "roles"}),
     )
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
     is_active = forms.BooleanField(
@@ -242,4 +250,5 @@ class TeamForm(forms.Form):
         label=_("Members"),
         required=False,
         queryset=User.objects.filter(is_active=True).select_related("branch"),
+        widget=forms.SelectMultiple(attrs={"data-picker": "users"}),
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, cast
 
 from django import forms
@@ -15,6 +17,7 @@ from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKin
 from kartoteka.clients.models.relation import Relation
 from kartoteka.clients.services.channels import messenger_handle
 from kartoteka.core import access, kinds
+from kartoteka.core.forms import NOT_SELECTED
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
 from kartoteka.core.phones import normalize_phone
 from kartoteka.core.widgets import RemoteSelect
@@ -32,14 +35,16 @@ def custom_form_field(field: CustomField) -> forms.Field:
     """A form field for a custom field; the service checks the value again by type."""
     common: dict[str, Any] = {"label": field.label, "required": False}
     if field.type == FieldType.CHOICE:
-        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in field.choices]], **common)
+        return forms.ChoiceField(
+            choices=[("", NOT_SELECTED), *[(c, c) for c in field.choices]], **common
+        )
     if field.type == FieldType.MULTIPLE:
         return forms.MultipleChoiceField(
             choices=[(c, c) for c in field.choices], widget=forms.CheckboxSelectMultiple, **common
         )
     if field.type == FieldType.BOOLEAN:
         return forms.ChoiceField(
-            choices=[("", "—"), ("true", _("yes")), ("false", _("no"))], **common
+            choices=[("", NOT_SELECTED), ("true", _("yes")), ("false", _("no"))], **common
         )
     if field.type == FieldType.DATE:
         return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
@@ -50,12 +55,76 @@ def custom_form_field(field: CustomField) -> forms.Field:
     return forms.CharField(**common)
 
 
+#: single-valued fields a card edits in place (multi-line texts and lists open the edit form)
+INLINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "company": (
+        "name",
+        "legal_form",
+        "inn",
+        "kpp",
+        "ogrn",
+        "status",
+        "industry",
+        "region",
+        "city",
+        "website",
+        "source",
+        "owner",
+    ),
+    "contact": ("last_name", "first_name", "middle_name", "birthday", "owner"),
+}
+
+
+def inline_names(kind: str, actor: User, obj: Any) -> tuple[str, ...]:
+    """The fields of ``obj`` that ``actor`` may change in place on its card: none without "edit",
+    the owner only with "assign"."""
+    if not access.can(actor, "edit", obj):
+        return ()
+    may_assign = access.can(actor, "assign", obj)
+    return tuple(n for n in INLINE_FIELDS[kind] if n != "owner" or may_assign)
+
+
+#: how the tags picker sends a name typed for a tag that does not exist yet ("new:Поволжье")
+NEW_TAG = "new:"
+
+
+class TagSelect(forms.SelectMultiple):
+    """The tags picker: existing tags, plus the new names typed before a failed submit."""
+
+    def optgroups(
+        self, name: str, value: list[Any], attrs: dict[str, Any] | None = None
+    ) -> list[Any]:
+        groups = super().optgroups(name, value, attrs)
+        typed = [v for v in value if str(v).startswith(NEW_TAG) and str(v)[len(NEW_TAG) :].strip()]
+        if typed:
+            options = [
+                self.create_option(name, v, v[len(NEW_TAG) :], True, i) for i, v in enumerate(typed)
+            ]
+            groups.append((None, options, len(groups)))
+        return groups
+
+
+class TagsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Tags picked by id, or named ("new:<name>"): the service finds a tag by that name or
+    creates it inside the save's transaction, only if the whole change is valid."""
+
+    def clean(self, value: Any) -> list[Any]:  # type: ignore[override]
+        values = [str(v) for v in (self.prepare_value(value) or [])]
+        names = [v[len(NEW_TAG) :].strip() for v in values if v.startswith(NEW_TAG)]
+        ids = [v for v in values if not v.startswith(NEW_TAG)]
+        picked = list(super().clean(ids)) if ids else []
+        return picked + [name for name in names if name]
+
+
 class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
     """Common to company and contact forms: version, scoped pickers, tags, custom fields."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.all(), required=False, label=_("Tags")
+    tags = TagsField(
+        queryset=Tag.objects.all(),
+        required=False,
+        label=_("Tags"),
+        widget=TagSelect(attrs={"data-picker": "tags", "data-create": NEW_TAG}),
     )
     entity = ""
 
@@ -69,6 +138,7 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
             User.objects.filter(is_active=True), actor, "view"
         ).select_related("branch")
         self.fields["owner"].required = False
+        self.fields["owner"].widget.attrs["data-picker"] = "users"
         picker(self, "branch").queryset = Branch.objects.filter(is_active=True)
         self.fields["branch"].required = False
         if not may_assign:
@@ -227,7 +297,7 @@ class EmploymentRow(forms.Form):
 
 
 class RelatedRow(forms.Form):
-    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=200)
     relation = forms.ChoiceField(
         label=_("Relation"), choices=Relation.choices, initial=Relation.SPOUSE
     )
@@ -285,3 +355,81 @@ def rows(formset: forms.BaseFormSet, keys: tuple[str, ...]) -> list[dict[str, An
         for form in formset.forms
         if form.cleaned_data and form.cleaned_data.get(keys[0])
     ]
+
+
+@dataclass
+class Section:
+    """A titled part of the company or contact form (see :func:`form_sections`)."""
+
+    key: str
+    title: str
+    column: int  # 1 or 2 on a wide screen
+    order: int  # the place in one column on a narrow screen
+    fields: list[forms.BoundField] = dc_field(default_factory=list)
+    formsets: list[tuple[str, forms.BaseFormSet]] = dc_field(default_factory=list)  # type: ignore[type-arg]
+
+
+#: (key, title, column, narrow order, fields, formsets) of each kind's form; the name first and
+#: phones and emails next to it, so a new contact typed on a phone starts with name and phone
+_LAYOUT: dict[str, tuple[tuple[str, Any, int, int, tuple[str, ...], tuple[str, ...]], ...]] = {
+    "companies": (
+        ("name", _("Main"), 1, 1, ("name", "legal_form"), ()),
+        ("rest", "", 1, 3, ("status", "owner", "branch", "tags"), ()),
+        ("extra", _("Additional"), 1, 5, ("industry", "source", "notes"), ()),
+        ("channels", _("Phones and email"), 2, 2, (), ("phones", "emails")),
+        (
+            "details",
+            _("Requisites and address"),
+            2,
+            4,
+            ("inn", "kpp", "ogrn", "city", "region", "legal_address", "postal_address", "website"),
+            (),
+        ),
+    ),
+    "contacts": (
+        ("name", _("Main"), 1, 1, ("last_name", "first_name", "middle_name"), ()),
+        ("rest", "", 1, 3, ("birthday", "owner", "branch", "tags"), ()),
+        ("extra", _("Additional"), 1, 6, ("address", "preferences"), ()),
+        ("channels", _("Phones and email"), 2, 2, (), ("phones", "emails", "messengers")),
+        ("work", _("Work"), 2, 4, (), ("employments",)),
+        ("family", _("Related persons"), 2, 5, (), ("related_persons",)),
+    ),
+}
+_FORMSET_TITLES = {
+    "phones": _("Phones"),
+    "emails": _("Emails"),
+    "messengers": _("Messengers"),
+    "employments": _("Companies"),
+    "related_persons": _("Related persons"),
+}
+
+
+def form_sections(
+    form: RecordForm,
+    formsets: dict[str, forms.BaseFormSet],  # type: ignore[type-arg]
+) -> list[Section]:
+    """The form's fields and lists in titled sections; a field no section names (one added
+    later) and the custom fields go to "Additional"."""
+    sections = []
+    placed: set[str] = set()
+    extra: Section | None = None
+    for key, title, column, order, names, lists in _LAYOUT[form.entity]:
+        section = Section(key, str(title), column, order)
+        section.fields = [form[name] for name in names if name in form.fields]
+        placed.update(names)
+        section.formsets = [
+            (str(_FORMSET_TITLES[name]) if len(lists) > 1 else "", formsets[name])
+            for name in lists
+            if name in formsets
+        ]
+        if key == "extra":
+            extra = section
+        sections.append(section)
+    assert extra is not None
+    extra.fields += [
+        field
+        for field in form.visible_fields()
+        if field.name not in placed and not field.name.startswith(CUSTOM_PREFIX)
+    ]
+    extra.fields += form.custom_bound_fields
+    return sections

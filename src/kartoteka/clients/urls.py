@@ -2,6 +2,7 @@ from django.urls import path
 
 from kartoteka.clients.views import box as views_box
 from kartoteka.clients.views import duplicates as views_duplicates
+from kartoteka.clients.views import inline as views_inline
 from kartoteka.clients.views import records as views
 
 app_name = "clients"
@@ -18,6 +19,12 @@ for kind, plural in (("company", "companies"), ("contact", "contacts")):
         path(f"{plural}/<int:pk>/edit/", views.record_form, {"kind": kind}, name=f"{kind}-edit"),
         path(
             f"{plural}/<int:pk>/delete/", views.record_delete, {"kind": kind}, name=f"{kind}-delete"
+        ),
+        path(
+            f"{plural}/<int:pk>/field/<str:name>/",
+            views_inline.inline_field,
+            {"kind": kind},
+            name=f"{kind}-inline",
         ),
         path(f"{plural}/<int:pk>/share/", views.record_share, {"kind": kind}, name=f"{kind}-share"),
         path(

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Model
 
+from kartoteka.core.forms import NOT_SELECTED
 from kartoteka.core.ids import parse_id
 
 
@@ -33,7 +34,7 @@ class RemoteSelect(forms.Select):
         self, name: str, value: list[Any], attrs: dict[str, Any] | None = None
     ) -> list[Any]:
         chosen = [v for v in value if v not in (None, "")]
-        options = [self.create_option(name, "", "---------", not chosen, 0)]
+        options = [self.create_option(name, "", str(NOT_SELECTED), not chosen, 0)]
         wanted = [pk for pk in map(parse_id, chosen) if pk is not None]
         # The field's own (scoped) queryset names the chosen option: an id typed into the
         # address or a crafted post must not show the name of a record the user cannot see.

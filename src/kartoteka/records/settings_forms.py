@@ -115,6 +115,7 @@ class GroupRuleForm(forms.Form):
         queryset=User.objects.filter(is_active=True).select_related("branch"),
         required=False,
         help_text=_("The client moves to the owner's branch."),
+        widget=forms.Select(attrs={"data-picker": "users"}),
     )
     is_active = forms.BooleanField(
         label=pgettext_lazy("group rule", "Active"),

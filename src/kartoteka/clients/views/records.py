@@ -30,6 +30,8 @@ from kartoteka.clients.forms import (
     PhoneFormSet,
     RecordForm,
     RelatedFormSet,
+    form_sections,
+    inline_names,
     rows,
 )
 from kartoteka.clients.models import Company, Contact
@@ -269,6 +271,7 @@ def _card(
         # Names of linked records the user may not see read as "hidden record".
         "history": audit_text.describe(audit.shown_to(user, audit.entries_for(obj)[:50])),
         "may_edit": access.can(user, "edit", obj),
+        "inline": inline_names(kind, user, obj),
         "may_delete": access.can(user, "delete", obj),
         "shares": sharing.shares_seen_by(user, obj),
         "may_share": sharing.may_share(user, obj),
@@ -402,6 +405,7 @@ def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
         {
             "form": form,
             "formsets": [(s, formsets[s.name]) for s in spec["lists"]],
+            "sections": form_sections(form, formsets),
             "object": obj,
             "section": spec["section"],
             "conflict": conflict,

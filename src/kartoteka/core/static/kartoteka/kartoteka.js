@@ -100,42 +100,7 @@ document.addEventListener("DOMContentLoaded", () => {
     field.addEventListener("change", suggest);
     suggest();
   });
-  // Pickers over big lists render only the chosen option; a search box finds the others.
-  const enhancePicker = (select) => {
-    if (select.dataset.enhanced) return;
-    select.dataset.enhanced = "1";
-    const box = document.createElement("input");
-    box.type = "search";
-    box.className = "picker-search";
-    box.placeholder = document.documentElement.lang === "ru" ? "Найти…" : "Find…";
-    box.setAttribute("aria-label", box.placeholder);
-    select.before(box);
-    let timer;
-    box.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(async () => {
-        if (box.value.trim().length < 2) return;
-        const url = `${select.dataset.remoteSearch}?limit=15&q=${encodeURIComponent(box.value.trim())}`;
-        const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-        if (!response.ok) return;
-        const hits = (await response.json())[select.dataset.remoteKind] || [];
-        const keep = select.value;
-        [...select.options].forEach((option) => { if (option.value && option.value !== keep) option.remove(); });
-        hits.forEach((hit) => {
-          if (String(hit.id) === keep) return;
-          const option = new Option(hit.subtitle ? `${hit.title} · ${hit.subtitle}` : hit.title, hit.id);
-          select.add(option);
-        });
-        if (hits.length && !keep) select.value = String(hits[0].id);
-      }, 300);
-    });
-  };
-  document.querySelectorAll("select[data-remote-search]").forEach(enhancePicker);
-  document.addEventListener("click", (event) => {
-    if (event.target.closest?.(".formset-add")) {
-      setTimeout(() => document.querySelectorAll("select[data-remote-search]").forEach(enhancePicker), 0);
-    }
-  });
+  // Pickers over big lists (select[data-remote-search]) are searchable through forms.js.
 });
 // Tabs of a client card: each tab is a link (?tab=...) the server renders; here a click or the
 // arrow keys switch at once, and the address keeps the tab so Back and reload return to it.
