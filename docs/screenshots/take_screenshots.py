@@ -29,6 +29,24 @@ def main(base: str, password: str) -> None:
         first.click("#company-table tbody tr:nth-child(3) a")
         card_url = first.url
         first.screenshot(path=HERE / "company-card.png")
+        first.goto(base + "/contacts/")
+        first.screenshot(path=HERE / "contacts.png")
+        # The command box: Ctrl+K, a few letters, results grouped by kind with the match marked.
+        first.goto(base + "/companies/")
+        first.keyboard.press("Control+k")
+        first.fill("#palette .palette-input", "Ива")
+        first.wait_for_selector("#palette .palette-list a")
+        first.wait_for_timeout(300)
+        first.screenshot(path=HERE / "command-box.png")
+        first.keyboard.press("Escape")
+        # A phone: the list as cards with the bottom bar.
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU",
+                                    device_scale_factor=1, is_mobile=True, has_touch=True).new_page()
+        log_in(phone, base, password)
+        phone.goto(base + "/contacts/")
+        phone.screenshot(path=HERE / "phone-contacts.png")
+        phone.goto(card_url)
+        phone.screenshot(path=HERE / "phone-card.png")
         first.goto(base + "/settings/roles/")
         first.click("text=Менеджер по продажам")
         first.screenshot(path=HERE / "role-editor.png")

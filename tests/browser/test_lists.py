@@ -120,6 +120,7 @@ def test_card_walks_the_list_with_j_k_and_back_highlights_the_row(page: Page, de
     # Typing in a field is typing, not walking.
     page.locator("form.search input").first.press("j")
     expect(page).to_have_url(re.compile(rf"/companies/{ids[1]}/$"))
+    page.keyboard.press("Escape")  # typing in the top bar opened the command box: close it
 
     page.locator("[data-back-to-list]").click()
     expect(page).to_have_url(re.compile(r"/companies/\?sort=name&status=client$"))
