@@ -119,3 +119,11 @@ def open_page(browser: Any, live_server: Any, request: pytest.FixtureRequest) ->
 @pytest.fixture
 def page(open_page: Callable[[], Any]) -> Any:
     return open_page()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/browser drives Chromium: mark it so bin/test runs it apart."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
