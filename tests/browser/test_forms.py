@@ -148,7 +148,9 @@ def test_a_slow_save_shows_a_busy_button_after_300_ms(page: Page, personas: Pers
     times = page.evaluate(
         """() => new Promise((resolve) => {
         const times = window.busyTimes;
-        const wait = () => (times.busy ? resolve(times) : setTimeout(wait, 50));
+        const deadline = performance.now() + 5000;  // fail, never hang, if it never turns busy
+        const done = () => times.busy || performance.now() > deadline;
+        const wait = () => (done() ? resolve(times) : setTimeout(wait, 50));
         wait();
     })"""
     )
