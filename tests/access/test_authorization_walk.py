@@ -319,6 +319,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "accounts:set-language": lambda world: [({"code": "ru"}, "")],
     "accounts:logout": _none,
     "accounts:profile": _none,
+    "accounts:density": _none,
     "accounts:token-revoke": _pair_of("token_V", "token_H"),
     "accounts:settings": _none,
     "accounts:user-list": _none,

@@ -34,6 +34,7 @@ ROUTES: dict[str, str] = {
     "accounts:set-language": "public",
     "accounts:logout": "self",
     "accounts:profile": "self",
+    "accounts:density": "self",
     "accounts:token-revoke": "self",
     "accounts:settings": "self",
     "accounts:user-list": "list",
