@@ -216,6 +216,7 @@ INSTALLED_APPS = [
     "kartoteka.accounts",
     "kartoteka.records",
     "kartoteka.clients",
+    "kartoteka.activities",
     "kartoteka.home",
     "kartoteka.api",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("kartoteka.core.urls")),
     path("", include("kartoteka.records.urls")),
     path("", include("kartoteka.clients.urls")),
+    path("", include("kartoteka.activities.urls")),
     path("api/v1/", include("kartoteka.api.urls")),
 ]
 

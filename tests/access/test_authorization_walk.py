@@ -34,6 +34,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kartoteka.accounts.models import ApiToken, Role, RoleGrant, Team, User
+from kartoteka.activities.models import Activity, CalendarEvent, EventParticipant, Task
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.core import audit, search
 from kartoteka.core.models import AuditEntry, Batch, JobRun, RecordShare
@@ -72,6 +73,12 @@ NAMES = {
     "PS": "Общинов",
     "GV": "Гаджет видимый",
     "GH": "Гаджет скрытый",
+    "AV": "Звонок о видимой",
+    "AH": "Звонок о скрытой",
+    "TV": "Задача видимая",
+    "TH": "Задача скрытая",
+    "EV": "Встреча видимая",
+    "EH": "Встреча скрытая",
 }
 MANAGER_B_NAME = "Казанцева"
 
@@ -93,10 +100,59 @@ VIEW: dict[str, set[str]] = {
     "colleague_a": {"CV"} | S,
     "manager_b": H,
 }
+# Activities (A*) follow their company (AV is about CV, AH about CH) for everyone with an
+# activities grant; tasks (T*) are their assignee's (own scope for managers, agents and
+# marketers); calendar events (E*) are seen branch-wide by every role with a calendar.
+_ACTIVITY_VIEW = {
+    p: ({"AV"} if "CV" in keys else set()) | ({"AH"} if "CH" in keys else set())
+    for p, keys in VIEW.items()
+}
+_TASK_VIEW = {
+    "admin": {"TV", "TH"},
+    "head": {"TV", "TH"},
+    "auditor": {"TV", "TH"},
+    "branch_head_a": {"TV"},
+    "manager_a": {"TV"},
+    "manager_b": {"TH"},
+}
+_MOSCOW = (
+    "admin",
+    "head",
+    "branch_head_a",
+    "manager_a",
+    "teammate_a",
+    "colleague_a",
+    "service_a",
+    "marketer",
+    "auditor",
+)
+_EVENT_VIEW = {
+    **{p: {"EV"} for p in _MOSCOW},
+    "admin": {"EV", "EH"},
+    "head": {"EV", "EH"},
+    "auditor": {"EV", "EH"},
+    "manager_b": {"EH"},
+}
+for _p in PERSONAS:
+    _extra = _ACTIVITY_VIEW.get(_p, set()) | _TASK_VIEW.get(_p, set()) | _EVENT_VIEW.get(_p, set())
+    if _extra:
+        VIEW[_p] = VIEW.get(_p, set()) | _extra
+# Activities, tasks and events are changed by their author, assignee or organiser within the
+# role's scope: branch heads in their branch, heads and administrators everywhere.
+_OWN_WORK = {
+    "admin": {"AV", "AH", "TV", "TH", "EV", "EH"},
+    "head": {"AV", "AH", "TV", "TH", "EV", "EH"},
+    "branch_head_a": {"AV", "TV", "EV"},
+    "manager_a": {"AV", "TV", "EV"},
+    "manager_b": {"AH", "TH", "EH"},
+}
+WORK = {"AV", "AH", "TV", "TH", "EV", "EH"}
 # Everyone edits what they see (shares included), except the read-only roles: a share lets its
 # recipients edit only if their role edits such records at all.
 READ_ONLY = {"marketer", "auditor"}
-EDIT: dict[str, set[str]] = {p: keys for p, keys in VIEW.items() if p not in READ_ONLY}
+EDIT: dict[str, set[str]] = {
+    p: (keys - WORK) | _OWN_WORK.get(p, set()) for p, keys in VIEW.items() if p not in READ_ONLY
+}
 # Trashing (delete, or being merged away) needs the delete grant; a share never gives it.
 DELETE: dict[str, set[str]] = {
     "admin": V | H | S,
@@ -106,7 +162,9 @@ DELETE: dict[str, set[str]] = {
     "manager_b": H,
 }
 # Sharing and unsharing: the owner, or someone with the assign right on the record.
-SHARE: dict[str, set[str]] = DELETE
+SHARE: dict[str, set[str]] = {p: set(keys) for p, keys in DELETE.items()}
+for _p, _keys in _OWN_WORK.items():
+    DELETE[_p] = DELETE.get(_p, set()) | _keys
 RESTORES_TRASH = {"admin"}
 # CT and PT were deleted by manager_a, who owns them: their own trash gives them back (issue 9).
 RESTORES_OWN_TRASH = {"manager_a"}
@@ -140,6 +198,37 @@ def world(personas: Personas) -> World:
     gv = Gadget.objects.create(owner=manager_a, branch=manager_a.branch, name=NAMES["GV"])
     gh = Gadget.objects.create(owner=manager_b, branch=manager_b.branch, name=NAMES["GH"])
     search.index_many(Gadget, [gv.pk, gh.pk])
+    av = Activity.objects.create(
+        owner=manager_a, branch=manager_a.branch, type="call", subject=NAMES["AV"], company=cv
+    )
+    ah = Activity.objects.create(
+        owner=manager_b, branch=manager_b.branch, type="call", subject=NAMES["AH"], company=ch
+    )
+    tv = Task.objects.create(
+        owner=manager_a, author=manager_a, branch=manager_a.branch, title=NAMES["TV"], company=cv
+    )
+    th = Task.objects.create(
+        owner=manager_b, author=manager_b, branch=manager_b.branch, title=NAMES["TH"], company=ch
+    )
+    start = timezone.now() + timezone.timedelta(days=1)
+    ev = CalendarEvent.objects.create(
+        owner=manager_a,
+        branch=manager_a.branch,
+        title=NAMES["EV"],
+        company=cv,
+        starts_at=start,
+        ends_at=start + timezone.timedelta(hours=1),
+    )
+    eh = CalendarEvent.objects.create(
+        owner=manager_b,
+        branch=manager_b.branch,
+        title=NAMES["EH"],
+        company=ch,
+        starts_at=start,
+        ends_at=start + timezone.timedelta(hours=1),
+    )
+    EventParticipant.objects.create(event=ev, user=manager_a)
+    EventParticipant.objects.create(event=eh, user=manager_b)
     Employment.objects.create(contact=pv, company=ch, position="совместитель")
     Employment.objects.create(contact=pv, company=ct, position="бывший")
     Employment.objects.create(contact=ph, company=ch, position="директор")
@@ -202,6 +291,12 @@ def world(personas: Personas) -> World:
         "PS": ps.pk,
         "GV": gv.pk,
         "GH": gh.pk,
+        "AV": av.pk,
+        "AH": ah.pk,
+        "TV": tv.pk,
+        "TH": th.pk,
+        "EV": ev.pk,
+        "EH": eh.pk,
         "share_CV_colleague": share_cv_colleague.pk,
         "share_PS": share_ps.pk,
         "share_CV": share_cv.pk,
@@ -390,6 +485,22 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "records:gadget-export": _none,
     "records:gadget-bulk": _none,
     "records:gadget-bulk-count": _none,
+    # Activities, tasks and the calendar.
+    "activities:activity-list": _none,
+    "activities:activity-detail": _pair_of("AV", "AH"),
+    "activities:task-list": _none,
+    "activities:task-detail": _pair_of("TV", "TH"),
+    "activities:calendar": _none,
+    "activities:event-detail": _pair_of("EV", "EH"),
+    "records:activity-export": _none,
+    "records:activity-bulk": _none,
+    "records:activity-bulk-count": _none,
+    "records:task-export": _none,
+    "records:task-bulk": _none,
+    "records:task-bulk-count": _none,
+    "records:event-export": _none,
+    "records:event-bulk": _none,
+    "records:event-bulk-count": _none,
     "api:schema": _none,
     "api:docs": _none,
     "api:search": _none,
@@ -453,13 +564,19 @@ def _version(model: Any, pk: Any) -> int:
     return int(model.all_objects.filter(pk=pk).values_list("version", flat=True).first() or 1)
 
 
+_ROUTE_MODELS = (("activity", Activity), ("task", Task), ("event", CalendarEvent))
+
+
 def hostile_body(
     world: World, persona: User | None, route: str, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     """Fields most forms and endpoints take, set to change something, naming hidden records."""
     i = world.ids
     me = persona.pk if persona else i["user_V"]
-    model = Company if "company" in route else Contact
+    model = next(
+        (m for word, m in _ROUTE_MODELS if word in route),
+        Company if "company" in route else Contact,
+    )
     other = kwargs.get("other", i["CH"] if model is Company else i["PH"])
     version = _version(model, kwargs["pk"]) if "pk" in kwargs else 1
     return {
@@ -482,7 +599,14 @@ def hostile_body(
         "until": "",
         "other": other,
         "keep": {},
-        "ids": [i["CV"], i["CH"], i["PV"], i["PH"], i["GV"], i["GH"]],
+        "ids": [
+            i[k] for k in ("CV", "CH", "PV", "PH", "GV", "GH", "AV", "AH", "TV", "TH", "EV", "EH")
+        ],
+        "title": "Взлом",
+        "subject": "Взлом",
+        "company": i["CH"],
+        "contact": i["PH"],
+        "assignee": me,
         "action": "trash",
         "scope": "selected",
         "confirm": "yes",
@@ -590,6 +714,18 @@ def state(world: World) -> dict[str, Any]:
             parts[f"shares:{wanted[share[0]]}"].append(tuple(map(str, share[1:])))
         for owner_id, tag_id in tags.values_list(tag_field, "tag_id"):
             parts[f"tags:{wanted[owner_id]}"].append(tag_id)
+    for key, model in (
+        ("AV", Activity),
+        ("AH", Activity),
+        ("TV", Task),
+        ("TH", Task),
+        ("EV", CalendarEvent),
+        ("EH", CalendarEvent),
+    ):
+        row = dict(model.all_objects.filter(pk=i[key]).values().first() or {})
+        parts[f"trash:{key}"] = (row.pop("deleted_at", None), row.pop("deleted_by_id", None))
+        row.pop("updated_at", None)
+        parts[f"row:{key}"] = sorted((k, str(v)) for k, v in row.items())
     # Jobs at a company (whoever holds them: a merge moves a job, it must not lose it) and
     # jobs of a contact.
     jobs = list(Employment.objects.values_list("contact_id", "company_id", "position"))
@@ -690,7 +826,8 @@ def may_change(persona: str, world: World, part: str) -> bool:
 
 def hidden_names(persona: str, route: str) -> list[str]:
     sees = VIEW.get(persona, set())
-    names = [NAMES[k] for k in ("CV", "PV", "CH", "PH", "PS", "GV", "GH") if k not in sees]
+    keys = ("CV", "PV", "CH", "PH", "PS", "GV", "GH", "AV", "AH", "TV", "TH", "EV", "EH")
+    names = [NAMES[k] for k in keys if k not in sees]
     if persona not in SEES_ALL and persona != "manager_b":
         names.append(MANAGER_B_NAME)
     if route not in ("records:trash", "core:audit", "api:audit-list", "api:audit-detail"):

@@ -7,12 +7,15 @@ protected — so nobody can add an unscoped list by accident.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
+from kartoteka.activities.models import Activity, CalendarEvent, Task
 from kartoteka.core.models import RecordShare
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
@@ -120,6 +123,21 @@ ROUTES: dict[str, str] = {
     "records:contact-bulk-count": "list",
     # The test-only record kind (tests/kindtest): its own pages, and what it gets by registering.
     "kindtest:gadget-list": "list",
+    "activities:activity-list": "list",
+    "activities:activity-detail": "record",
+    "activities:task-list": "list",
+    "activities:task-detail": "record",
+    "activities:calendar": "list",
+    "activities:event-detail": "record",
+    "records:activity-export": "list",
+    "records:activity-bulk": "record",
+    "records:activity-bulk-count": "list",
+    "records:task-export": "list",
+    "records:task-bulk": "record",
+    "records:task-bulk-count": "list",
+    "records:event-export": "list",
+    "records:event-bulk": "record",
+    "records:event-bulk-count": "list",
     "kindtest:gadget-detail": "record",
     "records:gadget-export": "list",
     "records:gadget-bulk": "record",
@@ -167,6 +185,11 @@ LIST_URLS = {
     "kindtest:gadget-list": "/gadgets/",
     "records:gadget-export": "/gadgets/export/",
     "records:trash": "/settings/trash/",
+    "activities:activity-list": "/activities/",
+    "activities:task-list": "/tasks/",
+    "activities:calendar": "/calendar/",
+    "records:activity-export": "/activities/export/",
+    "records:task-export": "/tasks/export/",
 }
 ADMIN_URLS = {
     "accounts:user-create": "/settings/users/new/",
@@ -207,6 +230,14 @@ def secrets_of_kazan(personas: Personas) -> None:
     ContactFactory(owner=personas.manager_b, last_name=SECRET_CONTACT, company=company)
     # A gadget (the test-only record kind) by the same name: no list may show it either.
     Gadget.objects.create(owner=personas.manager_b, branch=personas.branch_b, name=SECRET_COMPANY)
+    # Kazan's work about that client: its call, its task and its meeting name it.
+    kazan = {"owner": personas.manager_b, "branch": personas.branch_b, "company": company}
+    Activity.objects.create(type="call", subject=SECRET_CONTACT, **kazan)
+    Task.objects.create(title=SECRET_CONTACT, author=personas.manager_b, **kazan)
+    start = timezone.now()
+    CalendarEvent.objects.create(
+        title=SECRET_CONTACT, starts_at=start, ends_at=start + timedelta(hours=1), **kazan
+    )
 
 
 @pytest.mark.parametrize("route", sorted(LIST_URLS))

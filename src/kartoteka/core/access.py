@@ -107,7 +107,26 @@ def visible(
     ``None`` means nothing at all. The scopes of all the user's roles are OR-ed together.
     ``through`` applies the same rule to rows related to ``model`` (e.g. ``"contact__"`` on
     employments), so a join replaces a subquery over the whole table.
+
+    A model may define ``access_extra(user, action, through) -> (also, requires)``: ``also``
+    (or None) is OR-ed to the role's scope, ``requires`` (or None) AND-ed to the result.
     """
+    combined = _scope_condition(user, model, action, through)
+    extra = getattr(model, "access_extra", None)
+    if extra is None:
+        return combined
+    # A kind may widen the rule (a task's author sees it, a meeting's participants see it)
+    # and narrow it (an activity exists only while its client is visible).
+    also, requires = extra(user, action, through)
+    # (an empty condition is "everything": OR-ing anything to it would narrow it instead)
+    if also is not None and user.is_authenticated and user.is_active and combined != Q():
+        combined = also if combined is None else combined | also
+    if combined is not None and requires is not None:
+        combined &= requires
+    return combined
+
+
+def _scope_condition(user: User, model: type[models.Model], action: str, through: str) -> Q | None:
     scopes = scopes_for(user, entity_of(model), action)
     shareable = action in SHARE_ACTIONS and hasattr(model, "deleted_at")
     if "all" in scopes:
@@ -159,6 +178,11 @@ def one_or_404(scoped_queryset: QuerySet[M], **lookup: Any) -> M:
 def can(user: User, action: str, obj: models.Model) -> bool:
     """The object form of :func:`visible`: may ``user`` perform ``action`` on ``obj``?"""
     model = obj._meta.model
+    if getattr(model, "access_extra", None) is not None and obj.pk is not None:
+        # The kind's own widening and narrowing are query conditions: ask the database.
+        condition = visible(user, model, action)
+        manager = getattr(model, "all_objects", model._default_manager)
+        return condition is not None and manager.filter(condition, pk=obj.pk).exists()
     scopes = scopes_for(user, entity_of(model), action)
     if "all" in scopes:
         return True

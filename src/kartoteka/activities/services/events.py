@@ -1,0 +1,107 @@
+"""Calendar events: planning, moving and resizing meetings, and who takes part."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from kartoteka.accounts.models import User
+from kartoteka.activities.models import CalendarEvent, EventParticipant
+from kartoteka.activities.services import common
+
+FIELDS = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "all_day",
+    "location",
+    "company",
+    "contact",
+    "remind_before",
+    "recurrence",
+    "ical_uid",
+    "owner",
+)
+
+
+def _prepare(
+    actor: User, values: dict[str, Any]
+) -> tuple[dict[str, Any], list[User] | None, common.Errors]:
+    errors: common.Errors = {}
+    values = dict(values)
+    participants = values.pop("participants", None)
+    common.resolve_clients(actor, values, errors)
+    common.resolve_user(values, "owner", errors)
+    if values.get("owner") in ("", None):
+        values.pop("owner", None)
+    cleaned = common.clean(CalendarEvent, values, FIELDS, errors)
+    people = None
+    if participants is not None:
+        ids = [p.pk if isinstance(p, User) else p for p in participants]
+        try:
+            wanted = {int(pk) for pk in ids}
+        except (TypeError, ValueError):
+            wanted = set()
+            errors["participants"] = [_("No such user.")]
+        people = list(User.objects.filter(pk__in=wanted, is_active=True))
+        if len(people) != len(wanted):
+            errors["participants"] = [_("No such user.")]
+    return cleaned, people, errors
+
+
+def _write_participants(event: CalendarEvent, people: Iterable[User]) -> None:
+    wanted = {user.pk for user in people}
+    if event.owner_id is not None:  # type: ignore[attr-defined]
+        wanted.add(event.owner_id)  # type: ignore[attr-defined]
+    EventParticipant.objects.filter(event=event).exclude(user_id__in=wanted).delete()
+    known = set(EventParticipant.objects.filter(event=event).values_list("user_id", flat=True))
+    EventParticipant.objects.bulk_create(
+        EventParticipant(event=event, user_id=pk) for pk in wanted - known
+    )
+
+
+def event_create(*, actor: User, values: dict[str, Any]) -> CalendarEvent:
+    """Plan an event organised by ``values["owner"]`` (default: the actor); the organiser
+    always takes part."""
+    cleaned, people, errors = _prepare(actor, values)
+    with transaction.atomic():
+        event = common.create(actor, CalendarEvent, cleaned, errors)
+        _write_participants(event, people or [])
+    return event
+
+
+def event_update(
+    *, actor: User, event: CalendarEvent, version: int, values: dict[str, Any]
+) -> CalendarEvent:
+    """Change an event (a drag in the calendar sends only ``starts_at``/``ends_at``) if
+    ``version`` is current."""
+    cleaned, people, errors = _prepare(actor, values)
+    with transaction.atomic():
+        event = common.update(actor, event, version, cleaned, errors)
+        if people is not None:
+            _write_participants(event, people)
+    return event
+
+
+def event_trash(*, actor: User, event: CalendarEvent) -> None:
+    """Move an event to the trash."""
+    common.trash(actor, event)
+
+
+def clashes(event: CalendarEvent) -> QuerySet[CalendarEvent]:
+    """Other events overlapping ``event`` that share a participant with it."""
+    people = EventParticipant.objects.filter(event=event).values("user_id")
+    return (
+        CalendarEvent.objects.filter(
+            starts_at__lt=event.ends_at,
+            ends_at__gt=event.starts_at,
+            eventparticipant__user_id__in=people,
+        )
+        .exclude(pk=event.pk)
+        .distinct()
+    )
