@@ -1,0 +1,19 @@
+"""The activities app's models, one module per area; everything is importable from here."""
+
+from kartoteka.activities.models.records import (
+    Activity,
+    CalendarEvent,
+    EventParticipant,
+    RefusalReason,
+    Task,
+    TaskComment,
+)
+
+__all__ = [
+    "Activity",
+    "CalendarEvent",
+    "EventParticipant",
+    "RefusalReason",
+    "Task",
+    "TaskComment",
+]
