@@ -53,10 +53,23 @@ def test_admin_sees_everyones_trash(client: Client, personas: Personas) -> None:
     assert "ООО «Моя удалённая»" in page and "ООО «Казанская удалённая»" in page
 
 
-def test_marketer_and_outsider_have_no_trash(client: Client, personas: Personas) -> None:
-    for persona in (personas.marketer, personas.outsider):
-        client.force_login(persona)
-        assert client.get("/settings/trash/").status_code == 404
+def test_a_role_without_records_has_no_trash(client: Client, personas: Personas) -> None:
+    client.force_login(personas.outsider)
+    assert client.get("/settings/trash/").status_code == 404
+
+
+def test_a_marketers_trash_holds_only_their_own_tasks(client: Client, personas: Personas) -> None:
+    # Marketers keep their own tasks and meetings, so they get a trash for those; the clients
+    # others deleted stay out of it.
+    from kartoteka.activities.services.tasks import task_create, task_trash
+
+    _trashed("ООО «Чужая удалённая»", personas.manager_a, personas.manager_a)
+    task = task_create(actor=personas.marketer, values={"title": "Разослать письма"})
+    task_trash(actor=personas.marketer, task=task)
+    client.force_login(personas.marketer)
+    page = client.get("/settings/trash/").content.decode()
+    assert "Разослать письма" in page
+    assert "ООО «Чужая удалённая»" not in page
 
 
 def test_trash_page_queries_are_bounded(client: Client, personas: Personas) -> None:
