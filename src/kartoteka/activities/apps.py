@@ -9,5 +9,7 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activities import kinds
+        from kartoteka.activities.services import merge
 
         kinds.register()
+        merge.register()
