@@ -420,11 +420,15 @@ def test_handover_page_hands_everything_to_colleagues_in_one_step(
     leaving = departing(personas)
     CompanyFactory.create_batch(2, owner=leaving)
     ContactFactory.create_batch(2, owner=leaving)
+    # Their open work goes too: tasks they are to do (activities stay with their author).
+    from kartoteka.activities.models import Task
+
+    Task.objects.create(owner=leaving, author=leaving, branch=leaving.branch, title="Перезвонить")
     client.force_login(personas.admin)
     page = client.get(f"/settings/users/{leaving.pk}/handover/")
     assert page.status_code == 200
     card_file = [(k.entity, n) for k, n in page.context["counts"] if k.entity != "gadgets"]
-    assert card_file == [("companies", 2), ("contacts", 2)]
+    assert card_file == [("companies", 2), ("contacts", 2), ("tasks", 1), ("events", 0)]
     assert (
         f'href="/settings/users/{leaving.pk}/handover/"'
         in client.get(f"/settings/users/{leaving.pk}/").content.decode()
@@ -439,6 +443,7 @@ def test_handover_page_hands_everything_to_colleagues_in_one_step(
     assert Company.objects.filter(owner=leaving).count() == 0
     assert Contact.objects.filter(owner=personas.colleague_a).count() == 1
     assert Contact.objects.filter(owner=personas.teammate_a).count() == 1
+    assert not Task.objects.filter(owner=leaving).exists()
     assert Batch.objects.get().kind == "handover"
 
 
