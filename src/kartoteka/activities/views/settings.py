@@ -52,11 +52,11 @@ class ImportantDatesForm(forms.Form):
     )
     email_subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
     email_body = forms.CharField(
-        label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000
+        label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 10}), max_length=5000
     )
     own_subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
     own_body = forms.CharField(
-        label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000
+        label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 10}), max_length=5000
     )
 
 
