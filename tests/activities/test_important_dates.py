@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kartoteka.activities.models import ImportantDateReminder, ImportantDateSettings, Task
 from kartoteka.activities.services import important_dates
@@ -228,6 +228,8 @@ def test_a_consenting_client_gets_the_email_through_smtp(
     )
     reminder = ImportantDateReminder.objects.get()
     assert reminder.email_status == "sent" and reminder.emailed_at is not None
+    message_id = message_from_bytes(envelope.content)["Message-ID"]
+    assert message_id == f"<important-date-{reminder.pk}-2026@romashka.ru>"
     # Run again: nothing new is sent.
     assert run_important_dates(DEC_10).emails_sent == 0
     assert len(inbox.messages) == 1
@@ -390,3 +392,18 @@ def test_a_text_equal_to_the_builtin_one_is_stored_empty(personas: Personas) -> 
     assert config.days_ahead == 3
     assert (config.email_subject, config.email_body, config.own_subject) == ("", "", "")
     assert important_dates.effective_texts(config)["email_body"] == defaults["email_body"]
+
+
+def test_the_worker_runs_the_rule_every_day(personas: Personas) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    from kartoteka.activities import tasks
+
+    # Due at 04:05 UTC (07:05 in Moscow), and at no other minute of the day.
+    due = {task.name for task in HUEY.read_periodic(datetime.datetime(2026, 12, 10, 4, 5))}
+    assert any(name.endswith("important_dates") for name in due)
+    later = {task.name for task in HUEY.read_periodic(datetime.datetime(2026, 12, 10, 4, 6))}
+    assert not any(name.endswith("important_dates") for name in later)
+    _wife(_client(personas), birthday=timezone.localdate() + datetime.timedelta(days=1))
+    assert tasks.important_dates.call_local() == 1
+    assert tasks.important_dates.call_local() == 0

@@ -15,7 +15,9 @@ Emails go out after the tasks, one by one: a worker claims a pending email with 
 UPDATE (so two workers never send the same one), checks the consent again at send time (a client
 who withdrew it yesterday gets nothing), sends, and marks it sent. A send that fails is retried
 on the next run, up to :data:`MAX_ATTEMPTS`; a worker killed while sending lets its claim lapse
-after :data:`CLAIM` and the next run sends it. An email whose date has passed is not sent late.
+after :data:`CLAIM` and the next run sends it (with the same Message-ID, so should the server have
+taken the first copy after all, mail programs show one message). An email whose date has passed is
+not sent late.
 """
 
 from __future__ import annotations
@@ -461,6 +463,12 @@ def _occasion(reminder: ImportantDateReminder, today: datetime.date) -> greeting
     )
 
 
+def message_id(reminder: ImportantDateReminder) -> str:
+    """The greeting's Message-ID, fixed per reminder."""
+    domain = django_settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<important-date-{reminder.pk}-{reminder.year}@{domain}>"
+
+
 def _send_one(
     reminder_id: int,
     today: datetime.date,
@@ -487,7 +495,14 @@ def _send_one(
     try:
         subject = " ".join(greetings.render(subject_template, context).split())[:250]
         body = greetings.render(body_template, context)
-        EmailMessage(subject=subject, body=body, to=[address]).send()
+        EmailMessage(
+            subject=subject,
+            body=body,
+            to=[address],
+            # The same id on every attempt: a copy sent again after a worker died between the
+            # server's "accepted" and our "sent" is recognised by mail programs as one message.
+            headers={"Message-ID": message_id(reminder)},
+        ).send()
     except Exception as error:  # noqa: BLE001 - a bad server or template is retried, then failed
         gave_up = reminder.email_attempts >= MAX_ATTEMPTS
         log.warning("important date email %s failed: %s", reminder_id, error.__class__.__name__)
