@@ -22,6 +22,7 @@ from faker import Faker
 
 from kartoteka.accounts.models import Branch, Role, Team, User
 from kartoteka.accounts.services import user_create
+from kartoteka.activities.services.important_dates import run_important_dates
 from kartoteka.clients.models import (
     Company,
     CompanyEmail,
@@ -34,6 +35,7 @@ from kartoteka.clients.models import (
 )
 from kartoteka.core import search
 from kartoteka.core.inn import inn_with_check_digits
+from kartoteka.demo_activities import create_history
 from kartoteka.records.models import Tag
 
 SIZES = {"small": 600, "medium": 20_000, "large": 200_000}
@@ -385,18 +387,23 @@ def create_demo(
     password = _demo_password(reset_password)
     people = _ensure_people(password, reset_password)
     new_companies, new_contacts = _add_clients(contacts_wanted, people, seed)
+    history = create_history(people, seed)
+    # Birthdays in the next days become the owners' tasks at once, as the daily job would.
+    reminded = run_important_dates().tasks
     # Bulk inserts skip the services, so the search index is redone in one pass at the end
     # (also when an older database without an index is topped up with nothing new).
     if new_companies or new_contacts or not search.is_complete():
         search.rebuild()
-    if (new_companies or new_contacts) and connection.vendor == "postgresql":
+    if (new_companies or new_contacts or history.activities) and connection.vendor == "postgresql":
         # Fresh statistics after a bulk load, or the planner guesses table sizes wildly wrong.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return [
         f"Demo company ready: {len(BRANCHES)} branches, {len(people)} users, "
         f"{Company.objects.count()} companies (+{new_companies}), "
-        f"{Contact.objects.count()} contacts (+{new_contacts}).",
+        f"{Contact.objects.count()} contacts (+{new_contacts}); "
+        f"+{history.activities} activities, +{history.tasks + reminded} tasks, "
+        f"+{history.events} meetings.",
         f"Log in at http://{settings.SERVER_HOST}:{settings.SERVER_PORT}/login/",
         "  as the administrator: admin",
         f"  password (every demo user has it): {password}",

@@ -492,6 +492,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "activities:task-detail": _pair_of("TV", "TH"),
     "activities:calendar": _none,
     "activities:event-detail": _pair_of("EV", "EH"),
+    "activities:important-dates": _none,
     "records:activity-export": _none,
     "records:activity-bulk": _none,
     "records:activity-bulk-count": _none,

@@ -94,6 +94,7 @@ ROUTES: dict[str, str] = {
     "records:group-rule-move": "admin",
     "records:group-rule-delete": "admin",
     "records:tag-list": "admin",
+    "activities:important-dates": "admin",
     "records:tag-create": "admin",
     "records:tag-edit": "admin",
     "records:tag-delete": "admin",
@@ -202,6 +203,7 @@ ADMIN_URLS = {
     "records:group-rule-list": "/settings/group-rules/",
     "records:group-rule-create": "/settings/group-rules/new/",
     "records:tag-list": "/settings/tags/",
+    "activities:important-dates": "/settings/important-dates/",
     "api:audit-list": "/api/v1/audit/",
 }
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kartoteka.activities.views import pages
+from kartoteka.activities.views import settings as settings_views
 
 app_name = "activities"
 
@@ -11,4 +12,9 @@ urlpatterns = [
     path("tasks/<int:pk>/", pages.task_detail, name="task-detail"),
     path("calendar/", pages.calendar, name="calendar"),
     path("calendar/events/<int:pk>/", pages.event_detail, name="event-detail"),
+    path(
+        "settings/important-dates/",
+        settings_views.important_dates_settings,
+        name="important-dates",
+    ),
 ]

@@ -42,6 +42,10 @@ def _messengers(record: Any) -> str:
     return ", ".join(f"{m.get('kind', '')}: {m.get('handle', '')}" for m in record.messengers)
 
 
+def _consent(record: Any) -> str:
+    return str(_("yes") if record.email_consent else _("no"))
+
+
 # What every card file record has after its own fields: lists, owner and branch, dates.
 _ID = Field("id", "ID", export=True)
 _LISTS = (
@@ -174,6 +178,7 @@ CONTACT_FIELDS: tuple[Field, ...] = (
     ),
     Field("messengers", _("Messengers"), type=LIST, api=True, export=_messengers),
     Field("preferences", form=True, api=True, export=True),
+    Field("email_consent", form=True, api=True, export=_consent),
     *_LISTS,
     Field("related_persons", _("Related persons"), type=LIST, api=True),
     *_PLACE_AND_DATES,

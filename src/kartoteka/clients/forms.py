@@ -389,7 +389,7 @@ _LAYOUT: dict[str, tuple[tuple[str, Any, int, int, tuple[str, ...], tuple[str, .
     "contacts": (
         ("name", _("Main"), 1, 1, ("last_name", "first_name", "middle_name"), ()),
         ("rest", "", 1, 3, ("birthday", "owner", "branch", "tags"), ()),
-        ("extra", _("Additional"), 1, 6, ("address", "preferences"), ()),
+        ("extra", _("Additional"), 1, 6, ("address", "preferences", "email_consent"), ()),
         ("channels", _("Phones and email"), 2, 2, (), ("phones", "emails", "messengers")),
         ("work", _("Work"), 2, 4, (), ("employments",)),
         ("family", _("Related persons"), 2, 5, (), ("related_persons",)),

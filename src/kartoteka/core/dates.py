@@ -5,19 +5,25 @@ from __future__ import annotations
 import datetime
 
 
+def in_year(day: datetime.date, year: int) -> datetime.date:
+    """``day``'s month and day in ``year``; 29 February falls on 28 February in a common year."""
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=year, day=28)
+
+
+def next_occurrence(day: datetime.date, today: datetime.date) -> datetime.date:
+    """The first date on or after ``today`` with ``day``'s month and day (29 Feb → 28 Feb)."""
+    upcoming = in_year(day, today.year)
+    if upcoming < today:
+        upcoming = in_year(day, today.year + 1)
+    return upcoming
+
+
 def days_until_next(day: datetime.date, today: datetime.date) -> int:
     """Days from ``today`` to the next occurrence of ``day``'s month and day (29 Feb → 28 Feb)."""
-
-    def in_year(year: int) -> datetime.date:
-        try:
-            return day.replace(year=year)
-        except ValueError:  # 29 February in a common year
-            return day.replace(year=year, day=28)
-
-    upcoming = in_year(today.year)
-    if upcoming < today:
-        upcoming = in_year(today.year + 1)
-    return (upcoming - today).days
+    return (next_occurrence(day, today) - today).days
 
 
 def day_heading(day: datetime.date) -> str:

@@ -64,7 +64,7 @@ def _write_memberships(obj: Record, values: dict[str, Any]) -> None:
 
 def create_record(
     *,
-    actor: User,
+    actor: User | None,
     model: type[R],
     values: dict[str, Any],
     related: RelatedWriter | None = None,

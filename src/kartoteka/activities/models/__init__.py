@@ -1,5 +1,6 @@
 """The activities app's models, one module per area; everything is importable from here."""
 
+from kartoteka.activities.models.dates import ImportantDateReminder, ImportantDateSettings
 from kartoteka.activities.models.records import (
     Activity,
     CalendarEvent,
@@ -13,6 +14,8 @@ __all__ = [
     "Activity",
     "CalendarEvent",
     "EventParticipant",
+    "ImportantDateReminder",
+    "ImportantDateSettings",
     "RefusalReason",
     "Task",
     "TaskComment",

@@ -38,6 +38,13 @@ class Contact(HasPhones, Record):
         "records.Tag", verbose_name=_("tags"), blank=True, related_name="contacts"
     )
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    #: the person agreed to receive emails from the company (greetings on important dates...);
+    #: every change is in the audit trail: who ticked or cleared it, and when
+    email_consent = models.BooleanField(
+        _("agrees to emails"),
+        default=False,
+        help_text=_("The person agreed to receive emails from us, such as greetings on dates."),
+    )
 
     access_entity: ClassVar[str] = "contacts"
     audited_fields: ClassVar[tuple[str, ...]] = (
@@ -49,6 +56,7 @@ class Contact(HasPhones, Record):
         "messengers",
         "preferences",
         "custom_fields",
+        "email_consent",
         "owner",
         "branch",
     )

@@ -21,6 +21,7 @@ FIELDS = (
     "address",
     "messengers",
     "preferences",
+    "email_consent",
 )
 LIST_KEYS = (*common.LIST_KEYS, "companies", "employments", "related_persons")
 

@@ -1,0 +1,70 @@
+"""`kartoteka demo` gives the demo company two years of history, tasks and this week's meetings."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from kartoteka import cli
+from kartoteka.activities.models import Activity, CalendarEvent, EventParticipant, Task
+from kartoteka.clients.models import Contact
+
+
+def test_demo_builds_history_tasks_and_meetings(db: Any, capsys: Any) -> None:
+    assert cli.main(["demo", "--size", "200"]) == 0
+    assert "activities" in capsys.readouterr().out
+    now, today = timezone.now(), timezone.localdate()
+
+    activities = Activity.objects.all()
+    assert set(activities.values_list("type", flat=True)) == {
+        "call",
+        "meeting",
+        "email",
+        "note",
+        "inquiry",
+    }
+    assert activities.count() >= 200 * 3
+    # Two years, the recent months busiest, nothing in the future.
+    assert not activities.filter(occurred_at__gt=now).exists()
+    assert activities.filter(occurred_at__lt=now - datetime.timedelta(days=600)).exists()
+    assert activities.filter(occurred_at__gte=now - datetime.timedelta(days=30)).exists()
+    calls = activities.filter(type="call", outcome="reached")
+    assert not calls.filter(duration__isnull=True).exists() and calls.exists()
+    refusals = activities.filter(type="inquiry", outcome="refused")
+    assert refusals.exists() and not refusals.filter(reason__isnull=True).exists()
+    assert not activities.filter(type="inquiry", product_text="").exists()
+    # Every activity is its client owner's, in the owner's branch.
+    assert not activities.exclude(branch=F("owner__branch")).exists()
+    assert not activities.filter(contact__isnull=False).exclude(owner=F("contact__owner")).exists()
+
+    open_tasks = Task.objects.filter(done_at__isnull=True)
+    assert open_tasks.filter(due_date__lt=today).exists()  # overdue
+    assert open_tasks.filter(due_date=today).exists()
+    assert open_tasks.filter(due_date__gt=today).exists()
+    assert Task.objects.filter(done_at__isnull=False).exists()
+    delegated = Task.objects.exclude(author__isnull=True).exclude(author=F("owner"))
+    assert delegated.exists()
+
+    monday = today - datetime.timedelta(days=today.weekday())
+    this_week = CalendarEvent.objects.filter(
+        starts_at__date__gte=monday, starts_at__date__lt=monday + datetime.timedelta(days=7)
+    )
+    assert this_week.exists()
+    # The organiser always takes part; some meetings have a colleague too.
+    assert EventParticipant.objects.filter(user=F("event__owner")).count() == (
+        CalendarEvent.objects.count()
+    )
+    assert EventParticipant.objects.count() > CalendarEvent.objects.count()
+
+    # Again: nothing is added twice.
+    counts = (Activity.objects.count(), Task.objects.count(), CalendarEvent.objects.count())
+    assert cli.main(["demo", "--size", "200"]) == 0
+    assert counts == (Activity.objects.count(), Task.objects.count(), CalendarEvent.objects.count())
+    # More clients: only the new ones get a history.
+    assert cli.main(["demo", "--size", "220"]) == 0
+    assert Contact.objects.count() == 220
+    assert Activity.objects.count() > counts[0]
+    assert Task.objects.count() == counts[1]
