@@ -535,6 +535,12 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "api:custom-field-detail": _one("field"),
     "api:job-list": _none,
     "api:job-detail": _pair_of("job_V", "job_H"),
+    "api:activity-list": _none,
+    "api:activity-detail": _pair_of("AV", "AH"),
+    "api:task-list": _none,
+    "api:task-detail": _pair_of("TV", "TH"),
+    "api:event-list": _none,
+    "api:event-detail": _pair_of("EV", "EH"),
 }
 
 

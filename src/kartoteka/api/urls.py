@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from kartoteka.accounts.api import BranchViewSet, RoleViewSet, UserViewSet
+from kartoteka.activities.api.records import ActivityViewSet, EventViewSet, TaskViewSet
 from kartoteka.api.search import SearchView
 from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
@@ -36,6 +37,9 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobRunViewSet, basename="job")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("events", EventViewSet, basename="event")
 
 app_name = "api"
 urlpatterns = [
