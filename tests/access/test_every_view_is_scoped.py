@@ -160,6 +160,9 @@ ROUTES: dict[str, str] = {
     "api:task-detail": "record",
     "api:event-list": "list",
     "api:event-detail": "record",
+    # The administered list of refusal reasons: names no client.
+    "api:refusal-reason-list": "public-to-users",
+    "api:refusal-reason-detail": "public-to-users",
 }
 LIST_URLS = {
     "home": "/",

@@ -118,6 +118,21 @@ def test_an_inquiry_keeps_its_product_outcome_and_reason(personas: Personas, api
     assert body["company"] is None and body["contact"] == person.pk
 
 
+def test_refusal_reasons_are_listed_for_everyone(personas: Personas, api: Any) -> None:
+    from kartoteka.activities.models import RefusalReason
+
+    later = RefusalReason.objects.create(name="Нет в наличии", position=2)
+    first = RefusalReason.objects.create(name="Дорого", position=1)
+    response = api(personas.outsider).get("/api/v1/refusal-reasons/")
+    assert response.status_code == 200
+    assert response.json() == [
+        {"id": first.pk, "name": "Дорого", "position": 1, "active": True},
+        {"id": later.pk, "name": "Нет в наличии", "position": 2, "active": True},
+    ]
+    assert api(personas.outsider).get(f"/api/v1/refusal-reasons/{first.pk}/").status_code == 200
+    assert api(personas.outsider).post("/api/v1/refusal-reasons/", {}).status_code == 405
+
+
 def test_invalid_values_are_400_naming_every_field(personas: Personas, api: Any) -> None:
     company = CompanyFactory(owner=personas.manager_a)
     client = api(personas.manager_a)

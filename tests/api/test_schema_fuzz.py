@@ -30,7 +30,13 @@ from schemathesis import checks
 
 from kartoteka.accounts.models import Branch, Role, User
 from kartoteka.accounts.services import token_create
-from kartoteka.activities.models import Activity, CalendarEvent, EventParticipant, Task
+from kartoteka.activities.models import (
+    Activity,
+    CalendarEvent,
+    EventParticipant,
+    RefusalReason,
+    Task,
+)
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core.models import AuditEntry, Batch, JobRun
 from kartoteka.records.models import CustomField
@@ -88,6 +94,7 @@ def world(personas: Personas) -> World:
             title="Встреча", starts_at=start, ends_at=start + timedelta(hours=1), **place
         )
         EventParticipant.objects.create(event=event, user=owner)
+    RefusalReason.objects.create(name="Дорого")
     for kind in ("number", "money"):
         custom_field_save(
             actor=personas.admin,
@@ -120,6 +127,7 @@ def world(personas: Personas) -> World:
         "activities": Activity,
         "tasks": Task,
         "events": CalendarEvent,
+        "refusal-reasons": RefusalReason,
     }
     return World(
         tokens={

@@ -5,7 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from kartoteka.accounts.api import BranchViewSet, RoleViewSet, UserViewSet
-from kartoteka.activities.api.records import ActivityViewSet, EventViewSet, TaskViewSet
+from kartoteka.activities.api.records import (
+    ActivityViewSet,
+    EventViewSet,
+    RefusalReasonViewSet,
+    TaskViewSet,
+)
 from kartoteka.api.search import SearchView
 from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
@@ -40,6 +45,7 @@ router.register("jobs", JobRunViewSet, basename="job")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("events", EventViewSet, basename="event")
+router.register("refusal-reasons", RefusalReasonViewSet, basename="refusal-reason")
 
 app_name = "api"
 urlpatterns = [

@@ -19,6 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kartoteka.accounts.models import User
+from kartoteka.activities import queries
+from kartoteka.core import access
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID, parse_id
 from kartoteka.core.models import Record
@@ -152,7 +154,8 @@ def choice_param(request: Request, name: str, choices: Any) -> list[str]:
     unknown = [value for value in wanted if value not in known]
     if unknown:
         raise _refuse(
-            name, _("Unknown value. Choose among: %(values)s.") % {"values": ", ".join(known)}
+            name,
+            _("Unknown value. Choose among: %(values)s.") % {"values": ", ".join(choices.values)},
         )
     return wanted
 
@@ -230,10 +233,7 @@ class KindViewSet(
         pk = parse_id(self.kwargs["pk"])
         if pk is None:
             raise NotFoundError()
-        try:
-            return self.rows(signed_in(self.request)).get(pk=pk)
-        except self.rows(signed_in(self.request)).model.DoesNotExist:
-            raise NotFoundError() from None
+        return access.one_or_404(self.rows(signed_in(self.request)), pk=pk)
 
     def _values(self, serializer: serializers.BaseSerializer) -> dict[str, Any]:  # type: ignore[type-arg]
         data = dict(serializer.validated_data)
@@ -241,11 +241,14 @@ class KindViewSet(
         return data
 
     def _answer(self, user: User, obj: Record, http_status: int = 200) -> Response:
-        # Re-read as every read is: what the caller may see of what they just wrote.
-        try:
-            fresh = self.rows(user).get(pk=obj.pk)
-        except self.rows(user).model.DoesNotExist:
-            raise NotFoundError() from None
+        # Re-read as every read is. Should the change have taken the record out of the caller's
+        # sight (handed to someone they cannot see), they still learn what they just wrote, its
+        # links as far as they may see them.
+        rows = self.rows(user)
+        fresh = rows.filter(pk=obj.pk).first()
+        if fresh is None:
+            unscoped = type(obj).all_objects.filter(pk=obj.pk)  # type: ignore[attr-defined]
+            fresh = queries.api_rows(user, unscoped).get()
         return Response(self.get_serializer(fresh).data, status=http_status)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 
 from kartoteka.accounts.models import User
@@ -34,7 +34,7 @@ from kartoteka.activities.api.common import (
     moment_param,
     time_pages,
 )
-from kartoteka.activities.models import Activity, CalendarEvent, Task
+from kartoteka.activities.models import Activity, CalendarEvent, RefusalReason, Task
 from kartoteka.activities.services.activities import (
     activity_create,
     activity_trash,
@@ -48,7 +48,9 @@ from kartoteka.activities.services.tasks import (
     task_trash,
     task_update,
 )
-from kartoteka.core.ids import MAX_ID
+from kartoteka.core import access
+from kartoteka.core.errors import NotFoundError
+from kartoteka.core.ids import MAX_ID, parse_id
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.rest.pagination import IdCursorPagination
 
@@ -441,4 +443,29 @@ class EventViewSet(KindViewSet):
         event_trash(actor=actor, event=obj)
 
 
-__all__ = ["ActivityViewSet", "EventViewSet", "TaskViewSet"]
+# --- Refusal reasons ---------------------------------------------------------------------------
+
+
+class RefusalReasonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = RefusalReason
+        fields = ("id", "name", "position", "active")
+        read_only_fields = fields
+
+
+class RefusalReasonViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    """The administered list of reasons an inquiry was not sold or a client refused: the ids an
+    activity's `reason` takes. Every signed-in user reads it (it names no client)."""
+
+    serializer_class = RefusalReasonSerializer
+    queryset = RefusalReason.objects.order_by("position", "name", "id")
+    pagination_class = None
+
+    def get_object(self) -> RefusalReason:
+        pk = parse_id(self.kwargs["pk"])
+        if pk is None:
+            raise NotFoundError()
+        return access.one_or_404(self.get_queryset(), pk=pk)
+
+
+__all__ = ["ActivityViewSet", "EventViewSet", "RefusalReasonViewSet", "TaskViewSet"]
