@@ -168,7 +168,7 @@ def test_a_hidden_client_is_refused_as_not_found(personas: Personas, api: Any) -
         response = client.post("/api/v1/activities/", body, format="json")
         assert response.status_code == 400, body
         fields = response.json()["error"]["fields"]
-        assert fields in ({"company": ["No such client."]}, {"contact": ["No such client."]})
+        assert list(fields) in (["company"], ["contact"])
     assert Activity.objects.count() == 0
     own = _call(personas.manager_a, mine)
     response = client.patch(
@@ -429,9 +429,7 @@ def test_task_filters(personas: Personas, api: Any) -> None:
     assert ids("due_from=2026-03-02") == [b.pk]
     assert ids("due_to=2026-03-02") == [a.pk]
     assert ids(f"company={company.pk}") == [a.pk]
-    assert client.get("/api/v1/tasks/?done=maybe").json()["error"]["fields"] == {
-        "done": ["Give true or false."]
-    }
+    assert list(client.get("/api/v1/tasks/?done=maybe").json()["error"]["fields"]) == ["done"]
     assert "due_from" in client.get("/api/v1/tasks/?due_from=2026-13-01").json()["error"]["fields"]
 
 

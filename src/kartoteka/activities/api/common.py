@@ -4,6 +4,7 @@ kinds' services."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 from typing import Any
 
@@ -57,6 +58,16 @@ class KindSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         required=False, help_text="Required on update: the version you read."
     )
     branch = LinkField(read_only=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+        # ModelSerializer works each field out of the model anew for every serializer made
+        # (a fifth of logging a call); none of these depends on the request, so the fields are
+        # worked out once per class and each serializer gets its own copies.
+        built = type(self).__dict__.get("_built")
+        if built is None:
+            built = super().get_fields()
+            setattr(type(self), "_built", built)  # noqa: B010 - one dict per subclass
+        return copy.deepcopy(built)
 
     @classmethod
     def readable_fields(cls) -> list[serializers.Field]:  # type: ignore[type-arg]
@@ -240,7 +251,13 @@ class KindViewSet(
         data.pop("version", None)
         return data
 
+    #: re-read a record after writing it (links shown only as far as the reader may see them,
+    #: lists prefetched); an activity's links are always visible to whoever may write it
+    reread = True
+
     def _answer(self, user: User, obj: Record, http_status: int = 200) -> Response:
+        if not self.reread:
+            return Response(self.get_serializer(obj).data, status=http_status)
         # Re-read as every read is. Should the change have taken the record out of the caller's
         # sight (handed to someone they cannot see), they still learn what they just wrote, its
         # links as far as they may see them.

@@ -152,6 +152,8 @@ class ActivityViewSet(KindViewSet):
     serializer_class = ActivitySerializer
     queryset = Activity.objects.none()
     pagination_class = time_pages("occurred_at", newest_first=True)
+    # What was written is what is shown: the service refuses a client the caller cannot see.
+    reread = False
 
     def rows(self, user: User) -> QuerySet[Activity]:
         return queries.api_rows(user, queries.activities(user))
