@@ -38,6 +38,8 @@ class LinkField(serializers.IntegerField):
     id that the kind's service resolves under the access rule (a hidden one is "not found")."""
 
     def __init__(self, **kwargs: Any) -> None:
+        # Every link may be empty when read (a user removed, a client out of the reader's sight).
+        kwargs.setdefault("allow_null", True)
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)

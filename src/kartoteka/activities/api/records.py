@@ -80,6 +80,8 @@ def _by_client(request: Request, rows: QuerySet[Any]) -> QuerySet[Any]:
 
 
 class ActivitySerializer(KindSerializer):
+    """Something that happened with a client: a call, meeting, email, note or inquiry."""
+
     company = LinkField(required=False, allow_null=True, help_text=_CLIENT_DOC)
     contact = LinkField(required=False, allow_null=True, help_text=_CLIENT_DOC)
     author = LinkField(
@@ -198,11 +200,15 @@ _FREQUENCIES = {"SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", 
 
 
 class ChecklistItemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """One line of a task's checklist."""
+
     text = serializers.CharField(max_length=300)
     done = serializers.BooleanField(default=False)
 
 
 class TaskSerializer(KindSerializer):
+    """Something someone must do, by a day or a moment, possibly about a client."""
+
     assignee = LinkField(
         source="owner",
         required=False,
@@ -351,6 +357,8 @@ class ParticipantsField(serializers.ListField):  # type: ignore[type-arg]
 
 
 class EventSerializer(KindSerializer):
+    """A meeting or any planned time in the calendar."""
+
     company = LinkField(required=False, allow_null=True, help_text=_CLIENT_DOC)
     contact = LinkField(required=False, allow_null=True, help_text=_CLIENT_DOC)
     organiser = LinkField(
@@ -449,6 +457,8 @@ class EventViewSet(KindViewSet):
 
 
 class RefusalReasonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A reason an inquiry was not sold or a client refused."""
+
     class Meta:
         model = RefusalReason
         fields = ("id", "name", "position", "active")
