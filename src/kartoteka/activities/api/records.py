@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -325,12 +326,15 @@ class TaskViewSet(KindViewSet):
             values["checklist"] = [dict(item) for item in values["checklist"]]
         return values
 
+    @transaction.atomic
     def create_service(self, actor: User, values: dict[str, Any]) -> Task:
         done = values.pop("done", None)
         task = task_create(actor=actor, values=values)
         return task_complete(actor=actor, task=task) if done else task
 
+    @transaction.atomic
     def update_service(self, actor: User, obj: Task, version: int, values: dict[str, Any]) -> Task:
+        # An edit and a tick in one request: both or neither.
         done = values.pop("done", None)
         task = obj
         if values or done is None:
