@@ -261,6 +261,7 @@ def test_activity_filters(personas: Personas, api: Any) -> None:
     assert ids("type=note") == [note.pk]
     assert ids("type=note,call") == [late.pk, other.pk, note.pk, early.pk]
     assert ids("occurred_after=2026-03-03") == [late.pk]
+    assert ids("occurred_after=2026-03-05T10:30:00+03:00") == [late.pk]  # "+" left unencoded
     assert ids("occurred_before=2026-03-03T00:00:00%2B00:00") == [other.pk, note.pk, early.pk]
     assert ids("occurred_after=2026-03-02T10:30:00Z&occurred_before=2026-03-02T10:30:01Z") == [
         other.pk,

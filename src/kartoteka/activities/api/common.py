@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -132,12 +133,17 @@ def date_param(request: Request, name: str) -> datetime.date | None:
     return value
 
 
+_UNENCODED_PLUS = re.compile(r"(?<=\d) (\d\d:?\d\d)$")
+
+
 def moment_param(request: Request, name: str) -> datetime.datetime | None:
     """``?name=`` as a moment: an ISO 8601 date-time (without an offset: the company's time
     zone) or a date (its midnight in the company's time zone)."""
     raw = (request.query_params.get(name) or "").strip()
     if raw == "":
         return None
+    # An offset's "+" left unencoded in a URL arrives as a space: "10:00:00 03:00".
+    raw = _UNENCODED_PLUS.sub(r"+\1", raw)
     try:
         moment = parse_datetime(raw)
         if moment is None:
