@@ -95,8 +95,39 @@ def summary(seconds: list[float]) -> dict[str, float | int]:
     }
 
 
-def sample_inputs(count: int, seed: int) -> dict[str, list[Any]]:
-    """Real values from the database: phones to look up, name fragments, owners, cards."""
+def _activity_companies(
+    cursor: Any, rng: random.Random, count: int, username: str
+) -> tuple[list[int], list[int]]:
+    """Companies with a history (bench/work_data.py) that ``username`` owns when they own any
+    (a sales manager logs calls on their own clients), and the company with the longest one."""
+    cursor.execute("SELECT id FROM accounts_user WHERE username = %s", [username])
+    user = cursor.fetchone()
+    cursor.execute(
+        "SELECT COUNT(*) FROM activities_activity a JOIN clients_company c ON c.id = a.company_id "
+        "WHERE c.owner_id = %s",
+        [user[0] if user else 0],
+    )
+    own = cursor.fetchone()[0] > 0
+    cursor.execute(
+        "SELECT DISTINCT a.company_id FROM activities_activity a "
+        "JOIN clients_company c ON c.id = a.company_id"
+        + (" WHERE c.owner_id = %s" if own else "")
+        + " ORDER BY a.company_id LIMIT 20000",
+        [user[0]] if own else [],
+    )
+    companies = [row[0] for row in cursor.fetchall()]
+    history = [rng.choice(companies) for _ in range(count)] if companies else []
+    cursor.execute(
+        "SELECT company_id FROM activities_activity WHERE company_id IS NOT NULL "
+        "GROUP BY company_id ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+    hot = [row[0] for row in cursor.fetchall()]
+    return history, hot
+
+
+def sample_inputs(count: int, seed: int, username: str = "admin") -> dict[str, list[Any]]:
+    """Real values from the database: phones to look up, name fragments, owners, cards, clients
+    with a history of activities."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
@@ -125,7 +156,10 @@ def sample_inputs(count: int, seed: int) -> dict[str, list[Any]]:
         top_company = cursor.fetchone()[0] or 0
         cursor.execute("SELECT DISTINCT owner_id FROM clients_company WHERE owner_id IS NOT NULL")
         owners = [row[0] for row in cursor.fetchall()]
+        history, hot = _activity_companies(cursor, rng, count, username)
     return {
+        "history": history,
+        "hot": hot,
         "phones": phones,
         "fragments": fragments,
         "owners": owners,
@@ -185,7 +219,14 @@ def counts() -> dict[str, int]:
 
     with connection.cursor() as cursor:
         result = {}
-        for table in ("clients_contact", "clients_company", "clients_contactphone"):
+        for table in (
+            "clients_contact",
+            "clients_company",
+            "clients_contactphone",
+            "activities_activity",
+            "activities_task",
+            "activities_calendarevent",
+        ):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed table names
             result[table] = cursor.fetchone()[0]
     return result
@@ -204,9 +245,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default="")
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
     args = parser.parse_args()
 
-    inputs = sample_inputs(args.requests + args.warmup, args.seed)  # sets Django up
+    inputs = sample_inputs(args.requests + args.warmup, args.seed, args.username)  # sets Django up
     from django.conf import settings
 
     # The data directory as the settings read it (KARTOTEKA_DATA_DIR), where `demo` wrote it.
@@ -259,29 +301,64 @@ def main() -> None:
     def card_path(i: int) -> str:
         return f"/companies/{inputs['cards'][i % len(inputs['cards'])]}/"
 
-    scenarios = {
-        "phone_lookup_api": (api, phone_path),
-        "search_api": (api, search_path),
-        "client_list_page": (pages, list_path),
-        "client_card_page": (pages, card_path),
+    def history_path(i: int) -> str:
+        return f"/api/v1/activities/?company={inputs['history'][i % len(inputs['history'])]}"
+
+    def hot_path(i: int) -> str:
+        return f"/api/v1/activities/?company={inputs['hot'][0]}"
+
+    def log_call(i: int) -> str:
+        # A call as telephony or the card's form logs it: who, when, how long, what came of it.
+        return json.dumps(
+            {
+                "type": "call",
+                "company": inputs["history"][i % len(inputs["history"])],
+                "subject": "Входящий звонок",
+                "direction": "in",
+                "duration": 60 + i % 300,
+                "outcome": "reached",
+                "body": "Спрашивал про сроки поставки",
+            }
+        )
+
+    json_body = {"Content-Type": "application/json"}
+    # name -> (client, method, path for request i, body for request i or None)
+    scenarios: dict[str, tuple[Browser, str, Any, Any]] = {
+        "phone_lookup_api": (api, "GET", phone_path, None),
+        "search_api": (api, "GET", search_path, None),
+        "client_list_page": (pages, "GET", list_path, None),
+        "client_card_page": (pages, "GET", card_path, None),
     }
+    if inputs["history"]:
+        scenarios["client_activities_api"] = (api, "GET", history_path, None)
+        scenarios["long_history_activities_api"] = (api, "GET", hot_path, None)
+        scenarios["log_call_api"] = (api, "POST", lambda i: "/api/v1/activities/", log_call)
+    only = set(args.only.split(",")) if args.only else set(scenarios)
     results: dict[str, Any] = {}
-    for name, (client, path_for) in scenarios.items():
+    for name in scenarios:
+        if name not in only:
+            continue
         statuses: dict[int, int] = {}
+
+        def send(i: int, scenario: tuple[Browser, str, Any, Any]) -> tuple[int, bytes, float]:
+            client, method, path_for, body_for = scenario
+            body = body_for(i) if body_for else None
+            return client.request(method, path_for(i), body, json_body if body else None)
+
         for i in range(args.warmup):
-            client.request("GET", path_for(i))
+            send(i, scenarios[name])
         timings = []
         for i in range(args.warmup, args.warmup + args.requests):
-            status, _body, elapsed = client.request("GET", path_for(i))
+            status, _body, elapsed = send(i, scenarios[name])
             statuses[status] = statuses.get(status, 0) + 1
-            if status == 200:
+            if status in (200, 201):
                 timings.append(elapsed)
         results[name] = {**(summary(timings) if timings else {}), "statuses": statuses}
         print(name, results[name], flush=True)
     raw = summary(raw_phone_lookup(inputs["phones"][: args.requests]))
     ratio = (
         round(results["phone_lookup_api"]["median_ms"] / raw["median_ms"], 1)
-        if raw["median_ms"]
+        if raw["median_ms"] and "phone_lookup_api" in results
         else None
     )
     report = {
@@ -289,6 +366,9 @@ def main() -> None:
         "database": connection.vendor,
         "rows": vendor_counts,
         "machine": {
+            # Other work on the machine while measuring (1, 5, 15 min): above the number of
+            # CPUs, the timings include waiting for one.
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "system": platform.platform(),

@@ -34,7 +34,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kartoteka.accounts.models import ApiToken, Role, RoleGrant, Team, User
-from kartoteka.activities.models import Activity, CalendarEvent, EventParticipant, Task
+from kartoteka.activities.models import (
+    Activity,
+    CalendarEvent,
+    EventParticipant,
+    RefusalReason,
+    Task,
+)
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.core import audit, search
 from kartoteka.core.models import AuditEntry, Batch, JobRun, RecordShare
@@ -318,6 +324,7 @@ def world(personas: Personas) -> World:
         "audit_H": audit_h.pk,
         "job_V": job_v.pk,
         "job_H": job_h.pk,
+        "reason": RefusalReason.objects.create(name="Дорого").pk,
         "role_admin": Role.objects.get(code="administrator").pk,
         "role_manager": Role.objects.get(code="sales_manager").pk,
         "branch_A": personas.branch_a.pk,
@@ -536,6 +543,14 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "api:custom-field-detail": _one("field"),
     "api:job-list": _none,
     "api:job-detail": _pair_of("job_V", "job_H"),
+    "api:activity-list": _none,
+    "api:activity-detail": _pair_of("AV", "AH"),
+    "api:task-list": _none,
+    "api:task-detail": _pair_of("TV", "TH"),
+    "api:event-list": _none,
+    "api:event-detail": _pair_of("EV", "EH"),
+    "api:refusal-reason-list": _none,
+    "api:refusal-reason-detail": lambda world: [({"pk": world.ids["reason"]}, "")],
 }
 
 

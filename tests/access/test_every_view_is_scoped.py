@@ -155,6 +155,15 @@ ROUTES: dict[str, str] = {
     "core:job-detail": "self",
     "api:job-list": "self",
     "api:job-detail": "self",
+    "api:activity-list": "list",
+    "api:activity-detail": "record",
+    "api:task-list": "list",
+    "api:task-detail": "record",
+    "api:event-list": "list",
+    "api:event-detail": "record",
+    # The administered list of refusal reasons: names no client.
+    "api:refusal-reason-list": "public-to-users",
+    "api:refusal-reason-detail": "public-to-users",
 }
 LIST_URLS = {
     "home": "/",
@@ -191,6 +200,9 @@ LIST_URLS = {
     "activities:calendar": "/calendar/",
     "records:activity-export": "/activities/export/",
     "records:task-export": "/tasks/export/",
+    "api:activity-list": "/api/v1/activities/?limit=500",
+    "api:task-list": "/api/v1/tasks/?limit=500",
+    "api:event-list": "/api/v1/events/?limit=500",
 }
 ADMIN_URLS = {
     "accounts:user-create": "/settings/users/new/",

@@ -17,7 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from kartoteka.accounts.models import User
 from kartoteka.accounts.services import token_create
+from kartoteka.activities.models import Activity, CalendarEvent, EventParticipant, Task
 from kartoteka.clients.models import Company, Employment
 from kartoteka.core.models import RecordShare
 from tests.conftest import Personas
@@ -53,7 +55,28 @@ API = [
     "/api/v1/search/?q=%D0%9E%D0%9E%D0%9E",
     "/api/v1/batches/",
     "/api/v1/users/?limit=500",
+    "/api/v1/activities/?limit=500",
+    "/api/v1/activities/?company={company}",
+    "/api/v1/tasks/?limit=500",
+    "/api/v1/events/?limit=500",
+    "/api/v1/events/?participant={user}",
 ]
+
+
+def _work(owner: User, other: User, company: Company, anchor: Company) -> None:
+    """A call on each company and on the anchor, a task set by the other side, a meeting with
+    both sides: activities, tasks and events on both sides of the line, linked across it."""
+    place = {"owner": owner, "branch": owner.branch}
+    Activity.objects.create(type="call", company=company, **place)
+    Activity.objects.create(type="note", company=anchor, **place)
+    Task.objects.create(title="Задача", author=other, company=company, **place)
+    start = timezone.now()
+    event = CalendarEvent.objects.create(
+        title="Встреча", company=anchor, starts_at=start, ends_at=start, **place
+    )
+    EventParticipant.objects.bulk_create(
+        [EventParticipant(event=event, user=owner), EventParticipant(event=event, user=other)]
+    )
 
 
 def grow(people: Personas, anchor: Company, contact_id: int, rows: int) -> None:
@@ -68,6 +91,7 @@ def grow(people: Personas, anchor: Company, contact_id: int, rows: int) -> None:
             ContactFactory(owner=other, company=company)  # someone of the other side works here
             Employment.objects.create(contact_id=contact_id, company=company, position="совм.")
             ContactFactory(owner=owner, company=anchor)
+            _work(owner, other, company, anchor)
         # Some in the trash, deleted by their owners: everyone's own trash lists them.
         trashed = CompanyFactory.create_batch(max(rows // 5, 1), owner=owner)
         Company.all_objects.filter(pk__in=[company.pk for company in trashed]).update(
@@ -106,7 +130,7 @@ def test_queries_do_not_grow_with_data(persona: str, personas: Personas) -> None
 
     def counts() -> dict[str, tuple[int, int]]:
         return {
-            url: measure(client, url.format(company=anchor.pk, contact=contact.pk))
+            url: measure(client, url.format(company=anchor.pk, contact=contact.pk, user=user.pk))
             for client, url in urls
         }
 

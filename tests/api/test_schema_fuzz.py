@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +30,13 @@ from schemathesis import checks
 
 from kartoteka.accounts.models import Branch, Role, User
 from kartoteka.accounts.services import token_create
+from kartoteka.activities.models import (
+    Activity,
+    CalendarEvent,
+    EventParticipant,
+    RefusalReason,
+    Task,
+)
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core.models import AuditEntry, Batch, JobRun
 from kartoteka.records.models import CustomField
@@ -77,6 +86,15 @@ def world(personas: Personas) -> World:
     for owner in (personas.manager_a, personas.manager_b):
         companies = CompanyFactory.create_batch(3, owner=owner)
         ContactFactory.create_batch(3, owner=owner, company=companies[0])
+        place = {"owner": owner, "branch": owner.branch, "company": companies[0]}
+        Activity.objects.create(type="call", subject="Звонок", **place)
+        Task.objects.create(title="Задача", author=owner, **place)
+        start = timezone.now()
+        event = CalendarEvent.objects.create(
+            title="Встреча", starts_at=start, ends_at=start + timedelta(hours=1), **place
+        )
+        EventParticipant.objects.create(event=event, user=owner)
+    RefusalReason.objects.create(name="Дорого")
     for kind in ("number", "money"):
         custom_field_save(
             actor=personas.admin,
@@ -106,6 +124,10 @@ def world(personas: Personas) -> World:
         "audit": AuditEntry,
         "batches": Batch,
         "jobs": JobRun,
+        "activities": Activity,
+        "tasks": Task,
+        "events": CalendarEvent,
+        "refusal-reasons": RefusalReason,
     }
     return World(
         tokens={

@@ -5,6 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from kartoteka.accounts.api import BranchViewSet, RoleViewSet, UserViewSet
+from kartoteka.activities.api.records import (
+    ActivityViewSet,
+    EventViewSet,
+    RefusalReasonViewSet,
+    TaskViewSet,
+)
 from kartoteka.api.search import SearchView
 from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
@@ -36,6 +42,10 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobRunViewSet, basename="job")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("events", EventViewSet, basename="event")
+router.register("refusal-reasons", RefusalReasonViewSet, basename="refusal-reason")
 
 app_name = "api"
 urlpatterns = [

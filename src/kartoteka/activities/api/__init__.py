@@ -1,0 +1,1 @@
+"""REST endpoints of activities, tasks and calendar events (a public shape)."""
