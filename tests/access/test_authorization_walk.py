@@ -34,7 +34,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kartoteka.accounts.models import ApiToken, Role, RoleGrant, Team, User
-from kartoteka.activities.models import Activity, CalendarEvent, EventParticipant, Task
+from kartoteka.activities.models import (
+    Activity,
+    CalendarEvent,
+    EventParticipant,
+    RefusalReason,
+    Task,
+)
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.core import audit, search
 from kartoteka.core.models import AuditEntry, Batch, JobRun, RecordShare
@@ -277,6 +283,7 @@ def world(personas: Personas) -> World:
     audit_v = audit.record(
         actor=manager_a, action=AuditEntry.Action.UPDATE, obj=cv, changes={"city": ["", "Москва"]}
     )
+    reason = RefusalReason.objects.create(name="Дорого", position=10)
     job_v = JobRun.objects.create(kind="search.rebuild", title="Перестройка", started_by=manager_a)
     job_h = JobRun.objects.create(kind="search.rebuild", title="Казанская", started_by=manager_b)
     ids = {
@@ -316,6 +323,7 @@ def world(personas: Personas) -> World:
         "tag": tag.pk,
         "audit_V": audit_v.pk,
         "audit_H": audit_h.pk,
+        "reason": reason.pk,
         "job_V": job_v.pk,
         "job_H": job_h.pk,
         "role_admin": Role.objects.get(code="administrator").pk,
@@ -399,6 +407,18 @@ def _inline(prefix: str, name: str) -> Callable[[World], list[Target]]:
     # One field of a card edited in place: the record's own rule, whichever field.
     def make(world: World) -> list[Target]:
         return [({**kwargs, "name": name}, key) for kwargs, key in _records(prefix)(world)]
+
+    return make
+
+
+def _log(prefix: str) -> Callable[[World], list[Target]]:
+    # Logging a call (or an inquiry) about a client: the client's own rule.
+    def make(world: World) -> list[Target]:
+        return [
+            ({**kwargs, "type": kind}, key)
+            for kwargs, key in _records(prefix)(world)
+            for kind in ("call", "inquiry")
+        ]
 
     return make
 
@@ -492,6 +512,18 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "activities:task-detail": _pair_of("TV", "TH"),
     "activities:calendar": _none,
     "activities:event-detail": _pair_of("EV", "EH"),
+    "activities:activity-edit": _pair_of("AV", "AH"),
+    "activities:activity-delete": _pair_of("AV", "AH"),
+    "activities:company-timeline": _records("C"),
+    "activities:contact-timeline": _records("P"),
+    "activities:company-log": _log("C"),
+    "activities:contact-log": _log("P"),
+    "activities:refusal-reason-list": _none,
+    "activities:refusal-reason-create": _none,
+    "activities:refusal-reason-edit": _one("reason"),
+    "activities:refusal-reason-move": _one("reason"),
+    "api:company-timeline": _records("C"),
+    "api:contact-timeline": _records("P"),
     "records:activity-export": _none,
     "records:activity-bulk": _none,
     "records:activity-bulk-count": _none,
@@ -778,6 +810,7 @@ def state(world: World) -> dict[str, Any]:
         _rows(GroupRule.objects.all(), "id", "name", "field", "value", "position", "is_active"),
         _rows(Tag.objects.filter(pk=i["tag"]), "name", "color"),
         _rows(Team.objects.all(), "id", "name", "branch_id"),
+        _rows(RefusalReason.objects.all(), "id", "name", "position", "active"),
     )
     parts["branches"] = _rows(world.people.branch_a.__class__.objects.all(), "id", "name", "city")
     return parts

@@ -99,7 +99,7 @@ class ActivityForm(forms.Form):
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     next_title = forms.CharField(
-        label=_("Next step"),
+        label=_("What to do"),
         required=False,
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": _("Send the price list")}),

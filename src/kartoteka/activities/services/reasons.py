@@ -13,6 +13,7 @@ from kartoteka.activities.models import RefusalReason
 from kartoteka.core import access, audit
 from kartoteka.core.errors import DomainError, ForbiddenError
 from kartoteka.core.models import AuditEntry
+from kartoteka.core.text import fold
 
 NAME_LIMIT = 200
 
@@ -29,10 +30,9 @@ def _clean_name(name: str, current: RefusalReason | None) -> str:
         raise DomainError(fields={"name": [_("This field is required.")]})
     if len(text) > NAME_LIMIT:
         raise DomainError(fields={"name": [_("At most 200 characters.")]})
-    taken = RefusalReason.objects.filter(name__iexact=text)
-    if current is not None:
-        taken = taken.exclude(pk=current.pk)
-    if taken.exists():
+    # A short list: compared here, where case folding knows Cyrillic (SQLite's does not).
+    others = RefusalReason.objects.exclude(pk=current.pk if current is not None else None)
+    if any(fold(name) == fold(text) for name in others.values_list("name", flat=True)):
         raise DomainError(fields={"name": [_("There is such a reason already.")]})
     return text
 
