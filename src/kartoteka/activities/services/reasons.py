@@ -31,7 +31,9 @@ def _clean_name(name: str, current: RefusalReason | None) -> str:
     if len(text) > NAME_LIMIT:
         raise DomainError(fields={"name": [_("At most 200 characters.")]})
     # A short list: compared here, where case folding knows Cyrillic (SQLite's does not).
-    others = RefusalReason.objects.exclude(pk=current.pk if current is not None else None)
+    others = RefusalReason.objects.all()
+    if current is not None:
+        others = others.exclude(pk=current.pk)
     if any(fold(name) == fold(text) for name in others.values_list("name", flat=True)):
         raise DomainError(fields={"name": [_("There is such a reason already.")]})
     return text
