@@ -87,7 +87,7 @@ class Item:
     id: int
     obj: Any
     person: Any = None
-    #: for a company's timeline: the person an activity or task is about, when not the company
+    #: on a company's timeline: the person an activity or task was with
     via: Contact | None = None
 
     @property
@@ -211,9 +211,8 @@ def _changes(
 
 
 def _via(client: Client, row: Activity | Task) -> Contact | None:
-    if isinstance(client, Company) and row.company_id != client.pk:  # type: ignore[attr-defined]
-        return row.contact
-    return None
+    """On a company's timeline, the person it was with (rolled up, or named on it)."""
+    return row.contact if isinstance(client, Company) else None
 
 
 def page(
