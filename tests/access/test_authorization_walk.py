@@ -283,6 +283,7 @@ def world(personas: Personas) -> World:
     audit_v = audit.record(
         actor=manager_a, action=AuditEntry.Action.UPDATE, obj=cv, changes={"city": ["", "Москва"]}
     )
+    reason = RefusalReason.objects.create(name="Дорого", position=10)
     job_v = JobRun.objects.create(kind="search.rebuild", title="Перестройка", started_by=manager_a)
     job_h = JobRun.objects.create(kind="search.rebuild", title="Казанская", started_by=manager_b)
     ids = {
@@ -322,9 +323,9 @@ def world(personas: Personas) -> World:
         "tag": tag.pk,
         "audit_V": audit_v.pk,
         "audit_H": audit_h.pk,
+        "reason": reason.pk,
         "job_V": job_v.pk,
         "job_H": job_h.pk,
-        "reason": RefusalReason.objects.create(name="Дорого").pk,
         "role_admin": Role.objects.get(code="administrator").pk,
         "role_manager": Role.objects.get(code="sales_manager").pk,
         "branch_A": personas.branch_a.pk,
@@ -406,6 +407,18 @@ def _inline(prefix: str, name: str) -> Callable[[World], list[Target]]:
     # One field of a card edited in place: the record's own rule, whichever field.
     def make(world: World) -> list[Target]:
         return [({**kwargs, "name": name}, key) for kwargs, key in _records(prefix)(world)]
+
+    return make
+
+
+def _log(prefix: str) -> Callable[[World], list[Target]]:
+    # Logging a call (or an inquiry) about a client: the client's own rule.
+    def make(world: World) -> list[Target]:
+        return [
+            ({**kwargs, "type": kind}, key)
+            for kwargs, key in _records(prefix)(world)
+            for kind in ("call", "inquiry")
+        ]
 
     return make
 
@@ -500,6 +513,18 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "activities:calendar": _none,
     "activities:event-detail": _pair_of("EV", "EH"),
     "activities:important-dates": _none,
+    "activities:activity-edit": _pair_of("AV", "AH"),
+    "activities:activity-delete": _pair_of("AV", "AH"),
+    "activities:company-timeline": _records("C"),
+    "activities:contact-timeline": _records("P"),
+    "activities:company-log": _log("C"),
+    "activities:contact-log": _log("P"),
+    "activities:refusal-reason-list": _none,
+    "activities:refusal-reason-create": _none,
+    "activities:refusal-reason-edit": _one("reason"),
+    "activities:refusal-reason-move": _one("reason"),
+    "api:company-timeline": _records("C"),
+    "api:contact-timeline": _records("P"),
     "records:activity-export": _none,
     "records:activity-bulk": _none,
     "records:activity-bulk-count": _none,
@@ -794,6 +819,7 @@ def state(world: World) -> dict[str, Any]:
         _rows(GroupRule.objects.all(), "id", "name", "field", "value", "position", "is_active"),
         _rows(Tag.objects.filter(pk=i["tag"]), "name", "color"),
         _rows(Team.objects.all(), "id", "name", "branch_id"),
+        _rows(RefusalReason.objects.all(), "id", "name", "position", "active"),
     )
     parts["branches"] = _rows(world.people.branch_a.__class__.objects.all(), "id", "name", "city")
     return parts

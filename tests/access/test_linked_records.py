@@ -105,13 +105,13 @@ def test_history_names_a_hidden_employer_neutrally(
     personas: Personas, linked: dict[str, Any], client: Client
 ) -> None:
     client.force_login(personas.manager_a)
-    history = page(client, f"/contacts/{linked['contact'].pk}/?tab=timeline")
+    history = page(client, f"/contacts/{linked['contact'].pk}/timeline/")
     shows_nothing_unseen(history)
     assert "ООО «Видимая»" in history
     assert "hidden record" in history or "скрытая запись" in history
     # Those who may see the company read its name.
     client.force_login(personas.admin)
-    assert HIDDEN in page(client, f"/contacts/{linked['contact'].pk}/?tab=timeline")
+    assert HIDDEN in page(client, f"/contacts/{linked['contact'].pk}/timeline/")
 
 
 def test_a_bad_post_does_not_render_a_hidden_company_in_the_picker(
@@ -364,11 +364,11 @@ def test_company_history_names_hidden_people_neutrally(personas: Personas, clien
         other_version=theirs.version,
     )
     client.force_login(personas.manager_a)
-    history = page(client, f"/companies/{mine.pk}/?tab=timeline")
+    history = page(client, f"/companies/{mine.pk}/timeline/")
     assert "Скрытов" not in history and "Чужая" not in history
     assert "hidden record" in history or "скрытая запись" in history
     client.force_login(personas.admin)
-    history = page(client, f"/companies/{mine.pk}/?tab=timeline")
+    history = page(client, f"/companies/{mine.pk}/timeline/")
     assert "Скрытов" in history and "Чужая" in history  # in the trash, seen by who sees it
 
 

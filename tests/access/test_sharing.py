@@ -275,9 +275,9 @@ def test_the_history_names_a_recipient_only_to_those_who_may_see_them(
     shared = str(personas.manager_b)
 
     client.force_login(personas.manager_a)  # sees only themself among people
-    history = client.get(f"/companies/{company.pk}/?tab=history").content.decode()
+    history = client.get(f"/companies/{company.pk}/timeline/").content.decode()
     client.force_login(personas.admin)
-    seen_by_admin = client.get(f"/companies/{company.pk}/?tab=history").content.decode()
+    seen_by_admin = client.get(f"/companies/{company.pk}/timeline/").content.decode()
 
     assert shared not in history
     assert shared in seen_by_admin

@@ -49,8 +49,8 @@ def test_contact_card_tabs_and_messenger_editing(page: Page, personas: Personas)
     related.press("ArrowRight")  # the keyboard moves along the tabs, as in any tab list
     expect(timeline).to_be_focused()
     expect(timeline).to_have_attribute("aria-selected", "true")
-    expect(page.locator("#history")).to_be_visible()
-    expect(page.locator("#history")).to_contain_text("Вкладкин")
+    expect(page.locator("#timeline")).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text("Вкладкин")  # the fragment loaded
     page.reload()  # the address keeps the tab: the server opens the same one
     expect(timeline).to_have_attribute("aria-selected", "true")
     expect(page.locator("#related")).to_be_hidden()

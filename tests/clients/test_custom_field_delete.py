@@ -100,7 +100,7 @@ def test_the_history_on_the_card_says_which_field_went(
     custom_field_delete(actor=personas.admin, field=motto, confirmed=True)
     client.force_login(personas.manager_a)
     with translation.override("en"):
-        page = client.get(f"/companies/{company.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        page = client.get(f"/companies/{company.pk}/timeline/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Custom field: Девиз → —" in page.content.decode()
 
 

@@ -256,7 +256,7 @@ def test_card_shows_audit_history(client: Client, personas: Personas) -> None:
             version=1,
         ),
     )
-    card = client.get(f"/contacts/{contact.pk}/").content.decode()
+    card = client.get(f"/contacts/{contact.pk}/timeline/").content.decode()
     assert "Пётр → Павел" in card
     assert "+7 495 123-45-67" in card  # the added phone is in the history and the card
 

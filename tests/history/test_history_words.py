@@ -57,8 +57,9 @@ def history_of(client: Client, user: User, url: str, language: str) -> str:
     user.language = language
     user.save(update_fields=["language"])
     client.force_login(user)
-    html = client.get(url).content.decode()
-    start = html.index('class="timeline"')
+    # The card's timeline tab (the activities app's fragment) holds the history.
+    html = client.get(f"{url}timeline/", headers={"HX-Request": "true"}).content.decode()
+    start = html.index('class="timeline timeline-items"')
     return html[start : html.index("</ol>", start)]
 
 

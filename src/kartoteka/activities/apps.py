@@ -8,8 +8,9 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kartoteka.activities import kinds
+        from kartoteka.activities import cards, kinds
         from kartoteka.activities.services import merge
 
         kinds.register()
+        cards.register()
         merge.register()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kartoteka.activities.views import pages
+from kartoteka.activities.views import pages, reasons, timeline
 from kartoteka.activities.views import settings as settings_views
 
 app_name = "activities"
@@ -8,6 +8,8 @@ app_name = "activities"
 urlpatterns = [
     path("activities/", pages.activity_list, name="activity-list"),
     path("activities/<int:pk>/", pages.activity_detail, name="activity-detail"),
+    path("activities/<int:pk>/edit/", timeline.edit_activity, name="activity-edit"),
+    path("activities/<int:pk>/delete/", timeline.delete_activity, name="activity-delete"),
     path("tasks/", pages.task_list, name="task-list"),
     path("tasks/<int:pk>/", pages.task_detail, name="task-detail"),
     path("calendar/", pages.calendar, name="calendar"),
@@ -17,4 +19,28 @@ urlpatterns = [
         settings_views.important_dates_settings,
         name="important-dates",
     ),
+    path("settings/refusal-reasons/", reasons.reason_list, name="refusal-reason-list"),
+    path("settings/refusal-reasons/new/", reasons.reason_create, name="refusal-reason-create"),
+    path("settings/refusal-reasons/<int:pk>/", reasons.reason_edit, name="refusal-reason-edit"),
+    path(
+        "settings/refusal-reasons/<int:pk>/move/",
+        reasons.reason_move,
+        name="refusal-reason-move",
+    ),
 ]
+# The timeline of a company's or contact's card, and logging an activity from it.
+for kind, plural in (("company", "companies"), ("contact", "contacts")):
+    urlpatterns += [
+        path(
+            f"{plural}/<int:pk>/timeline/",
+            timeline.client_timeline,
+            {"kind": kind},
+            name=f"{kind}-timeline",
+        ),
+        path(
+            f"{plural}/<int:pk>/log/<str:type>/",
+            timeline.log_activity,
+            {"kind": kind},
+            name=f"{kind}-log",
+        ),
+    ]

@@ -11,6 +11,7 @@ from kartoteka.activities.api.records import (
     RefusalReasonViewSet,
     TaskViewSet,
 )
+from kartoteka.activities.api.timeline import CompanyTimelineView, ContactTimelineView
 from kartoteka.api.search import SearchView
 from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
@@ -52,6 +53,16 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("search/", SearchView.as_view(), name="search"),
+    re_path(
+        r"^companies/(?P<pk>[0-9]{1,18})/timeline/$",
+        CompanyTimelineView.as_view(),
+        name="company-timeline",
+    ),
+    re_path(
+        r"^contacts/(?P<pk>[0-9]{1,18})/timeline/$",
+        ContactTimelineView.as_view(),
+        name="contact-timeline",
+    ),
     *router.urls,
     # Last: whatever else is asked under /api/v1/ is a JSON 404, like a missing record.
     re_path(r"^.*$", not_found),

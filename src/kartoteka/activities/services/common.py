@@ -81,8 +81,15 @@ def check(obj: Record, values: dict[str, Any], errors: Errors) -> None:
     validate_all(obj, values, errors)
 
 
-def create(actor: User, model: type[R], values: dict[str, Any], errors: Errors) -> R:
-    """Create a checked record owned by ``values["owner"]`` (default: the actor)."""
+def create(
+    actor: User,
+    model: type[R],
+    values: dict[str, Any],
+    errors: Errors,
+    related: records.RelatedWriter | None = None,
+) -> R:
+    """Create a checked record owned by ``values["owner"]`` (default: the actor); ``related``
+    writes its lists (a meeting's participants) in the same transaction and audit entry."""
     if not access.has_any(actor, access.entity_of(model), "create"):
         raise ForbiddenError()
     owner = values.pop("owner", None) or actor
@@ -90,10 +97,17 @@ def create(actor: User, model: type[R], values: dict[str, Any], errors: Errors) 
     values = {**values, "owner": owner, "branch": branch}
     check(model(), values, errors)
     with transaction.atomic():
-        return records.create_record(actor=actor, model=model, values=values)
+        return records.create_record(actor=actor, model=model, values=values, related=related)
 
 
-def update(actor: User, obj: R, version: int, values: dict[str, Any], errors: Errors) -> R:
+def update(
+    actor: User,
+    obj: R,
+    version: int,
+    values: dict[str, Any],
+    errors: Errors,
+    related: records.RelatedWriter | None = None,
+) -> R:
     """Apply checked ``values`` if ``version`` is current; reassigning needs "assign"."""
     if not access.can(actor, "edit", obj):
         raise NotFoundError()
@@ -105,7 +119,9 @@ def update(actor: User, obj: R, version: int, values: dict[str, Any], errors: Er
             raise DomainError(fields={"owner": [_("You may not reassign this record.")]})
         values["branch"] = owner.branch
     check(obj, values, errors)
-    return records.update_record(actor=actor, obj=obj, version=version, values=values)
+    return records.update_record(
+        actor=actor, obj=obj, version=version, values=values, related=related
+    )
 
 
 def trash(actor: User, obj: Record) -> None:

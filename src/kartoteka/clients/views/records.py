@@ -41,7 +41,7 @@ from kartoteka.clients.services import common
 from kartoteka.clients.services.companies import company_create, company_update
 from kartoteka.clients.services.contacts import contact_create, contact_update
 from kartoteka.clients.views import list_state
-from kartoteka.core import access, audit, audit_text, kinds
+from kartoteka.core import access, audit, audit_text, cards, kinds
 from kartoteka.core.dates import days_until_next
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
@@ -219,6 +219,9 @@ class CardTab:
     panel: str  # the panel's element id (links and tests aim at it)
     label: str
     count: str = ""  # shown beside the label: "3", "100+"
+    position: int = 50
+    #: a tab another app registered (core.cards): its panel loads from this address
+    fragment: str = ""
 
 
 #: a card shows this many of a company's people; more reads "100+" and the list is one click away
@@ -234,20 +237,63 @@ def _card_tabs(kind: str, context: dict[str, Any]) -> list[CardTab]:
     obj = context["object"]
     if kind == "company":
         people = _count(len(context["people"]), context["more_people"])
-        middle = [CardTab("contacts", "people", _("Contacts"), people)]
+        middle = [CardTab("contacts", "people", _("Contacts"), people, position=20)]
     else:
         middle = [
-            CardTab("companies", "companies", _("Companies"), _count(len(context["employments"]))),
             CardTab(
-                "related", "related", _("Related persons"), _count(len(obj.related_persons.all()))
+                "companies",
+                "companies",
+                _("Companies"),
+                _count(len(context["employments"])),
+                position=20,
+            ),
+            CardTab(
+                "related",
+                "related",
+                _("Related persons"),
+                _count(len(obj.related_persons.all())),
+                position=25,
             ),
         ]
-    return [
-        CardTab("details", "details", _("Details")),
+    own = [
+        CardTab("details", "details", _("Details"), position=10),
         *middle,
-        CardTab("timeline", "history", _("Timeline")),
-        CardTab("sharing", "sharing", _("Sharing"), _count(len(context["shares"]))),
+        CardTab("timeline", "history", _("Timeline"), position=30),
+        CardTab("sharing", "sharing", _("Sharing"), _count(len(context["shares"])), position=90),
     ]
+    # Tabs other apps registered (the activities' timeline): a key of our own is replaced.
+    added = [
+        CardTab(
+            shown.tab.key,
+            shown.tab.key,
+            str(shown.tab.label),
+            position=shown.tab.position,
+            fragment=shown.url,
+        )
+        for shown in context["registered_tabs"]
+    ]
+    keys = {tab.key for tab in added}
+    merged = [tab for tab in own if tab.key not in keys] + added
+    return sorted(merged, key=lambda tab: tab.position)
+
+
+def _registered_tabs(request: HttpRequest, kind: str, user: User, obj: Any) -> list[cards.ShownTab]:
+    """The card's tabs that other apps registered, with their fragments' addresses (the card's
+    own query passed on as each tab asks) and their header buttons."""
+    shown = []
+    for tab in cards.tabs_for(KINDS[kind]["entity"], user):
+        query = urlencode(
+            [(name, request.GET[name]) for name in tab.params if request.GET.get(name)]
+        )
+        url = reverse(tab.url_name, kwargs={"pk": obj.pk}) + (f"?{query}" if query else "")
+        actions = []
+        if tab.actions_shown_to is None or tab.actions_shown_to(user, obj):
+            actions = [
+                (action, "?" + urlencode({"tab": tab.key, tab.action_param: action.key}))
+                for action in tab.actions
+            ]
+        shown.append(cards.ShownTab(tab=tab, url=url, actions=actions))
+    return shown
 
 
 @login_required
@@ -264,12 +310,12 @@ def _card(
 ) -> HttpResponse:
     """The card; a share form with errors comes back on its tab, as the user left it (422)."""
     user = signed_in(request)
+    registered = _registered_tabs(request, kind, user, obj)
     context: dict[str, Any] = {
         "object": obj,
         "section": KINDS[kind]["section"],
-        # The timeline shows the audit trail until the activities module writes typed events.
-        # Names of linked records the user may not see read as "hidden record".
-        "history": audit_text.describe(audit.shown_to(user, audit.entries_for(obj)[:50])),
+        "registered_tabs": registered,
+        "card_actions": [pair for shown in registered for pair in shown.actions],
         "may_edit": access.can(user, "edit", obj),
         "inline": inline_names(kind, user, obj),
         "may_delete": access.can(user, "delete", obj),
@@ -277,6 +323,11 @@ def _card(
         "may_share": sharing.may_share(user, obj),
         "custom_values": _custom_values(KINDS[kind]["entity"], obj),
     }
+    if not any(shown.tab.key == "timeline" for shown in registered):
+        # Without a registered timeline the tab shows the audit trail; names of linked records
+        # the user may not see read as "hidden record".
+        context["history_tab"] = True
+        context["history"] = audit_text.describe(audit.shown_to(user, audit.entries_for(obj)[:50]))
     if context["may_share"]:  # the pickers cost queries: only for those who may share
         context["share_form"] = share_form or ShareForm(actor=user)
     if kind == "company":

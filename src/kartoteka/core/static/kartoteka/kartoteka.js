@@ -139,3 +139,21 @@ document.addEventListener("DOMContentLoaded", () => {
     if (aimed) show(aimed, false);
   });
 });
+// A field shown only for one value of another in the same form (an inquiry's refusal reason
+// once "refused" is chosen), also in forms htmx brings in; without this file it is always shown.
+(() => {
+  const sync = (root) => {
+    root.querySelectorAll("[data-show-when]").forEach((box) => {
+      const [name, value] = box.dataset.showWhen.split("=");
+      const field = box.closest("form")?.querySelector(`[name="${name}"]`);
+      if (!field) return;
+      box.hidden = field.value !== value && !box.querySelector(".error");
+    });
+  };
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest ? event.target.closest("form") : null;
+    if (form) sync(form);
+  });
+  document.addEventListener("DOMContentLoaded", () => sync(document));
+  document.addEventListener("htmx:load", (event) => sync(event.detail.elt.parentElement || document));
+})();

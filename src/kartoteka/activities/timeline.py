@@ -1,0 +1,260 @@
+"""A client's timeline: every source merged, newest first, one page at a time.
+
+Sources: the activities logged about the client, the tasks done about it, and the client's own
+audit trail (field changes, sharing, trash). A company's timeline also holds what was logged
+and done about the people who work there (only those the reader may see: the access rule of
+activities and tasks already requires their client to be visible).
+
+Paging is keyset over (time, source, id), newest first: each source is asked for the page
+size plus one row after the cursor, in its own index order, and the answers are merged here.
+So a page costs the same few queries on the first page and on the thousandth, whatever the
+length of the history (no OFFSET, no COUNT).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from kartoteka.activities import queries
+from kartoteka.activities.models import Activity, Task
+from kartoteka.clients.models import Company, Contact, Employment
+from kartoteka.core import audit, audit_text
+from kartoteka.core.ids import parse_id
+from kartoteka.core.models import AuditEntry
+
+if TYPE_CHECKING:
+    from kartoteka.accounts.models import User
+
+#: the sources, in their order among items of the same moment
+ACTIVITY, TASK, CHANGE = "activity", "task", "change"
+RANK = {ACTIVITY: 0, TASK: 1, CHANGE: 2}
+#: what the type filter offers: each activity type, done tasks, changes of the record
+TYPES = (*Activity.Type.values, "task", "change")
+PAGE = 20
+MAX_PAGE = 200
+#: open tasks shown above the history ("planned")
+PLANNED = 10
+
+Client = Company | Contact
+
+
+class BadCursor(ValueError):
+    """A cursor this timeline did not give."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    at: datetime.datetime
+    rank: int
+    id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.at.isoformat(), self.rank, self.id]).encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            at, rank, pk = json.loads(raw.decode("utf-8"))
+            moment = parse_datetime(at) if isinstance(at, str) else None
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+            raise BadCursor(token) from None
+        if moment is None or rank not in RANK.values() or parse_id(pk) is None:
+            raise BadCursor(token)
+        if timezone.is_naive(moment):
+            raise BadCursor(token)
+        return cls(at=moment, rank=rank, id=int(pk))
+
+
+@dataclass
+class Item:
+    """One entry of the timeline: an activity, a task done, or an audit entry."""
+
+    source: str
+    at: datetime.datetime
+    id: int
+    obj: Any
+    person: Any = None
+    #: on a company's timeline: the person an activity or task was with
+    via: Contact | None = None
+
+    @property
+    def key(self) -> tuple[datetime.datetime, int, int]:
+        return (self.at, RANK[self.source], self.id)
+
+    @property
+    def type(self) -> str:
+        """The filter's word for it: the activity's type, "task" or "change"."""
+        if self.source == ACTIVITY:
+            return str(self.obj.type)
+        return self.source
+
+
+@dataclass
+class Filters:
+    types: frozenset[str] = frozenset()
+    person: int | None = None
+
+    @classmethod
+    def read(cls, types: Iterable[str], person: str | None) -> Filters:
+        wanted = frozenset(t for t in types if t in TYPES)
+        return cls(types=wanted, person=parse_id(person or ""))
+
+    def wants(self, *types: str) -> bool:
+        return not self.types or bool(self.types & set(types))
+
+
+@dataclass
+class Page:
+    items: list[Item]
+    next: str | None
+    planned: list[Task] = field(default_factory=list)
+
+
+def _client_filter(client: Client, prefix: str = "") -> Q:
+    """Rows about ``client``; for a company also about the people who work there."""
+    if isinstance(client, Company):
+        people = Employment.objects.filter(company=client).values("contact_id")
+        return Q(**{f"{prefix}company": client.pk}) | Q(**{f"{prefix}contact__in": people})
+    return Q(**{f"{prefix}contact": client.pk})
+
+
+def _after(cursor: Cursor | None, rank: int, time_field: str) -> Q:
+    """Rows of the source ranked ``rank`` that come after ``cursor``, newest first."""
+    if cursor is None:
+        return Q()
+    older = Q(**{f"{time_field}__lt": cursor.at})
+    if rank < cursor.rank:
+        return older | Q(**{time_field: cursor.at})
+    if rank == cursor.rank:
+        return older | Q(**{time_field: cursor.at, "pk__lt": cursor.id})
+    return older
+
+
+def activity_rows(user: User, client: Client) -> QuerySet[Activity]:
+    """Activities about ``client`` that ``user`` may see, with what a timeline shows of them."""
+    return (
+        queries.activities(user)
+        .filter(_client_filter(client))
+        .prefetch_related(
+            "participants",
+            Prefetch(
+                "next_steps",
+                queryset=queries.tasks(user).order_by("due_date", "id"),
+                to_attr="visible_next_steps",
+            ),
+        )
+    )
+
+
+def _activities(
+    user: User, client: Client, filters: Filters, cursor: Cursor | None, size: int
+) -> list[Item]:
+    kinds = [t for t in filters.types if t in Activity.Type.values]
+    if filters.types and not kinds:
+        return []
+    rows = activity_rows(user, client).filter(_after(cursor, RANK[ACTIVITY], "occurred_at"))
+    if kinds:
+        rows = rows.filter(type__in=kinds)
+    if filters.person is not None:
+        rows = rows.filter(owner_id=filters.person)
+    return [
+        Item(ACTIVITY, row.occurred_at, row.pk, row, row.owner, _via(client, row))
+        for row in rows.order_by("-occurred_at", "-id")[: size + 1]
+    ]
+
+
+def _tasks(
+    user: User, client: Client, filters: Filters, cursor: Cursor | None, size: int
+) -> list[Item]:
+    if not filters.wants("task"):
+        return []
+    rows = (
+        queries.tasks(user)
+        .select_related("done_by")
+        .filter(_client_filter(client), done_at__isnull=False)
+        .filter(_after(cursor, RANK[TASK], "done_at"))
+    )
+    if filters.person is not None:
+        rows = rows.filter(done_by_id=filters.person)
+    return [
+        Item(TASK, row.done_at or timezone.now(), row.pk, row, row.done_by, _via(client, row))
+        for row in rows.order_by("-done_at", "-id")[: size + 1]
+    ]
+
+
+def _changes(
+    user: User, client: Client, filters: Filters, cursor: Cursor | None, size: int
+) -> list[Item]:
+    if not filters.wants("change"):
+        return []
+    rows = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(client)), object_id=client.pk
+    ).select_related("actor", "content_type")
+    rows = rows.filter(_after(cursor, RANK[CHANGE], "at"))
+    if filters.person is not None:
+        rows = rows.filter(actor_id=filters.person)
+    entries = list(rows.order_by("-at", "-id")[: size + 1])
+    return [Item(CHANGE, entry.at, entry.pk, entry, entry.actor) for entry in entries]
+
+
+def _via(client: Client, row: Activity | Task) -> Contact | None:
+    """On a company's timeline, the person it was with (rolled up, or named on it)."""
+    return row.contact if isinstance(client, Company) else None
+
+
+def page(
+    user: User,
+    client: Client,
+    *,
+    filters: Filters | None = None,
+    cursor: str = "",
+    size: int = PAGE,
+    planned: bool = False,
+) -> Page:
+    """One page of ``client``'s timeline as ``user`` may see it (the caller has checked that
+    ``user`` sees ``client``), after ``cursor`` (a page's ``next``), newest first.
+
+    Raises :class:`BadCursor` for a cursor the timeline did not give. With ``planned``, also
+    the open tasks about the client, soonest first.
+    """
+    filters = filters or Filters()
+    size = max(1, min(size, MAX_PAGE))
+    after = Cursor.decode(cursor) if cursor else None
+    found = [
+        *_activities(user, client, filters, after, size),
+        *_tasks(user, client, filters, after, size),
+        *_changes(user, client, filters, after, size),
+    ]
+    found.sort(key=lambda item: item.key, reverse=True)
+    shown, more = found[:size], len(found) > size
+    entries = [item.obj for item in shown if item.source == CHANGE]
+    if entries:
+        # Names of records the reader may not see read as "hidden record"; then in words.
+        audit_text.describe(audit.shown_to(user, entries))
+    next_cursor = None
+    if more and shown:
+        last = shown[-1]
+        next_cursor = Cursor(at=last.at, rank=RANK[last.source], id=last.id).encode()
+    result = Page(items=shown, next=next_cursor)
+    if planned and after is None:
+        result.planned = list(
+            queries.tasks(user)
+            .filter(_client_filter(client), done_at__isnull=True)
+            .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "id")[
+                :PLANNED
+            ]
+        )
+    return result

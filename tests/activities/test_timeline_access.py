@@ -1,0 +1,115 @@
+"""Persona tests: a timeline shows exactly what its reader may see, on pages and in the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+
+from kartoteka.activities import timeline
+from kartoteka.clients.models import Company
+from kartoteka.core.models import RecordShare
+from tests.activities.helpers import at, call
+from tests.conftest import Personas
+from tests.factories.clients import CompanyFactory, ContactFactory
+
+HTMX = {"HX-Request": "true"}
+
+
+def _share(company: Company, user: Any, by: Any) -> None:
+    RecordShare.objects.create(
+        content_type=ContentType.objects.get_for_model(Company),
+        object_id=company.pk,
+        user=user,
+        created_by=by,
+    )
+
+
+def test_a_manager_sees_a_colleagues_call_on_a_shared_client_not_one_on_a_hidden_client(
+    client: Client, personas: Personas, api: Any
+) -> None:
+    colleague, manager = personas.colleague_a, personas.manager_a
+    shared = CompanyFactory(owner=colleague, name="ООО «Общая»")
+    _share(shared, manager, colleague)
+    hidden = CompanyFactory(owner=personas.manager_b, name="ООО «Казанская тайна»")
+    call(colleague, at(1), company=shared.pk, body="звонок коллеги об общей")
+    call(personas.manager_b, at(2), company=hidden.pk, body="тайный звонок")
+
+    client.force_login(manager)
+    fragment = client.get(f"/companies/{shared.pk}/timeline/", headers=HTMX).content.decode()
+    assert "звонок коллеги об общей" in fragment
+    assert 'href="/activities/' not in fragment  # not theirs to edit or delete
+    assert client.get(f"/companies/{hidden.pk}/timeline/").status_code == 404
+    assert client.get(f"/companies/{hidden.pk}/log/call/").status_code == 404
+    answer = api(manager).get(f"/api/v1/companies/{shared.pk}/timeline/").json()
+    assert [item["activity"]["body"] for item in answer["results"]] == ["звонок коллеги об общей"]
+    missing = api(manager).get(f"/api/v1/companies/{hidden.pk}/timeline/")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert "тайный" not in missing.content.decode()
+
+
+def test_a_call_about_a_hidden_person_never_shows_on_a_visible_company(
+    personas: Personas, client: Client
+) -> None:
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager)
+    secret = ContactFactory(owner=personas.manager_b, last_name="Скрытнов", company=company)
+    call(personas.head, at(1), company=company.pk, contact=secret.pk, body="про Скрытнова")
+    call(personas.manager_b, at(2), contact=secret.pk, body="лично Скрытнову")
+    assert timeline.page(manager, company).items == []
+    client.force_login(manager)
+    text = client.get(f"/companies/{company.pk}/timeline/", headers=HTMX).content.decode()
+    assert "Скрытнов" not in text
+    # The head of sales sees both, and whose they are.
+    assert len(timeline.page(personas.head, company).items) == 2
+
+
+def test_trashed_activities_leave_the_timeline(personas: Personas) -> None:
+    from kartoteka.activities.services.activities import activity_trash
+
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager)
+    gone = call(manager, at(1), company=company.pk)
+    activity_trash(actor=manager, activity=gone)
+    assert timeline.page(manager, company).items == []
+
+
+def test_the_api_pages_newest_first_with_a_cursor(personas: Personas, api: Any) -> None:
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager)
+    person = ContactFactory(owner=manager, company=company, last_name="Лицов")
+    made = [call(manager, at(n), company=company.pk, body=f"звонок {n}") for n in range(5)]
+    about_person = call(manager, at(10), contact=person.pk, body="лицу")
+    client = api(manager)
+    first = client.get(f"/api/v1/companies/{company.pk}/timeline/?limit=4").json()
+    assert [item["id"] for item in first["results"]] == [
+        about_person.pk,
+        made[4].pk,
+        made[3].pk,
+        made[2].pk,
+    ]
+    item = first["results"][0]
+    assert item["kind"] == "activity" and item["type"] == "call"
+    assert item["contact"] == person.pk and item["company"] is None
+    assert item["person"] == {"id": manager.pk, "name": manager.get_full_name()}
+    assert first["next"].startswith("http://testserver/api/v1/companies/")
+    second = client.get(first["next"]).json()
+    assert [item["id"] for item in second["results"]] == [made[1].pk, made[0].pk]
+    assert second["next"] is None
+    only_person = client.get(f"/api/v1/contacts/{person.pk}/timeline/").json()
+    assert [item["id"] for item in only_person["results"]] == [about_person.pk]
+    calls = client.get(f"/api/v1/companies/{company.pk}/timeline/?type=note&type=task").json()
+    assert calls["results"] == []
+    bad = client.get(f"/api/v1/companies/{company.pk}/timeline/?cursor=nonsense")
+    assert bad.status_code == 400 and "cursor" in bad.json()["error"]["fields"]
+    assert client.get(f"/api/v1/companies/{company.pk}/timeline/?limit=0").status_code == 400
+
+
+def test_the_timeline_is_in_the_openapi_schema(personas: Personas, api: Any) -> None:
+    schema = api(personas.manager_a).get("/api/v1/schema/?format=json").json()
+    for path in ("/api/v1/companies/{id}/timeline/", "/api/v1/contacts/{id}/timeline/"):
+        assert path in schema["paths"], sorted(schema["paths"])[:50]
+        operation = schema["paths"][path]["get"]
+        names = {parameter["name"] for parameter in operation["parameters"]}
+        assert {"cursor", "limit", "type", "person", "id"} <= names
