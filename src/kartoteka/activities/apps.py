@@ -9,5 +9,9 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activities import kinds
+        from kartoteka.activities.services import tasks
+        from kartoteka.records.services import undo
 
         kinds.register()
+        # "Undo" in the toast of a tick reopens the task.
+        undo.register("task_done", tasks.undo_done)
