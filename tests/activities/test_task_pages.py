@@ -204,3 +204,14 @@ def test_the_command_box_offers_a_new_task(personas: Personas, login: Any) -> No
     User.objects.filter(pk=personas.manager_a.pk).update(language="ru")
     page = login(personas.manager_a).get("/search/box/?q=задач").content.decode()
     assert "/tasks/new/" in page and "Новая задача" in page
+
+
+def test_delete_to_the_trash_and_undo(personas: Personas, login: Any) -> None:
+    task = make_task(personas.manager_a, "В корзину")
+    client = login(personas.manager_a)
+    response = client.post(f"/tasks/{task.pk}/delete/", follow=True)
+    assert response.status_code == 200
+    assert not Task.objects.filter(pk=task.pk).exists()
+    undo_url = re.search(r'action="(/undo/[^"]+)"', response.content.decode()).group(1)
+    client.post(undo_url, {"next": "/tasks/"})
+    assert Task.objects.filter(pk=task.pk).exists()
