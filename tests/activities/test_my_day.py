@@ -16,7 +16,7 @@ from django.utils import timezone
 from kartoteka.accounts.models import User
 from kartoteka.activities.models import CalendarEvent, EventParticipant
 from kartoteka.home.day import my_day
-from tests.activities.helpers import make_task
+from tests.activities.task_helpers import make_task
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory
 

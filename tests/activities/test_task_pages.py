@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kartoteka.accounts.models import User
 from kartoteka.activities.models import Task, TaskComment
-from tests.activities.helpers import make_task
+from tests.activities.task_helpers import make_task
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory
 

@@ -13,7 +13,7 @@ from kartoteka.activities.models import Task
 from kartoteka.activities.services import tasks as services
 from kartoteka.core.errors import ConflictError, DomainError, NotFoundError, NothingToUndoError
 from kartoteka.core.models import AuditEntry
-from tests.activities.helpers import day, make_task
+from tests.activities.task_helpers import day, make_task
 from tests.conftest import Personas
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kartoteka.accounts.models import User
 from kartoteka.activities import queries
-from kartoteka.activities.forms import CommentForm, TaskForm
+from kartoteka.activities.task_forms import CommentForm, TaskForm
 from kartoteka.activities.models import Task
 from kartoteka.activities.services import tasks as task_services
 from kartoteka.clients.models import Company, Contact
