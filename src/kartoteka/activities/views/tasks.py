@@ -25,9 +25,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kartoteka.accounts.models import User
 from kartoteka.activities import queries
-from kartoteka.activities.task_forms import CommentForm, TaskForm
 from kartoteka.activities.models import Task
 from kartoteka.activities.services import tasks as task_services
+from kartoteka.activities.task_forms import CommentForm, TaskForm
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core import access
 from kartoteka.core.errors import DomainError, NotFoundError
