@@ -31,6 +31,13 @@ def main(base: str, password: str) -> None:
         first.screenshot(path=HERE / "company-card.png")
         first.goto(base + "/contacts/")
         first.screenshot(path=HERE / "contacts.png")
+        # My day and a task's card (the first task of the day, if the demo has one).
+        first.goto(base + "/")
+        first.screenshot(path=HERE / "my-day.png")
+        task = first.locator(".task-item a.task-title").first
+        if task.count():
+            task.click()
+            first.screenshot(path=HERE / "task-card.png")
         # The command box: Ctrl+K, a few letters, results grouped by kind with the match marked.
         first.goto(base + "/companies/")
         first.keyboard.press("Control+k")

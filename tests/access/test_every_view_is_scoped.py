@@ -128,6 +128,12 @@ ROUTES: dict[str, str] = {
     "activities:activity-detail": "record",
     "activities:task-list": "list",
     "activities:task-detail": "record",
+    "activities:task-create": "self",
+    "activities:task-complete": "record",
+    "activities:task-reopen": "record",
+    "activities:task-checklist": "record",
+    "activities:task-comment": "record",
+    "activities:task-delete": "record",
     "activities:calendar": "list",
     "activities:event-detail": "record",
     "activities:activity-edit": "record",
@@ -209,6 +215,9 @@ LIST_URLS = {
     "records:trash": "/settings/trash/",
     "activities:activity-list": "/activities/",
     "activities:task-list": "/tasks/",
+    "activities:task-list-overdue": "/tasks/?tab=overdue&assignee=all",
+    "activities:task-list-delegated": "/tasks/?tab=delegated",
+    "home-team": "/?view=team",
     "activities:calendar": "/calendar/",
     "records:activity-export": "/activities/export/",
     "records:task-export": "/tasks/export/",
@@ -260,7 +269,8 @@ def secrets_of_kazan(personas: Personas) -> None:
     # Kazan's work about that client: its call, its task and its meeting name it.
     kazan = {"owner": personas.manager_b, "branch": personas.branch_b, "company": company}
     Activity.objects.create(type="call", subject=SECRET_CONTACT, **kazan)
-    Task.objects.create(title=SECRET_CONTACT, author=personas.manager_b, **kazan)
+    overdue = timezone.localdate() - timedelta(days=2)
+    Task.objects.create(title=SECRET_CONTACT, author=personas.manager_b, due_date=overdue, **kazan)
     start = timezone.now()
     CalendarEvent.objects.create(
         title=SECRET_CONTACT, starts_at=start, ends_at=start + timedelta(hours=1), **kazan

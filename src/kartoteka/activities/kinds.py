@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from kartoteka.activities import fields
 from kartoteka.activities.models import Activity, CalendarEvent, Task
 from kartoteka.core import kinds
@@ -86,6 +88,8 @@ def task_kind() -> kinds.RecordKind:
         plural=Task._meta.verbose_name_plural,
         list_url="activities:task-list",
         detail_url="activities:task-detail",
+        create_url="activities:task-create",
+        create_label=_("New task"),
         fields=fields.TASK_FIELDS,
         columns=fields.TASK_COLUMNS,
         default_columns=fields.TASK_DEFAULT_COLUMNS,

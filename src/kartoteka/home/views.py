@@ -1,4 +1,4 @@
-"""The start page after login."""
+"""The start page after login: "My day"."""
 
 from __future__ import annotations
 
@@ -6,27 +6,32 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.clients import queries as client_queries
-from kartoteka.core import dates
-from kartoteka.core.models import AuditEntry
+from kartoteka.activities.views.tasks import mark_clients
+from kartoteka.core import access, dates
 from kartoteka.core.web import signed_in
+from kartoteka.home.day import my_day
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user: User = signed_in(request)
+    team = request.GET.get("view") == "team"
+    day = my_day(user, timezone.now(), team=team)
+    mark_clients(user, [task for bucket in day.buckets for task in bucket.tasks])
+    titles = {"overdue": _("Overdue"), "today": _("Today"), "upcoming": _("Next 7 days")}
     return render(
         request,
         "home/home.html",
         {
             "section": "home",
-            "today": dates.day_heading(timezone.localdate()),
-            "my_companies": client_queries.companies(user).filter(owner=user).order_by("-pk")[:10],
-            "my_contacts": client_queries.contacts(user).filter(owner=user).order_by("-pk")[:10],
-            "recent": AuditEntry.objects.filter(actor=user)
-            .exclude(action__in=[AuditEntry.Action.LOGIN])
-            .order_by("-id")[:10],
+            "heading": dates.day_heading(day.today),
+            "day": day,
+            "today": day.today,
+            "team_view": team and day.head,
+            "titles": titles,
+            "may_create": access.has_any(user, "tasks", "create"),
         },
     )

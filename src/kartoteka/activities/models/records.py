@@ -240,6 +240,15 @@ class Task(Record):
         on_delete=models.SET_NULL,
         related_name="next_steps",
     )
+    #: the occurrence of a repeating task whose completion created this one (at most one each)
+    follows = models.OneToOneField(
+        "self",
+        verbose_name=_("previous occurrence"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_occurrence",
+    )
 
     access_entity: ClassVar[str] = "tasks"
     audited_fields: ClassVar[tuple[str, ...]] = (

@@ -1,7 +1,9 @@
-"""Tasks: setting, changing, completing and reopening them."""
+"""Tasks: setting, changing, completing (a repeating one sets its next occurrence) and
+reopening them; the checklist and comments."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import transaction
@@ -9,12 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
+from kartoteka.activities import recurrence
 from kartoteka.activities.models import Task, TaskComment
 from kartoteka.activities.services import common
 from kartoteka.core import access, audit, records
-from kartoteka.core.errors import DomainError, NotFoundError
+from kartoteka.core.errors import ConflictError, DomainError, NotFoundError, NothingToUndoError
 from kartoteka.core.models import AuditEntry
+from kartoteka.records.services.undo import Undo
 
+MIDNIGHT = datetime.time()
 FIELDS = (
     "title",
     "description",
@@ -31,7 +36,9 @@ FIELDS = (
 )
 
 
-def _prepare(actor: User, values: dict[str, Any]) -> tuple[dict[str, Any], common.Errors]:
+def _prepare(
+    actor: User, values: dict[str, Any], task: Task | None = None
+) -> tuple[dict[str, Any], common.Errors]:
     errors: common.Errors = {}
     values = dict(values)
     if "assignee" in values:
@@ -50,7 +57,31 @@ def _prepare(actor: User, values: dict[str, Any]) -> tuple[dict[str, Any], commo
     checklist = cleaned.get("checklist")
     if checklist is not None:
         cleaned["checklist"] = _checklist(checklist, errors)
+    if "recurrence" in cleaned:
+        _recurrence(cleaned, task, errors)
     return cleaned, errors
+
+
+def _recurrence(cleaned: dict[str, Any], task: Task | None, errors: common.Errors) -> None:
+    """A preset ("daily", "weekly", "monthly") or a raw RRULE, as the rule to store."""
+    rule = str(cleaned["recurrence"] or "").strip()
+    if not rule:
+        cleaned["recurrence"] = ""
+        return
+    due = cleaned.get("due_date", task.due_date if task is not None else None)
+    if due is None:
+        errors["recurrence"] = [_("A repeating task needs a due date.")]
+        return
+    try:
+        if rule.lower() in recurrence.PRESETS:
+            rule = recurrence.preset_rule(rule.lower(), due)
+        else:
+            rule = recurrence.normalise(rule)
+            recurrence.check(rule)
+    except recurrence.RuleError as error:
+        errors["recurrence"] = [str(error)]
+        return
+    cleaned["recurrence"] = rule
 
 
 def _checklist(items: Any, errors: common.Errors) -> list[dict[str, Any]]:
@@ -82,33 +113,157 @@ def task_create(*, actor: User, values: dict[str, Any]) -> Task:
 
 def task_update(*, actor: User, task: Task, version: int, values: dict[str, Any]) -> Task:
     """Edit a task if ``version`` is current (its assignee, or whoever set it)."""
-    cleaned, errors = _prepare(actor, values)
+    cleaned, errors = _prepare(actor, values, task)
+    if "recurrence" not in cleaned and "due_date" in cleaned and task.recurrence:
+        if cleaned["due_date"] is None:
+            errors["due_date"] = [_("A repeating task needs a due date.")]
+        elif recurrence.preset_of(task.recurrence) in ("weekly", "monthly"):
+            # A preset follows the due day it was set on: moved, the task repeats from there.
+            preset = recurrence.preset_of(task.recurrence)
+            cleaned["recurrence"] = recurrence.preset_rule(preset, cleaned["due_date"])
     return common.update(actor, task, version, cleaned, errors)
 
 
 def task_complete(*, actor: User, task: Task, version: int | None = None) -> Task:
-    """Mark a task done (``version`` None: whatever the current one is — a one-click tick)."""
-    return _set_done(actor, task, version, done=True)
+    """Mark a task done (``version`` None: whatever the current one is — a one-click tick).
+
+    A repeating task's next occurrence is created in the same transaction, exactly once: a
+    second completion (a double click, a completion after an undo that kept a changed next
+    occurrence) finds it and creates none; the one-to-one link makes a race fail, not duplicate.
+    """
+    with transaction.atomic():
+        done, changed = _set_done(actor, task, version, done=True)
+        if changed and done.recurrence:
+            _create_next(actor, done)
+    return done
 
 
 def task_reopen(*, actor: User, task: Task, version: int | None = None) -> Task:
-    """Take back a task's "done"."""
-    return _set_done(actor, task, version, done=False)
+    """Take back a task's "done"; a next occurrence its completion created and nobody has
+    touched since goes with it (a changed one stays: someone is working on it)."""
+    with transaction.atomic():
+        reopened, changed = _set_done(actor, task, version, done=False)
+        if changed:
+            following = Task.all_objects.filter(follows=reopened).first()
+            if (
+                following is not None
+                and following.version == 1
+                and following.done_at is None
+                and following.deleted_at is None
+            ):
+                records.purge_record(actor=actor, obj=following)
+    return reopened
 
 
-def _set_done(actor: User, task: Task, version: int | None, *, done: bool) -> Task:
+def _set_done(actor: User, task: Task, version: int | None, *, done: bool) -> tuple[Task, bool]:
+    """The task with "done" set as asked, and whether that changed anything."""
     if not access.can(actor, "edit", task):
         raise NotFoundError()
-    if (task.done_at is not None) == done:
-        return task
+    current = Task.objects.select_for_update().filter(pk=task.pk).first()
+    if current is None:
+        raise NotFoundError()
+    if version is not None and current.version != version:
+        raise ConflictError(current_version=current.version, changes=[])
+    if (current.done_at is not None) == done:
+        return current, False
     values: dict[str, Any] = (
         {"done_at": timezone.now(), "done_by": actor}
         if done
         else {"done_at": None, "done_by": None}
     )
-    return records.update_record(
-        actor=actor, obj=task, version=task.version if version is None else version, values=values
+    updated = records.update_record(
+        actor=actor, obj=current, version=current.version, values=values
     )
+    return updated, True
+
+
+def next_occurrence_values(task: Task) -> dict[str, Any] | None:
+    """What the occurrence after ``task`` is (None: the series is over, or has no due date)."""
+    rule = recurrence.following_rule(task.recurrence)
+    if rule is None or task.due_date is None:
+        return None
+    try:
+        found = recurrence.next_due(task.recurrence, due_date=task.due_date, due_at=task.due_at)
+    except recurrence.RuleError:
+        return None  # a rule written before it was checked: the series just stops
+    if found is None:
+        return None
+    due_date, due_at = found
+    remind_at = None
+    if task.remind_at is not None:
+        # The reminder keeps its distance from the due moment (or from the due day's start).
+        base = task.due_at or timezone.make_aware(
+            datetime.datetime.combine(task.due_date, MIDNIGHT)
+        )
+        new_base = due_at or timezone.make_aware(datetime.datetime.combine(due_date, MIDNIGHT))
+        remind_at = new_base - (base - task.remind_at)
+    return {
+        "title": task.title,
+        "description": task.description,
+        "priority": task.priority,
+        "company": task.company,
+        "contact": task.contact,
+        "owner": task.owner,
+        "branch": task.branch,
+        "author": task.author,
+        "recurrence": rule,
+        "checklist": [{"text": item["text"], "done": False} for item in task.checklist or []],
+        "due_date": due_date,
+        "due_at": due_at,
+        "remind_at": remind_at,
+        "follows": task,
+    }
+
+
+def _create_next(actor: User, task: Task) -> Task | None:
+    # Exactly once: the link to the done occurrence is unique, and checked first.
+    if Task.all_objects.filter(follows=task).exists():
+        return None
+    values = next_occurrence_values(task)
+    if values is None:
+        return None
+    # The series was allowed when it was set: its next occurrence needs no new placing right.
+    return records.create_record(actor=actor, model=Task, values=values)
+
+
+def for_done(task: Task) -> Undo:
+    """The undo of a tick: reopen ``task`` if nobody changed it since."""
+    return Undo("task_done", {"pk": task.pk, "version": task.version})
+
+
+def undo_done(actor: User, data: dict[str, Any]) -> str:
+    """Reopen a task ticked done a moment ago (the handler of :func:`for_done`)."""
+    task = Task.objects.filter(pk=data.get("pk")).first()
+    if task is None or not access.can(actor, "edit", task):
+        raise NotFoundError()
+    if task.done_at is None:
+        raise NothingToUndoError(_("“%(name)s” is already open.") % {"name": task})
+    if task.version != data.get("version"):
+        raise ConflictError(
+            current_version=task.version,
+            changes=[],
+            message=_("“%(name)s” was changed since it was ticked; reopen it on its page.")
+            % {"name": task},
+        )
+    task_reopen(actor=actor, task=task, version=task.version)
+    return _("“%(name)s” is open again.") % {"name": task}
+
+
+def checklist_change(
+    *, actor: User, task: Task, version: int, op: str, index: int = -1, text: str = ""
+) -> Task:
+    """Add an item (``op`` "add"), tick or untick one ("toggle") or remove one ("remove")."""
+    items = [dict(item) for item in task.checklist or []]
+    if op == "add":
+        items.append({"text": text, "done": False})
+    elif op in ("toggle", "remove") and 0 <= index < len(items):
+        if op == "toggle":
+            items[index]["done"] = not items[index].get("done")
+        else:
+            items.pop(index)
+    else:
+        raise DomainError(fields={"checklist": [_("No such checklist item.")]})
+    return task_update(actor=actor, task=task, version=version, values={"checklist": items})
 
 
 def task_trash(*, actor: User, task: Task) -> None:

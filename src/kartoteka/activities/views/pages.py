@@ -1,5 +1,5 @@
-"""Plain list and card pages of the three kinds (the timeline, task and calendar screens
-build on these)."""
+"""Plain list and card pages of activities and calendar events (the timeline and calendar
+screens build on these; tasks have their own pages in :mod:`.tasks`)."""
 
 from __future__ import annotations
 
@@ -57,20 +57,6 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _card(request, "activities", _one(queries.activities(signed_in(request)), pk))
-
-
-@require_safe
-@login_required
-def task_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    rows = queries.tasks(user).filter(done_at__isnull=True).order_by("due_date", "id")[:PAGE]
-    return _list(request, "tasks", rows)
-
-
-@require_safe
-@login_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _card(request, "tasks", _one(queries.tasks(signed_in(request)), pk))
 
 
 @require_safe

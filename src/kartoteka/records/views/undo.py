@@ -32,16 +32,23 @@ KEPT = 10
 
 def offer(request: HttpRequest, text: str, undo: undo_service.Undo, back: str) -> None:
     """Show ``text`` in a toast with "Undo"; after the undo the user lands on ``back``."""
+    token = ticket(request, undo, back)
+    messages.success(request, text, extra_tags=f"undo:{token}")
+
+
+def ticket(request: HttpRequest, undo: undo_service.Undo, back: str) -> str:
+    """Keep ``undo`` for this session and return its token (a page that answers a script shows
+    the toast itself: a tick on "My day")."""
     token = secrets.token_urlsafe(12)
     now = time.time()
     tickets: dict[str, Any] = {
-        key: ticket
-        for key, ticket in request.session.get(_KEY, {}).items()
-        if now - ticket.get("at", 0) < LIFETIME
+        key: kept
+        for key, kept in request.session.get(_KEY, {}).items()
+        if now - kept.get("at", 0) < LIFETIME
     }
     tickets[token] = {"operation": undo.operation, "data": undo.data, "back": back, "at": now}
     request.session[_KEY] = dict(sorted(tickets.items(), key=lambda kv: kv[1]["at"])[-KEPT:])
-    messages.success(request, text, extra_tags=f"undo:{token}")
+    return token
 
 
 def _safe(request: HttpRequest, target: str, default: str) -> str:
