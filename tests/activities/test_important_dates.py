@@ -155,7 +155,7 @@ def test_the_second_of_two_racing_runs_backs_off(personas: Personas) -> None:
     assert Task.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_runs_remind_once(personas: Personas) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs a server database")
