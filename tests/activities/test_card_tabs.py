@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kartoteka.core import cards
 from kartoteka.clients.services.companies import company_create
+from kartoteka.core import cards
 from tests.conftest import Personas
 
 

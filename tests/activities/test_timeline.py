@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kartoteka.activities import timeline
 from kartoteka.activities.services.activities import activity_create
@@ -43,7 +44,8 @@ def test_sources_merge_newest_first(personas: Personas) -> None:
     AuditEntry.objects.filter(object_id=company.pk, action="update").update(at=at(30))
     last = call(manager, at(40), company=company.pk, body="второй звонок")
 
-    page = timeline.page(manager, company)
+    with translation.override("ru"):
+        page = timeline.page(manager, company)
 
     assert [(i.source, i.type) for i in page.items] == [
         ("activity", "call"),
