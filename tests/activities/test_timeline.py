@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kartoteka.activities import timeline
 from kartoteka.activities.services.activities import activity_create
@@ -43,7 +44,8 @@ def test_sources_merge_newest_first(personas: Personas) -> None:
     AuditEntry.objects.filter(object_id=company.pk, action="update").update(at=at(30))
     last = call(manager, at(40), company=company.pk, body="второй звонок")
 
-    page = timeline.page(manager, company)
+    with translation.override("ru"):
+        page = timeline.page(manager, company)
 
     assert [(i.source, i.type) for i in page.items] == [
         ("activity", "call"),
@@ -209,3 +211,26 @@ def test_timeline_queries_do_not_grow_with_history(
     # ... and the next page too.
     page = client.get(address, headers=fragment)
     assert page.status_code == 200
+
+
+def test_scrolling_to_the_end_loads_the_next_page_in_place(
+    personas: Personas, client: Client
+) -> None:
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager)
+    for n in range(timeline.PAGE + 5):
+        call(manager, at(n), company=company.pk, body=f"звонок №{n}")
+    client.force_login(manager)
+    url = f"/companies/{company.pk}/timeline/"
+    first = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "звонок №24" in first and "звонок №4<" not in first
+    loader = first.split('class="timeline-more" hx-get="', 1)[1].split('"', 1)[0]
+    assert 'hx-trigger="revealed"' in first and "cursor=" in loader
+    more = client.get(loader.replace("&amp;", "&"), headers={"HX-Request": "true"})
+    text = more.content.decode()
+    assert "timeline-root" not in text  # only the items, appended where the loader was
+    assert "звонок №4<" in text and "звонок №0<" in text and "звонок №5<" not in text
+    assert "timeline-more" not in text  # the end
+    # Without JavaScript the same address is a page with a "Load more" link.
+    page = client.get(loader.replace("&amp;", "&")).content.decode()
+    assert "<html" in page and "звонок №0<" in page

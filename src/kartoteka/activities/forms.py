@@ -63,7 +63,7 @@ class ActivityForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
     )
     contact = forms.TypedChoiceField(
-        label=_("Person"), required=False, coerce=int, empty_value=None
+        label=_("With whom"), required=False, coerce=int, empty_value=None
     )
     direction = forms.ChoiceField(
         label=_("Direction"),

@@ -155,5 +155,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (form) sync(form);
   });
   document.addEventListener("DOMContentLoaded", () => sync(document));
-  document.addEventListener("htmx:load", (event) => sync(event.detail.elt.parentElement || document));
+  document.addEventListener("htmx:load", (event) => {
+    sync(event.detail.elt.parentElement || document);
+    // Pickers in what htmx brought in (a meeting's participants) are searchable too (forms.js).
+    if (window.kartotekaPickers) window.kartotekaPickers(event.detail.elt);
+  });
 })();
