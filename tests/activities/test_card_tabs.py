@@ -70,3 +70,19 @@ def test_a_registered_tab_takes_its_position_and_receives_the_query_it_asks_for(
     assert re.search(r'role="tabpanel" id="orders"[^>]*tabindex="0">', text)
     client.force_login(personas.head)  # not shown to everyone
     assert "orders" not in _tabs(client.get(f"/companies/{company.pk}/").content.decode())
+
+
+def test_the_cards_task_button_plans_a_task_about_the_client(
+    client: Client, personas: Personas
+) -> None:
+    from tests.factories.clients import CompanyFactory
+
+    company = CompanyFactory(owner=personas.manager_a, name="ООО «Планы»")
+    client.force_login(personas.manager_a)
+    card = client.get(f"/companies/{company.pk}/").content.decode()
+    assert f'href="/tasks/new/?company={company.pk}"' in card
+    form = client.get(f"/tasks/new/?company={company.pk}").content.decode()
+    assert "ООО «Планы»" in form
+    # An auditor plans nothing: no button.
+    client.force_login(personas.auditor)
+    assert "/tasks/new/" not in client.get(f"/companies/{company.pk}/").content.decode()

@@ -34,7 +34,7 @@ def test_company_card_opens_on_details_and_each_tab_is_a_link(
         assert f'href="?tab={key}"' in page
     assert re.search(r'id="tab-people"[^>]*>Contacts <span class="tab-count">2</span>', page)
     assert 'href="tel:+74951234567"' in page  # quick action: call the main phone
-    assert "Tasks arrive with the activities module" in page  # the task button says why it waits
+    assert f'href="/tasks/new/?company={company.pk}"' in page  # quick action: plan a task
 
     page = client.get(f"/companies/{company.pk}/", {"tab": "contacts"}).content.decode()
     assert _selected_tab(page) == ["people"] and _shown_panels(page) == ["people"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import User
@@ -13,6 +14,17 @@ from kartoteka.core import access, cards
 
 def _may_log(user: User, client: Any) -> bool:
     return access.has_any(user, "activities", "create")
+
+
+def _may_plan(user: User) -> bool:
+    return access.has_any(user, "tasks", "create")
+
+
+def _task_for(field: str) -> Any:
+    def href(client: Any) -> str:
+        return f"{reverse('activities:task-create')}?{field}={client.pk}"
+
+    return href
 
 
 def register() -> None:
@@ -26,7 +38,10 @@ def register() -> None:
                 url_name=f"activities:{kind}-timeline",
                 position=30,
                 params=("log", "type", "person"),
-                actions=tuple(cards.CardAction(code, LOG_LABELS[code]) for code in LOGGED),
+                actions=(
+                    *(cards.CardAction(code, LOG_LABELS[code]) for code in LOGGED),
+                    cards.CardAction("task", _("Task"), href=_task_for(kind), shown_to=_may_plan),
+                ),
                 actions_shown_to=_may_log,
             ),
         )

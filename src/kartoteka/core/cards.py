@@ -27,10 +27,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CardAction:
-    """A button in the card's header that opens its tab with ``?<param>=<key>``."""
+    """A button in the card's header that opens its tab with ``?<param>=<key>`` (or, with
+    ``href``, goes to the page ``href(record)`` names: "plan a task about this client")."""
 
     key: str
     label: Any  # a lazy translation
+    href: Callable[[Any], str] | None = None
+    #: who gets this button, besides the tab's ``actions_shown_to`` (default: all of them)
+    shown_to: Callable[[User], bool] | None = None
 
 
 @dataclass(frozen=True)

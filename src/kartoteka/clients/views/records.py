@@ -289,8 +289,14 @@ def _registered_tabs(request: HttpRequest, kind: str, user: User, obj: Any) -> l
         actions = []
         if tab.actions_shown_to is None or tab.actions_shown_to(user, obj):
             actions = [
-                (action, "?" + urlencode({"tab": tab.key, tab.action_param: action.key}))
+                (
+                    action,
+                    action.href(obj)
+                    if action.href is not None
+                    else "?" + urlencode({"tab": tab.key, tab.action_param: action.key}),
+                )
                 for action in tab.actions
+                if action.shown_to is None or action.shown_to(user)
             ]
         shown.append(cards.ShownTab(tab=tab, url=url, actions=actions))
     return shown
