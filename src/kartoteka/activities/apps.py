@@ -9,5 +9,8 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activities import kinds
+        from kartoteka.activities.services import events
+        from kartoteka.records.services import undo
 
         kinds.register()
+        undo.register("event_move", events.undo_move)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from kartoteka.activities import fields
 from kartoteka.activities.models import Activity, CalendarEvent, Task
 from kartoteka.core import kinds
@@ -105,6 +107,8 @@ def event_kind() -> kinds.RecordKind:
         plural=CalendarEvent._meta.verbose_name_plural,
         list_url="activities:calendar",
         detail_url="activities:event-detail",
+        create_url="activities:event-create",
+        create_label=_("New meeting"),
         fields=fields.EVENT_FIELDS,
         columns=fields.EVENT_COLUMNS,
         default_columns=fields.EVENT_DEFAULT_COLUMNS,

@@ -1,5 +1,5 @@
-"""Plain list and card pages of the three kinds (the timeline, task and calendar screens
-build on these)."""
+"""Plain list and card pages of activities and tasks (the timeline and task screens build on
+these); the calendar has its own module, ``views/calendar.py``."""
 
 from __future__ import annotations
 
@@ -71,16 +71,3 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _card(request, "tasks", _one(queries.tasks(signed_in(request)), pk))
-
-
-@require_safe
-@login_required
-def calendar(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    return _list(request, "events", queries.events(user).order_by("-starts_at")[:PAGE])
-
-
-@require_safe
-@login_required
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _card(request, "events", _one(queries.events(signed_in(request)), pk))
