@@ -10,7 +10,10 @@ class ActivitiesConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.activities import kinds
         from kartoteka.activities.services import events
+        from kartoteka.activities.views.calendar import feed_url_of
+        from kartoteka.core import me
         from kartoteka.records.services import undo
 
         kinds.register()
         undo.register("event_move", events.undo_move)
+        me.register_field("calendar_feed_url", feed_url_of)

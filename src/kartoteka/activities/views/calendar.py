@@ -34,7 +34,12 @@ from kartoteka.records.views import undo as undo_views
 
 #: the longest range the JSON feed answers (a month view asks for six weeks)
 MAX_RANGE = timedelta(days=62)
-VIEWS = {"day": "resourceTimeGridDay", "week": "timeGridWeek", "month": "dayGridMonth"}
+VIEWS = {
+    "day": "resourceTimeGridDay",
+    "week": "timeGridWeek",
+    "month": "dayGridMonth",
+    "list": "listWeek",
+}
 #: what the subscription feed carries around today
 FEED_PAST = timedelta(days=183)
 FEED_AHEAD = timedelta(days=550)
@@ -125,6 +130,12 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "feed_url": _feed_url(request, feed),
         },
     )
+
+
+def feed_url_of(request: HttpRequest, user: User) -> str | None:
+    """``user``'s subscription address, or None when they have none (the API's
+    ``calendar_feed_url``)."""
+    return _feed_url(request, queries.active_feed(user)) or None
 
 
 def _feed_url(request: HttpRequest, feed: Any) -> str:
@@ -377,7 +388,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "activities/event_form.html",
         {"form": form, "object": event, "conflict": conflict, "section": "calendar"},
-        status=422 if request.method == "POST" else 200,
+        status=200 if request.method != "POST" else 409 if conflict else 422,
     )
 
 
