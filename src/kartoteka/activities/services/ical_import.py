@@ -267,6 +267,9 @@ def _floating_zone(calendar: icalendar.Calendar) -> ZoneInfo | None:
 def _occurrences(calendar: icalendar.Calendar, today: date) -> tuple[list[_Occurrence], int]:
     """Every occurrence to import (series cut as the module says), and how many were cut."""
     floating = _floating_zone(calendar)
+    for event in calendar.walk("VEVENT"):
+        if not _text(event, "UID"):  # every occurrence of the series gets the same one
+            event.add("UID", _uid(event))
     repeating = {
         _uid(event)
         for event in calendar.walk("VEVENT")
