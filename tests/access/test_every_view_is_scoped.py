@@ -128,7 +128,18 @@ ROUTES: dict[str, str] = {
     "activities:task-list": "list",
     "activities:task-detail": "record",
     "activities:calendar": "list",
+    "activities:calendar-events": "list",
+    "activities:event-create": "self",
     "activities:event-detail": "record",
+    "activities:event-edit": "record",
+    "activities:event-move": "record",
+    "activities:event-delete": "record",
+    "activities:calendar-import": "self",
+    "activities:subscription-create": "self",
+    "activities:subscription-revoke": "self",
+    # The subscription address: no login; the token names one person's own meetings (404 when
+    # made up, forged or revoked).
+    "activities:calendar-ical": "self",
     "records:activity-export": "list",
     "records:activity-bulk": "record",
     "records:activity-bulk-count": "list",
@@ -155,6 +166,9 @@ ROUTES: dict[str, str] = {
     "api:job-list": "self",
     "api:job-detail": "self",
 }
+# The calendar's feed answers for a range; Kazan's secret meeting starts now.
+_TODAY = timezone.localdate()
+_AROUND_NOW = f"start={_TODAY - timedelta(days=20)}T00:00&end={_TODAY + timedelta(days=20)}T00:00"
 LIST_URLS = {
     "home": "/",
     "accounts:user-list": "/settings/users/",
@@ -188,6 +202,9 @@ LIST_URLS = {
     "activities:activity-list": "/activities/",
     "activities:task-list": "/tasks/",
     "activities:calendar": "/calendar/",
+    "activities:calendar-events": f"/calendar/events/?who=branch&{_AROUND_NOW}",
+    "activities:calendar-events-all": f"/calendar/events/?who=all&{_AROUND_NOW}",
+    "activities:event-create": "/calendar/events/new/",
     "records:activity-export": "/activities/export/",
     "records:task-export": "/tasks/export/",
 }
