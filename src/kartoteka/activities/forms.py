@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.accounts.models import User
 from kartoteka.activities.models import CalendarEvent
@@ -31,32 +32,32 @@ class EventForm(forms.Form):
     """A meeting: what, when, who, with which client. ``people`` are the colleagues one may
     invite (those whose calendars one may see); the client pickers search visible clients only."""
 
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = forms.CharField(label=pgettext_lazy("calendar", "Title"), max_length=300)
     starts_at = forms.DateTimeField(
-        label=_("Starts"), input_formats=MOMENT_FORMATS, widget=MomentInput()
+        label=pgettext_lazy("calendar", "Starts"), input_formats=MOMENT_FORMATS, widget=MomentInput()
     )
     ends_at = forms.DateTimeField(
-        label=_("Ends"), input_formats=MOMENT_FORMATS, widget=MomentInput()
+        label=pgettext_lazy("calendar", "Ends"), input_formats=MOMENT_FORMATS, widget=MomentInput()
     )
-    all_day = forms.BooleanField(label=_("All day"), required=False)
+    all_day = forms.BooleanField(label=pgettext_lazy("calendar", "All day"), required=False)
     participants = forms.ModelMultipleChoiceField(
-        label=_("Participants"), queryset=User.objects.none(), required=False
+        label=pgettext_lazy("calendar", "Participants"), queryset=User.objects.none(), required=False
     )
     company = forms.ModelChoiceField(
-        label=_("Company"),
+        label=pgettext_lazy("calendar", "Company"),
         queryset=Company.objects.none(),
         required=False,
         widget=RemoteSelect(model=Company, search_url="/api/v1/search/", kind="companies"),
     )
     contact = forms.ModelChoiceField(
-        label=_("Contact"),
+        label=pgettext_lazy("calendar", "Contact"),
         queryset=Contact.objects.none(),
         required=False,
         widget=RemoteSelect(model=Contact, search_url="/api/v1/search/", kind="contacts"),
     )
-    location = forms.CharField(label=_("Place"), max_length=300, required=False)
+    location = forms.CharField(label=pgettext_lazy("calendar", "Place"), max_length=300, required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("calendar", "Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.activities import fields
 from kartoteka.activities.models import Activity, CalendarEvent, Task
@@ -108,7 +108,7 @@ def event_kind() -> kinds.RecordKind:
         list_url="activities:calendar",
         detail_url="activities:event-detail",
         create_url="activities:event-create",
-        create_label=_("New meeting"),
+        create_label=pgettext_lazy("calendar", "New meeting"),
         fields=fields.EVENT_FIELDS,
         columns=fields.EVENT_COLUMNS,
         default_columns=fields.EVENT_DEFAULT_COLUMNS,

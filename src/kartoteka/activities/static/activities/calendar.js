@@ -199,7 +199,9 @@
     },
     allDayContent: t("tAllDay", "all day"),
     views: {
-      timeGridWeek: { dayHeaderFormat: { weekday: "short", day: "numeric", month: "numeric" } },
+      // A week column is narrow: the start time and the title share a line (the height shows
+      // the end).
+      timeGridWeek: { dayHeaderFormat: { weekday: "short", day: "numeric", month: "numeric" }, displayEventEnd: false },
       resourceTimeGridDay: { datesAboveResources: true },
     },
     resources: config.resources,
