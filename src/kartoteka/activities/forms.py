@@ -34,14 +34,18 @@ class EventForm(forms.Form):
 
     title = forms.CharField(label=pgettext_lazy("calendar", "Title"), max_length=300)
     starts_at = forms.DateTimeField(
-        label=pgettext_lazy("calendar", "Starts"), input_formats=MOMENT_FORMATS, widget=MomentInput()
+        label=pgettext_lazy("calendar", "Starts"),
+        input_formats=MOMENT_FORMATS,
+        widget=MomentInput(),
     )
     ends_at = forms.DateTimeField(
         label=pgettext_lazy("calendar", "Ends"), input_formats=MOMENT_FORMATS, widget=MomentInput()
     )
     all_day = forms.BooleanField(label=pgettext_lazy("calendar", "All day"), required=False)
     participants = forms.ModelMultipleChoiceField(
-        label=pgettext_lazy("calendar", "Participants"), queryset=User.objects.none(), required=False
+        label=pgettext_lazy("calendar", "Participants"),
+        queryset=User.objects.none(),
+        required=False,
     )
     company = forms.ModelChoiceField(
         label=pgettext_lazy("calendar", "Company"),
@@ -55,9 +59,13 @@ class EventForm(forms.Form):
         required=False,
         widget=RemoteSelect(model=Contact, search_url="/api/v1/search/", kind="contacts"),
     )
-    location = forms.CharField(label=pgettext_lazy("calendar", "Place"), max_length=300, required=False)
+    location = forms.CharField(
+        label=pgettext_lazy("calendar", "Place"), max_length=300, required=False
+    )
     description = forms.CharField(
-        label=pgettext_lazy("calendar", "Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("calendar", "Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput())
 

@@ -10,17 +10,26 @@ subscribing program updates what it showed instead of duplicating it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
+from django.conf import settings
 from django.utils import timezone
 
 from kartoteka.activities.models import CalendarEvent
 
 UTC = ZoneInfo("UTC")
 PRODID = "-//Kartoteka//Kartoteka CRM//RU"
+
+
+def site_domain() -> str:
+    """The UIDs' right-hand side: the same whatever host name the feed was asked by (a
+    subscriber must see one UID per event), different per installation."""
+    digest = hashlib.sha256(f"uid:{settings.SECRET_KEY}".encode()).hexdigest()[:12]
+    return f"{digest}.kartoteka"
 
 
 def event_uid(event: CalendarEvent, domain: str) -> str:

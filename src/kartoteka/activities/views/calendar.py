@@ -503,7 +503,7 @@ def calendar_ical(request: HttpRequest, token: str) -> HttpResponse:
     found = queries.feed_events(feed.user, now - FEED_PAST, now + FEED_AHEAD)[:5000]
     body = ical.calendar_of(
         found,
-        domain=request.get_host().split(":")[0] or "kartoteka",
+        domain=ical.site_domain(),
         name=_("Kartoteka: %(name)s") % {"name": feed.user},
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
