@@ -365,3 +365,32 @@ def test_the_calendar_page(personas: Personas, login: Any) -> None:
     }
     assert login(personas.outsider).get("/calendar/").status_code == 403
     assert EventParticipant.objects.count() == 0
+
+
+def test_a_client_one_may_not_see_does_not_travel_with_the_meeting(
+    personas: Personas, client: Client, login: Any
+) -> None:
+    from tests.factories.clients import CompanyFactory
+
+    secret = CompanyFactory(owner=personas.manager_b, name="ООО «Казанский секрет»")
+    now = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    event = meeting(
+        personas.manager_b,
+        "Общая встреча",
+        now + timedelta(days=1),
+        60,
+        personas.manager_a,
+        company=secret.pk,
+    )
+    viewer = login(personas.manager_a)
+    day = timezone.localdate(event.starts_at)
+    shown = feed(viewer, "me", str(day), str(day + timedelta(days=1)))
+    assert shown["Общая встреча"]["extendedProps"]["client"] == ""
+    card = viewer.get(f"/calendar/events/{event.pk}/").content.decode()
+    assert "Общая встреча" in card and "Казанский секрет" not in card
+    subscription = feed_create(actor=personas.manager_a)
+    ics = client.get(f"/calendar/ical/{subscription.token}.ics").content.decode()
+    assert "Общая встреча" in ics and "Казанский секрет" not in ics
+    # The organiser still sees it everywhere.
+    organiser = login(personas.manager_b)
+    assert "Казанский секрет" in organiser.get(f"/calendar/events/{event.pk}/").content.decode()

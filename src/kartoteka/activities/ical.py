@@ -74,7 +74,8 @@ def calendar_of(events: Iterable[CalendarEvent], *, domain: str, name: str) -> b
         if event.location:
             item.add("LOCATION", event.location)
         description = event.description
-        client = event.company or event.contact
+        # only a client the subscriber may see (see queries.visible_clients)
+        client = getattr(event, "company_shown", None) or getattr(event, "contact_shown", None)
         if client is not None:
             description = f"{client}\n{description}".strip()
         if description:

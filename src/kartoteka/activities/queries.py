@@ -84,10 +84,12 @@ def calendar_events(
 ) -> list[CalendarEvent]:
     """Events ``user`` may see that overlap [start, end) and in which one of ``people`` takes
     part, each with ``participant_ids`` (who of them takes part, and everyone else),
-    ``may_edit`` and ``clash_with`` (ids of the participants double-booked by it).
+    ``may_edit``, ``clash_with`` (ids of the participants double-booked by it) and the clients
+    ``user`` may see (:func:`visible_clients`).
 
-    Five queries whatever the range holds: events, participants, editable ids, and the
-    overlapping events of the same participants for the clash marks.
+    Seven queries whatever the range holds: events, participants, editable ids, visible
+    companies and contacts, and the overlapping events of the same participants for the clash
+    marks.
     """
     taking_part = EventParticipant.objects.filter(user_id__in=people).values("event_id")
     found = list(
@@ -102,12 +104,31 @@ def calendar_events(
     ):
         who[event_id].append(user_id)
     editable = set(events(user, "edit").filter(pk__in=ids).values_list("pk", flat=True))
+    visible_clients(user, found)
     clashes = _clashes(user, start, end, {pk for pks in who.values() for pk in pks})
     for event in found:
         event.participant_ids = sorted(who.get(event.pk, []))  # type: ignore[attr-defined]
         event.may_edit = event.pk in editable  # type: ignore[attr-defined]
         event.clash_with = sorted(clashes.get(event.pk, set()))  # type: ignore[attr-defined]
     return found
+
+
+def visible_clients(user: User, found: list[CalendarEvent]) -> None:
+    """Set ``company_shown`` and ``contact_shown`` on each event: its client if ``user`` may see
+    it, else None. A meeting's participants see it even where its client is hidden from them, so
+    the client's name must not travel with it. Two queries for the whole list."""
+    from kartoteka.clients.models import Company, Contact
+
+    for name, model in (("company", Company), ("contact", Contact)):
+        ids = {getattr(event, f"{name}_id") for event in found} - {None}
+        seen = (
+            set(access.scoped(model.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
+            if ids
+            else set()
+        )
+        for event in found:
+            linked = getattr(event, name) if getattr(event, f"{name}_id") in seen else None
+            setattr(event, f"{name}_shown", linked)
 
 
 def _clashes(user: User, start: datetime, end: datetime, people: set[int]) -> dict[int, set[int]]:

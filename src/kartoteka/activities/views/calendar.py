@@ -169,7 +169,9 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
             "extendedProps": {
                 "version": event.version,
                 "location": event.location,
-                "client": str(event.company or event.contact or ""),
+                "client": str(
+                    event.company_shown or event.contact_shown or ""  # type: ignore[attr-defined]
+                ),
                 "organiser": str(event.owner) if event.owner else "",
                 "participants": _names(people, everyone),
                 "clash": _names(people, clash) or ([_("a participant")] if clash else []),
@@ -333,6 +335,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(pk__in=queries.events(user).values("pk"))
         .select_related("owner")[:5]
     )
+    queries.visible_clients(user, [event])
     quick = request.GET.get("quick") == "1"
     template = "activities/_event_card.html" if quick else "activities/event_detail.html"
     return render(
@@ -366,6 +369,12 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
             values["participants"] = [p.pk for p in values["participants"]] + [
                 pk for pk in mine if pk not in offered
             ]
+            # A client one cannot see is not offered by the picker: it stays as it is.
+            queries.visible_clients(user, [event])
+            for name in ("company", "contact"):
+                hidden = getattr(event, f"{name}_id") and not getattr(event, f"{name}_shown")
+                if hidden and values.get(name) is None:
+                    values.pop(name, None)
             try:
                 saved = event_services.event_update(
                     actor=user,
@@ -500,7 +509,8 @@ def calendar_ical(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None:
         raise Http404
     now = timezone.now()
-    found = queries.feed_events(feed.user, now - FEED_PAST, now + FEED_AHEAD)[:5000]
+    found = list(queries.feed_events(feed.user, now - FEED_PAST, now + FEED_AHEAD)[:5000])
+    queries.visible_clients(feed.user, found)
     body = ical.calendar_of(
         found,
         domain=ical.site_domain(),
