@@ -80,3 +80,25 @@ def test_a_stale_drag_snaps_back_with_a_message(page: Page, personas: Personas) 
     expect(page.locator(".ec-event", has_text="Планёрка")).to_contain_text("10:00")
     event.refresh_from_db()
     assert event.starts_at == start
+
+
+def test_a_click_on_an_empty_slot_plans_a_meeting(page: Page, personas: Personas) -> None:
+    log_in(page, personas.manager_a.username)
+    page.goto("/calendar/?view=week&date=2026-11-23")
+    expect(page.locator(".ec-body .ec-day.ec-thu")).to_be_visible()
+    column = page.locator(".ec-body .ec-day.ec-thu").bounding_box()
+    label = page.locator(".ec-slot time", has_text=re.compile(r"^14:00$")).first.bounding_box()
+    assert column is not None and label is not None
+    page.mouse.click(column["x"] + column["width"] / 2, label["y"] + label["height"] / 2 + 10)
+    popover = page.locator("#calendar-popover")
+    expect(popover.locator("form[data-quick-create]")).to_be_visible()
+    expect(popover.locator("#id_starts_at")).to_have_value("2026-11-26T14:00")
+    expect(popover.locator("#id_ends_at")).to_have_value("2026-11-26T15:00")
+    popover.locator("#id_title").fill("Звонок «Бете»")
+    with page.expect_response(re.compile(r"/calendar/events/new/\?quick=1$")) as saved:
+        popover.locator("button[type=submit]").click()
+    assert saved.value.status == 200
+    expect(page.locator(".ec-event", has_text="Звонок «Бете»")).to_contain_text("14:00")
+    event = CalendarEvent.objects.get(title="Звонок «Бете»")
+    assert event.starts_at == timezone.make_aware(MONDAY + timedelta(days=3, hours=14))
+    assert list(event.participants.all()) == [personas.manager_a]

@@ -309,9 +309,10 @@ def event_create(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            messages.success(request, _("“%(name)s” planned.") % {"name": event})
-            if _fetch(request):
-                return JsonResponse({"id": event.pk, "message": str(_("Saved."))})
+            said = _("“%(name)s” planned.") % {"name": event}
+            if _fetch(request):  # the page shows it at once: not kept for the next page
+                return JsonResponse({"id": event.pk, "message": said})
+            messages.success(request, said)
             return redirect(_calendar_at(event))
     return _event_form_page(request, form, None, quick, 422)
 

@@ -95,8 +95,11 @@
     more.href = `${more.pathname}?${params}`;
   });
 
+  // A click on a slot is both a "date click" and a one-slot selection: open one popover.
+  let lastQuick = 0;
   const quickCreate = (start, end, allDay, resource) => {
-    if (!config.mayCreate) return;
+    if (!config.mayCreate || Date.now() - lastQuick < 400) return;
+    lastQuick = Date.now();
     const params = new URLSearchParams({ quick: "1", start: wall(start), end: wall(end), all_day: allDay ? "1" : "0" });
     if (resource) params.set("resource", resource.id);
     openPopover(`${config.createUrl}?${params}`);
@@ -222,7 +225,10 @@
       quickCreate(start, end, info.allDay, info.resource);
     },
     select: (info) => {
-      quickCreate(info.start, info.end, info.allDay, info.resource);
+      // One slot is a click: a meeting lasts an hour unless dragged longer.
+      const oneSlot = !info.allDay && info.end - info.start <= 1800000;
+      const end = oneSlot ? new Date(info.start.getTime() + 3600000) : info.end;
+      quickCreate(info.start, end, info.allDay, info.resource);
       calendar.unselect();
     },
     // The address keeps the view and the date: a reload or a shared link shows the same.
