@@ -3,6 +3,8 @@ events, re-import by UID, refusals that name the line, all or nothing."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from kartoteka.activities.models import CalendarEvent
 from kartoteka.activities.services.ical_import import (
@@ -18,12 +21,20 @@ from kartoteka.activities.services.ical_import import (
     ImportResult,
     ical_import,
 )
+from tests.activities.ics_fixtures import ics_folder
 from tests.conftest import Personas
 
 UTC = ZoneInfo("UTC")
 MOSCOW = ZoneInfo("Europe/Moscow")
 #: "today" for the imports: a series is cut relative to it
 TODAY = date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # The services speak the active language; these tests read their English.
+    with translation.override("en"):
+        yield
 
 
 def utc(*parts: int) -> datetime:
@@ -62,7 +73,8 @@ COUNTS = {
 }
 
 
-def test_every_fixture_imports_with_the_expected_count(personas: Personas, ics_dir: Path) -> None:
+def test_every_fixture_imports_with_the_expected_count(personas: Personas) -> None:
+    ics_dir = ics_folder()
     assert {path.name for path in ics_dir.glob("*.ics")} == set(COUNTS)
     for name, count in COUNTS.items():
         before = CalendarEvent.objects.count()
@@ -75,7 +87,8 @@ def test_every_fixture_imports_with_the_expected_count(personas: Personas, ics_d
     assert all(e.participants.get() == personas.manager_a for e in mine()[:20])
 
 
-def test_time_zones_are_converted(personas: Personas, ics_dir: Path) -> None:
+def test_time_zones_are_converted(personas: Personas) -> None:
+    ics_dir = ics_folder()
     # Outlook's Windows zone name, defined by its VTIMEZONE: 12:00 EDT is 16:00 UTC.
     load(personas, ics_dir, "outlook-2010_request_vtimezone.ics")
     team = mine(title="Team Meeting").get()
@@ -102,7 +115,8 @@ def test_time_zones_are_converted(personas: Personas, ics_dir: Path) -> None:
     assert mine(title="event with alarms").get().starts_at == utc(2024, 10, 4, 18, 15)
 
 
-def test_all_day_events_stay_all_day(personas: Personas, ics_dir: Path) -> None:
+def test_all_day_events_stay_all_day(personas: Personas) -> None:
+    ics_dir = ics_folder()
     load(personas, ics_dir, "google-calendar_birthdays_rdate-recurrence-id.ics")
     birthdays = list(mine(title="PErson #2's birthday"))
     assert len(birthdays) == 6
@@ -114,7 +128,8 @@ def test_all_day_events_stay_all_day(personas: Personas, ics_dir: Path) -> None:
     assert sorted({e.starts_at.astimezone(MOSCOW).year for e in birthdays}) == [2012, 2013, 2014]
 
 
-def test_repeating_events_are_expanded(personas: Personas, ics_dir: Path) -> None:
+def test_repeating_events_are_expanded(personas: Personas) -> None:
+    ics_dir = ics_folder()
     load(personas, ics_dir, "rrule_exdates-multiple-lines.ics")
     tuesdays = [e.starts_at.astimezone(ZoneInfo("Europe/Vienna")) for e in mine()]
     assert len(tuesdays) == 10
@@ -130,7 +145,8 @@ def test_repeating_events_are_expanded(personas: Personas, ics_dir: Path) -> Non
     assert len(moved) == 1 and moved[0].starts_at == utc(2012, 10, 2, 22)
 
 
-def test_an_endless_series_is_cut_around_today(personas: Personas, ics_dir: Path) -> None:
+def test_an_endless_series_is_cut_around_today(personas: Personas) -> None:
+    ics_dir = ics_folder()
     result = load(personas, ics_dir, "thunderbird_daily-rrule_recurrence-id-override.ics")
     assert result.created == MAX_OCCURRENCES and result.cut > 0
     days = [e.starts_at.astimezone(ZoneInfo("Europe/Paris")).date() for e in mine()]
@@ -138,7 +154,8 @@ def test_an_endless_series_is_cut_around_today(personas: Personas, ics_dir: Path
     assert days == [days[0] + timedelta(days=n) for n in range(MAX_OCCURRENCES)]
 
 
-def test_importing_again_updates_instead_of_duplicating(personas: Personas, ics_dir: Path) -> None:
+def test_importing_again_updates_instead_of_duplicating(personas: Personas) -> None:
+    ics_dir = ics_folder()
     name = "thunderbird_windows-tzid_weekly-rrule_exdate_attendees.ics"
     original = (ics_dir / name).read_bytes()
     assert load(personas, ics_dir, name).created == 27
@@ -194,7 +211,8 @@ def test_a_bad_file_names_the_line_and_the_event_and_imports_nothing(
     assert not CalendarEvent.all_objects.exists()
 
 
-def test_the_upload_page(personas: Personas, ics_dir: Path, login: Any) -> None:
+def test_the_upload_page(personas: Personas, login: Any) -> None:
+    ics_dir = ics_folder()
     client = login(personas.manager_a)
     assert client.get("/calendar/import/").status_code == 200
     name = "outlook-2010_request_vtimezone.ics"
@@ -206,5 +224,5 @@ def test_the_upload_page(personas: Personas, ics_dir: Path, login: Any) -> None:
         "/calendar/import/", {"file": SimpleUploadedFile("bad.ics", BROKEN, "text/calendar")}
     )
     assert bad.status_code == 422
-    assert "Line 13" in bad.content.decode()
+    assert re.search("Line 13|Строка 13", bad.content.decode())
     assert login(personas.auditor).get("/calendar/import/").status_code == 403

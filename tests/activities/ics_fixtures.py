@@ -1,11 +1,13 @@
-"""Fixtures of the calendar tests: the real .ics files collected in shared/fixtures/calendar/."""
+"""The calendar tests' fixture: the real .ics files collected in shared/fixtures/calendar/.
+
+A test calls :func:`ics_folder` (a plain function, not a pytest fixture, so that no conftest is
+needed here).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import require_in_ci
 
@@ -20,9 +22,9 @@ def calendar_fixtures_dir() -> Path:
     return base / "calendar"
 
 
-@pytest.fixture
-def ics_dir() -> Path:
-    """The folder of real .ics files; outside CI a missing folder skips the test, saying why."""
+def ics_folder() -> Path:
+    """The folder of real .ics files; outside CI a missing folder skips the test, saying why
+    (in CI it fails: the fixtures must be there)."""
     folder = calendar_fixtures_dir()
     if not folder.is_dir():
         require_in_ci(f"the shared calendar fixtures are missing at {folder}")
