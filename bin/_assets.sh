@@ -9,6 +9,9 @@ VENDOR_FILES=(
   "tom-select/dist/js/tom-select.complete.min.js tom-select/tom-select.complete.min.js"
   "tom-select/dist/css/tom-select.min.css tom-select/tom-select.min.css"
   "tom-select/LICENSE tom-select/LICENSE"
+  "@event-calendar/build/dist/event-calendar.min.js event-calendar/event-calendar.min.js"
+  "@event-calendar/build/dist/event-calendar.min.css event-calendar/event-calendar.min.css"
+  "@event-calendar/build/package.json event-calendar/package.json"
 )
 VENDOR_DIR="src/kartoteka/core/static/vendor"
 

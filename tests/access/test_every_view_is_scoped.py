@@ -135,6 +135,8 @@ ROUTES: dict[str, str] = {
     "activities:task-comment": "record",
     "activities:task-delete": "record",
     "activities:calendar": "list",
+    "activities:calendar-events": "list",
+    "activities:event-create": "self",
     "activities:event-detail": "record",
     "activities:activity-edit": "record",
     "activities:activity-delete": "record",
@@ -148,6 +150,15 @@ ROUTES: dict[str, str] = {
     "activities:refusal-reason-move": "admin",
     "api:company-timeline": "record",
     "api:contact-timeline": "record",
+    "activities:event-edit": "record",
+    "activities:event-move": "record",
+    "activities:event-delete": "record",
+    "activities:calendar-import": "self",
+    "activities:subscription-create": "self",
+    "activities:subscription-revoke": "self",
+    # The subscription address: no login; the token names one person's own meetings (404 when
+    # made up, forged or revoked).
+    "activities:calendar-ical": "self",
     "records:activity-export": "list",
     "records:activity-bulk": "record",
     "records:activity-bulk-count": "list",
@@ -183,6 +194,9 @@ ROUTES: dict[str, str] = {
     "api:refusal-reason-list": "public-to-users",
     "api:refusal-reason-detail": "public-to-users",
 }
+# The calendar's feed answers for a range; Kazan's secret meeting starts now.
+_TODAY = timezone.localdate()
+_AROUND_NOW = f"start={_TODAY - timedelta(days=20)}T00:00&end={_TODAY + timedelta(days=20)}T00:00"
 LIST_URLS = {
     "home": "/",
     "accounts:user-list": "/settings/users/",
@@ -219,6 +233,9 @@ LIST_URLS = {
     "activities:task-list-delegated": "/tasks/?tab=delegated",
     "home-team": "/?view=team",
     "activities:calendar": "/calendar/",
+    "activities:calendar-events": f"/calendar/events/?who=branch&{_AROUND_NOW}",
+    "activities:calendar-events-all": f"/calendar/events/?who=all&{_AROUND_NOW}",
+    "activities:event-create": "/calendar/events/new/",
     "records:activity-export": "/activities/export/",
     "records:task-export": "/tasks/export/",
     "api:activity-list": "/api/v1/activities/?limit=500",

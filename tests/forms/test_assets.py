@@ -17,13 +17,18 @@ from tests.factories.clients import CompanyFactory, ContactFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ("vendor/tom-select/tom-select.complete.min.js", "vendor/tom-select/tom-select.min.css")
+#: the calendar page's own library (EventCalendar by vkurko, MIT)
+CALENDAR = (
+    "vendor/event-calendar/event-calendar.min.js",
+    "vendor/event-calendar/event-calendar.min.css",
+)
 #: CSS + JS, gzipped, that one page may load (its own files and the pickers' library)
 BUDGET_BYTES = 150 * 1024
 
 
 def test_vendor_files_are_installed() -> None:
     # Never skipped: without them every picker silently falls back to a bare <select>.
-    missing = [name for name in VENDOR if not finders.find(name)]
+    missing = [name for name in (*VENDOR, *CALENDAR) if not finders.find(name)]
     assert not missing, (
         f"browser libraries missing: {missing}. Run bin/test or bin/start (they run "
         "bin/_assets.sh: npm ci and the copy into src/kartoteka/core/static/vendor/)."
@@ -35,6 +40,14 @@ def test_tom_select_is_pinned_in_the_lockfile() -> None:
     lock = json.loads((ROOT / "package-lock.json").read_text())
     locked = lock["packages"]["node_modules/tom-select"]["version"]
     assert re.fullmatch(r"2\.\d+\.\d+", declared) and locked == declared
+
+
+def test_event_calendar_is_pinned_in_the_lockfile() -> None:
+    declared = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    locked = lock["packages"]["node_modules/@event-calendar/build"]["version"]
+    assert re.fullmatch(r"5\.\d+\.\d+", declared["@event-calendar/build"])
+    assert locked == declared["@event-calendar/build"]
 
 
 def gzip_size(name: str) -> int:
@@ -68,3 +81,16 @@ def test_list_and_card_pages_load_little_css_and_js(client: Client, personas: Pe
         assert any(name.endswith("kartoteka.css") for name in names), url
         total = sum(gzip_size(name) for name in names)
         assert total <= BUDGET_BYTES, f"{url}: {total} bytes of CSS+JS gzipped ({names})"
+
+
+@pytest.mark.django_db
+def test_the_calendar_page_loads_its_library_within_the_budget(
+    client: Client, personas: Personas
+) -> None:
+    client.force_login(personas.manager_a)
+    names = page_assets(client.get("/calendar/").content.decode())
+    assert set(CALENDAR) <= set(names)
+    total = sum(gzip_size(name) for name in names)
+    assert total <= BUDGET_BYTES, f"/calendar/: {total} bytes of CSS+JS gzipped ({names})"
+    # Other pages do not load it.
+    assert not set(CALENDAR) & set(page_assets(client.get("/companies/").content.decode()))

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from kartoteka.accounts import queries, rights, services
 from kartoteka.accounts.models import Action, Branch, Role, Scope, Team, User
-from kartoteka.core import kinds
+from kartoteka.core import kinds, me
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
@@ -58,6 +58,20 @@ class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         )
         read_only_fields = ("id",)
         extra_kwargs: ClassVar[dict[str, Any]] = {"username": {"validators": []}}
+
+
+class MeSerializer(UserSerializer):
+    """One's own record, with what other modules add to it (see :mod:`kartoteka.core.me`)."""
+
+    calendar_feed_url = serializers.URLField(
+        read_only=True,
+        allow_null=True,
+        help_text="The secret iCalendar (RFC 5545) address of one's meetings for Outlook, Google "
+        "Calendar or Thunderbird to subscribe to; null until made on the calendar page.",
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = (*UserSerializer.Meta.fields, "calendar_feed_url")  # type: ignore[assignment]
 
 
 class UserViewSet(
@@ -118,10 +132,13 @@ class UserViewSet(
         )
         return Response(self.get_serializer(user).data)
 
-    @extend_schema(responses=UserSerializer)
+    @extend_schema(responses=MeSerializer)
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
-        return Response(self.get_serializer(queries.myself(signed_in(request))).data)
+        user = queries.myself(signed_in(request))
+        data = dict(self.get_serializer(user).data)
+        data.update(me.fields(request._request, user))
+        return Response(data)
 
 
 class BranchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -9,11 +9,15 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activities import cards, kinds
-        from kartoteka.activities.services import merge, tasks
+        from kartoteka.activities.services import events, merge, tasks
+        from kartoteka.activities.views.calendar import feed_url_of
+        from kartoteka.core import me
         from kartoteka.records.services import undo
 
         kinds.register()
         cards.register()
         merge.register()
-        # "Undo" in the toast of a tick reopens the task.
+        # "Undo" in the toast of a tick reopens the task; a moved meeting goes back.
         undo.register("task_done", tasks.undo_done)
+        undo.register("event_move", events.undo_move)
+        me.register_field("calendar_feed_url", feed_url_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.activities import fields
 from kartoteka.activities.models import Activity, CalendarEvent, Task
@@ -109,6 +110,8 @@ def event_kind() -> kinds.RecordKind:
         plural=CalendarEvent._meta.verbose_name_plural,
         list_url="activities:calendar",
         detail_url="activities:event-detail",
+        create_url="activities:event-create",
+        create_label=pgettext_lazy("calendar", "New meeting"),
         fields=fields.EVENT_FIELDS,
         columns=fields.EVENT_COLUMNS,
         default_columns=fields.EVENT_DEFAULT_COLUMNS,

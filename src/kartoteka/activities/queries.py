@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hmac
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import (
@@ -23,6 +25,7 @@ from kartoteka.accounts.models import User
 from kartoteka.activities.models import (
     Activity,
     CalendarEvent,
+    CalendarFeed,
     EventParticipant,
     Task,
     TaskComment,
@@ -220,4 +223,147 @@ def meetings_on(user: User, day: datetime.date) -> QuerySet[CalendarEvent]:
         events(user)
         .filter(Q(owner=user) | Q(pk__in=mine), starts_at__lt=end, ends_at__gte=start)
         .order_by("starts_at", "id")
+    )
+
+
+# --- The calendar ------------------------------------------------------------------------------
+#: the calendars one may open: one's own, one's team's, one's branch's, everyone's
+CIRCLES = ("me", "team", "branch", "all")
+
+
+def calendar_circles(user: User) -> list[str]:
+    """The calendars ``user`` may open, from the scope of their "events: view" grant."""
+    scopes = access.scopes_for(user, "events", "view")
+    if not scopes:
+        return []
+    if "all" in scopes:
+        return list(CIRCLES)
+    circles = ["me"]
+    if "team" in scopes or "branch" in scopes:
+        circles.append("team")
+    if "branch" in scopes:
+        circles.append("branch")
+    return circles
+
+
+def calendar_people(user: User, circle: str) -> QuerySet[User]:
+    """The people whose calendars ``circle`` shows side by side, within ``user``'s reach:
+    oneself; one's teammates; one's branch; everyone (active people only)."""
+    people = User.objects.filter(is_active=True).select_related("branch")
+    if circle not in calendar_circles(user) or circle == "me":
+        people = people.filter(pk=user.pk)
+    elif circle == "team":
+        people = people.filter(Q(pk=user.pk) | Q(teams__members=user)).distinct()
+    elif circle == "branch":
+        people = people.filter(branch_id=user.branch_id)  # type: ignore[attr-defined]
+    return people.order_by("last_name", "first_name", "username")
+
+
+def calendar_events(
+    user: User, start: datetime.datetime, end: datetime.datetime, people: list[int]
+) -> list[CalendarEvent]:
+    """Events ``user`` may see that overlap [start, end) and in which one of ``people`` takes
+    part, each with ``participant_ids`` (who of them takes part, and everyone else),
+    ``may_edit``, ``clash_with`` (ids of the participants double-booked by it) and the clients
+    ``user`` may see (:func:`visible_clients`).
+
+    Seven queries whatever the range holds: events, participants, editable ids, visible
+    companies and contacts, and the overlapping events of the same participants for the clash
+    marks.
+    """
+    taking_part = EventParticipant.objects.filter(user_id__in=people).values("event_id")
+    found = list(
+        events(user)
+        .filter(starts_at__lt=end, ends_at__gt=start, pk__in=taking_part)
+        .order_by("starts_at", "pk")
+    )
+    ids = [event.pk for event in found]
+    who: dict[int, list[int]] = defaultdict(list)
+    for event_id, user_id in EventParticipant.objects.filter(event_id__in=ids).values_list(
+        "event_id", "user_id"
+    ):
+        who[event_id].append(user_id)
+    editable = set(events(user, "edit").filter(pk__in=ids).values_list("pk", flat=True))
+    visible_clients(user, found)
+    clashes = _clashes(user, start, end, {pk for pks in who.values() for pk in pks})
+    for event in found:
+        event.participant_ids = sorted(who.get(event.pk, []))  # type: ignore[attr-defined]
+        event.may_edit = event.pk in editable  # type: ignore[attr-defined]
+        event.clash_with = sorted(clashes.get(event.pk, set()))  # type: ignore[attr-defined]
+    return found
+
+
+def visible_clients(user: User, found: list[CalendarEvent]) -> None:
+    """Set ``company_shown`` and ``contact_shown`` on each event: its client if ``user`` may see
+    it, else None. A meeting's participants see it even where its client is hidden from them, so
+    the client's name must not travel with it. Two queries for the whole list."""
+    from kartoteka.clients.models import Company, Contact
+
+    for name, model in (("company", Company), ("contact", Contact)):
+        ids = {getattr(event, f"{name}_id") for event in found} - {None}
+        seen = (
+            set(access.scoped(model.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
+            if ids
+            else set()
+        )
+        for event in found:
+            linked = getattr(event, name) if getattr(event, f"{name}_id") in seen else None
+            setattr(event, f"{name}_shown", linked)
+
+
+def _clashes(
+    user: User, start: datetime.datetime, end: datetime.datetime, people: set[int]
+) -> dict[int, set[int]]:
+    """{event id: participants it double-books} among the timed events ``user`` may see that
+    overlap [start, end) (an all-day mark such as a birthday clashes with nothing)."""
+    rows = (
+        EventParticipant.objects.filter(
+            user_id__in=people,
+            event__in=events(user).filter(starts_at__lt=end, ends_at__gt=start, all_day=False),
+        )
+        .values_list("user_id", "event_id", "event__starts_at", "event__ends_at")
+        .order_by("user_id", "event__starts_at")
+    )
+    by_person: dict[int, list[tuple[int, datetime.datetime, datetime.datetime]]] = defaultdict(list)
+    for person, event_id, starts, ends in rows:
+        by_person[person].append((event_id, starts, ends))
+    found: dict[int, set[int]] = defaultdict(set)
+    for person, timeline in by_person.items():
+        # Sorted by start: each event clashes with those starting before it ends.
+        for index, (event_id, _starts, ends) in enumerate(timeline):
+            for other_id, other_starts, _other_ends in timeline[index + 1 :]:
+                if other_starts >= ends:
+                    break
+                found[event_id].add(person)
+                found[other_id].add(person)
+    return found
+
+
+def active_feed(user: User) -> CalendarFeed | None:
+    """``user``'s current iCalendar subscription, if they made one and did not revoke it."""
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).order_by("-pk").first()
+
+
+def feed_by_token(token: str) -> CalendarFeed | None:
+    """The live subscription a feed address names; None for a made-up, revoked or forged one."""
+    key, _, signature = token.partition(".")
+    if not key or not hmac.compare_digest(signature, CalendarFeed.signature(key)):
+        return None
+    return (
+        CalendarFeed.objects.select_related("user")
+        .filter(key=key, revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+
+
+def feed_events(
+    user: User, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[CalendarEvent]:
+    """What ``user``'s subscription shows: the events they organise or take part in."""
+    mine = EventParticipant.objects.filter(user=user.pk).values("event_id")
+    return (
+        events(user)
+        .filter(Q(owner=user.pk) | Q(pk__in=mine), starts_at__lt=end, ends_at__gt=start)
+        .prefetch_related("participants")
+        .order_by("starts_at", "pk")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kartoteka.activities.views import pages, reasons, tasks, timeline
+from kartoteka.activities.views import calendar, pages, reasons, tasks, timeline
 from kartoteka.activities.views import settings as settings_views
 
 app_name = "activities"
@@ -18,8 +18,6 @@ urlpatterns = [
     path("tasks/<int:pk>/checklist/", tasks.task_checklist, name="task-checklist"),
     path("tasks/<int:pk>/comments/", tasks.task_comment, name="task-comment"),
     path("tasks/<int:pk>/delete/", tasks.task_delete, name="task-delete"),
-    path("calendar/", pages.calendar, name="calendar"),
-    path("calendar/events/<int:pk>/", pages.event_detail, name="event-detail"),
     path(
         "settings/important-dates/",
         settings_views.important_dates_settings,
@@ -33,6 +31,23 @@ urlpatterns = [
         reasons.reason_move,
         name="refusal-reason-move",
     ),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/events/", calendar.calendar_events, name="calendar-events"),
+    path("calendar/events/new/", calendar.event_create, name="event-create"),
+    path("calendar/events/<int:pk>/", calendar.event_detail, name="event-detail"),
+    path("calendar/events/<int:pk>/edit/", calendar.event_edit, name="event-edit"),
+    path("calendar/events/<int:pk>/move/", calendar.event_move, name="event-move"),
+    path("calendar/events/<int:pk>/delete/", calendar.event_delete, name="event-delete"),
+    path("calendar/import/", calendar.calendar_import, name="calendar-import"),
+    path("calendar/subscription/", calendar.subscription_create, name="subscription-create"),
+    path(
+        "calendar/subscription/revoke/",
+        calendar.subscription_revoke,
+        name="subscription-revoke",
+    ),
+    # The subscription address: no login, the secret token is the key (404 if made up or
+    # revoked).
+    path("calendar/ical/<str:token>.ics", calendar.calendar_ical, name="calendar-ical"),
 ]
 # The timeline of a company's or contact's card, and logging an activity from it.
 for kind, plural in (("company", "companies"), ("contact", "contacts")):

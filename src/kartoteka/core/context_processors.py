@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "create_companies": access.has_any(user, "companies", "create"),
             "create_contacts": access.has_any(user, "contacts", "create"),
             "tasks": access.has_any(user, "tasks", "view"),
+            "calendar": access.has_any(user, "events", "view"),
             "users": access.has_any(user, "users", "edit")
             or access.has_any(user, "users", "assign"),
             "roles": access.has_any(user, "roles", "edit"),

@@ -1,5 +1,6 @@
 """The activities app's models, one module per area; everything is importable from here."""
 
+from kartoteka.activities.models.calendar import CalendarFeed
 from kartoteka.activities.models.dates import ImportantDateReminder, ImportantDateSettings
 from kartoteka.activities.models.records import (
     Activity,
@@ -12,6 +13,7 @@ from kartoteka.activities.models.records import (
 
 __all__ = [
     "Activity",
+    "CalendarFeed",
     "CalendarEvent",
     "EventParticipant",
     "ImportantDateReminder",

@@ -350,6 +350,9 @@ class CalendarEvent(Record):
     recurrence = models.CharField(_("repeats"), max_length=300, blank=True)
     #: the UID of an imported iCalendar event (a second import updates instead of duplicating)
     ical_uid = models.CharField(max_length=300, blank=True, db_index=True)
+    #: which occurrence of a repeating imported event this is: its original start as iCalendar
+    #: text (``20121002T170000Z``, ``20141210`` for a day); empty for a one-off event
+    ical_recurrence_id = models.CharField(max_length=40, blank=True)
 
     access_entity: ClassVar[str] = "events"
     audited_fields: ClassVar[tuple[str, ...]] = (

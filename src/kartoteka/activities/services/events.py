@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +13,9 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.activities.models import CalendarEvent, EventParticipant
 from kartoteka.activities.services import common
+from kartoteka.core import access
+from kartoteka.core.errors import ConflictError, NotFoundError
+from kartoteka.records.services.undo import Undo
 
 FIELDS = (
     "title",
@@ -25,6 +29,7 @@ FIELDS = (
     "remind_before",
     "recurrence",
     "ical_uid",
+    "ical_recurrence_id",
     "owner",
 )
 
@@ -105,3 +110,42 @@ def clashes(event: CalendarEvent) -> QuerySet[CalendarEvent]:
         .exclude(pk=event.pk)
         .distinct()
     )
+
+
+def for_move(event: CalendarEvent, before: dict[str, Any]) -> Undo:
+    """How to take back a drag or resize of ``event`` (now at its new version) to ``before``
+    (its ``starts_at``, ``ends_at`` and ``all_day`` as they were)."""
+    return Undo(
+        "event_move",
+        {
+            "pk": event.pk,
+            "version": event.version,
+            "starts_at": before["starts_at"].isoformat(),
+            "ends_at": before["ends_at"].isoformat(),
+            "all_day": before["all_day"],
+        },
+    )
+
+
+def undo_move(actor: User, data: dict[str, Any]) -> str:
+    """Put a moved event back where it was, unless someone changed it since."""
+    event = CalendarEvent.objects.filter(pk=data["pk"]).first()
+    if event is None or not access.can(actor, "edit", event):
+        raise NotFoundError()
+    if event.version != data["version"]:
+        raise ConflictError(
+            current_version=event.version,
+            changes=[],
+            message=_("“%(name)s” was changed since; it stays where it is.") % {"name": event},
+        )
+    event_update(
+        actor=actor,
+        event=event,
+        version=event.version,
+        values={
+            "starts_at": datetime.fromisoformat(data["starts_at"]),
+            "ends_at": datetime.fromisoformat(data["ends_at"]),
+            "all_day": data["all_day"],
+        },
+    )
+    return _("“%(name)s” is back at its time.") % {"name": event}

@@ -1,5 +1,5 @@
-"""Plain list and card pages of activities and calendar events (the timeline and calendar
-screens build on these; tasks have their own pages in :mod:`.tasks`)."""
+"""Plain list and card pages of activities (the timeline builds on these); tasks and the
+calendar have their own modules, ``views/tasks.py`` and ``views/calendar.py``."""
 
 from __future__ import annotations
 
@@ -57,16 +57,3 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _card(request, "activities", _one(queries.activities(signed_in(request)), pk))
-
-
-@require_safe
-@login_required
-def calendar(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    return _list(request, "events", queries.events(user).order_by("-starts_at")[:PAGE])
-
-
-@require_safe
-@login_required
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _card(request, "events", _one(queries.events(signed_in(request)), pk))
