@@ -22,7 +22,7 @@ def test_log_a_call_with_a_next_step_from_the_card(page: Page, personas: Persona
     page.goto(f"/companies/{company.pk}/")
 
     # First click: "Call" in the card's header opens the timeline with the call form.
-    page.locator(".card-log").get_by_role("link", name=re.compile("^(Call|Звонок)$")).click()
+    page.locator(".card-log").get_by_role("link", name=re.compile("^(Log call|Звонок)$")).click()
     form = page.locator("form[data-log-form=call]")
     expect(form).to_be_visible()
     timeline_tab = page.get_by_role("tab", name=re.compile("Timeline|Хронология"))
@@ -64,7 +64,7 @@ def test_a_refused_inquiry_asks_for_its_reason_in_place(page: Page, personas: Pe
     log_in(page, personas.manager_a.username)
     page.goto(f"/companies/{company.pk}/?tab=timeline")
     page.locator("#timeline .log-buttons").get_by_role(
-        "link", name=re.compile("^(Inquiry|Запрос)$")
+        "link", name=re.compile("^(Log inquiry|Запрос)$")
     ).click()
     form = page.locator("form[data-log-form=inquiry]")
     reason = form.locator(".log-reason")

@@ -260,8 +260,9 @@ def type_label(kind: str) -> str:
 
 
 LOG_LABELS: dict[str, Any] = {
-    Activity.Type.CALL: pgettext_lazy("log", "Call"),
-    Activity.Type.MEETING: pgettext_lazy("log", "Meeting"),
-    Activity.Type.INQUIRY: pgettext_lazy("log", "Inquiry"),
-    Activity.Type.NOTE: pgettext_lazy("log", "Note"),
+    # "Log call", not "Call": the card's header already has "Call", which dials the number.
+    Activity.Type.CALL: pgettext_lazy("log", "Log call"),
+    Activity.Type.MEETING: pgettext_lazy("log", "Log meeting"),
+    Activity.Type.INQUIRY: pgettext_lazy("log", "Log inquiry"),
+    Activity.Type.NOTE: pgettext_lazy("log", "Add note"),
 }

@@ -5,7 +5,7 @@ layers, adds the "Timeline" tab there by registering it here (in its ``AppConfig
 
     cards.register_tab("companies", cards.CardTab(
         key="timeline", label=_("Timeline"), url_name="activities:company-timeline", position=30,
-        actions=(cards.CardAction("call", pgettext_lazy("log", "Call")),),
+        actions=(cards.CardAction("call", pgettext_lazy("log", "Log call")),),
     ))
 
 The card shows every registered tab in ``position`` order among its own (a registered tab with
