@@ -8,6 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kartoteka.activities import kinds
+        from kartoteka.activities import kinds, reminders
 
         kinds.register()
+        reminders.register()

@@ -9,6 +9,7 @@ from kartoteka.api.search import SearchView
 from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
 from kartoteka.core.job_api import JobRunViewSet
+from kartoteka.core.notification_api import NotificationViewSet
 from kartoteka.core.rest.errors import not_found
 from kartoteka.records.api.batches import BatchViewSet
 from kartoteka.records.api.custom_fields import CustomFieldViewSet
@@ -36,6 +37,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobRunViewSet, basename="job")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
