@@ -7,6 +7,7 @@ import argparse
 import getpass
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -46,6 +47,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from kartoteka.core.jobs import start_embedded_worker
 
         consumer = start_embedded_worker()
+    # uvicorn hands a stop signal back to the process once it has shut down; taken here instead
+    # of ending the process, so the job queue finishes its work in hand and serve exits with 0.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_args: None)
     print(f"Kartoteka is serving at http://{host}:{port}/", flush=True)
     try:
         uvicorn.run(
