@@ -154,6 +154,14 @@ ROUTES: dict[str, str] = {
     "core:job-detail": "self",
     "api:job-list": "self",
     "api:job-detail": "self",
+    # The bell: one's own notifications only (another person's answers 404).
+    "core:notification-list": "self",
+    "core:notification-stream": "self",
+    "core:notification-read": "self",
+    "core:notification-read-all": "self",
+    "api:notification-list": "self",
+    "api:notification-read": "self",
+    "api:notification-read-all": "self",
 }
 LIST_URLS = {
     "home": "/",
