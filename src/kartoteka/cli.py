@@ -42,15 +42,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.SERVER_PORT
     # On the embedded default (no Redis) this process also runs the job queue: reminders and
     # other jobs need no second process. With Redis, `kartoteka worker` nodes run them.
+    from huey.contrib.djhuey import HUEY
+
     consumer = None
-    if not settings.REDIS_URL and not args.no_worker:
+    # Jobs run inline (KARTOTEKA_JOBS_IMMEDIATE) cannot have a consumer: periodic ones (the
+    # reminder sweep) then need `kartoteka jobs run` from cron.
+    if not settings.REDIS_URL and not args.no_worker and not HUEY.immediate:
         from kartoteka.core.jobs import start_embedded_worker
 
         consumer = start_embedded_worker()
     # uvicorn hands a stop signal back to the process once it has shut down; taken here instead
     # of ending the process, so the job queue finishes its work in hand and serve exits with 0.
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, lambda *_args: None)
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    before = {number: signal.signal(number, lambda *_args: None) for number in stop_signals}
     print(f"Kartoteka is serving at http://{host}:{port}/", flush=True)
     try:
         uvicorn.run(
@@ -61,13 +65,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             proxy_headers=True,
             forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
             log_level="warning",
-            # Live streams (the bell) stay open: they end themselves within a few seconds of
-            # a shutdown, and browsers reconnect to the next server.
+            # Open live streams (the bell) hold a shutdown up to this long, then are cut;
+            # browsers reconnect to the next server by themselves.
             timeout_graceful_shutdown=20,
         )
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+        for number, handler in before.items():
+            signal.signal(number, handler)
     return 0
 
 

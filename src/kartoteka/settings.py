@@ -407,7 +407,12 @@ LOGGING = {
     "formatters": {"json": {"()": "kartoteka.core.logging.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Every periodic run (the reminder sweep, each minute) would be two lines otherwise.
+        "huey": {"level": "WARNING"},
+        "huey.consumer": {"level": LOG_LEVEL},
+    },
 }
 
 SESSION_IDLE = timedelta(minutes=SESSION_IDLE_MINUTES)

@@ -32,6 +32,23 @@
     if (open && stale) load();
   }
 
+  // "Mark all read" in the dropdown stays in the dropdown.
+  panel.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.querySelector("[data-read-all]")) return;
+    event.preventDefault();
+    fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+      body: new FormData(form)
+    }).then(function (answer) {
+      if (!answer.ok) return Promise.reject(answer.status);
+      show(0);
+      return load();
+    }).catch(function () { form.submit(); });
+  });
+
   button.addEventListener("click", function (event) {
     if (event.ctrlKey || event.metaKey || event.shiftKey) return; // a new tab gets the page
     event.preventDefault();
