@@ -860,7 +860,9 @@ def _body_text(response: Any) -> str:
     if response.get("Content-Type", "").startswith("text/event-stream"):
         # A live stream does not end by itself: its first frames are what it shows.
         content = b"".join(islice(response.streaming_content, 2))
-        response.close()
+        from tests.reminders.test_bell import close_stream
+
+        close_stream(response)
     elif getattr(response, "streaming", False):
         content = b"".join(response.streaming_content)
     else:

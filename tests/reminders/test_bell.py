@@ -9,7 +9,8 @@ from itertools import islice
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -49,6 +50,16 @@ def test_notify_is_once_per_key_and_read_marks_are_ones_own(personas: Personas) 
     assert notifications.unread_count(other) == 0
 
 
+def close_stream(response: Any) -> None:
+    """End a stream the test client opened. Its request then finishes; Django would close the
+    database connection on that, in the middle of the test's transaction."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def frames(response: Any, count: int) -> list[dict[str, Any]]:
     out = []
     for chunk in islice(response.streaming_content, count):
@@ -83,7 +94,7 @@ def test_the_stream_tells_the_count_at_once_and_each_new_notification_as_it_come
     with django_capture_on_commit_callbacks(execute=True):
         notifications.mark_all_read(user=manager)
     assert frames(response, 1) == [{"unread": 0, "items": []}]
-    response.close()
+    close_stream(response)
 
 
 def test_a_reconnecting_stream_resumes_after_the_last_event_it_had(
@@ -95,7 +106,7 @@ def test_a_reconnecting_stream_resumes_after_the_last_event_it_had(
     response = client.get("/notifications/stream/", HTTP_LAST_EVENT_ID=str(seen.pk))
     [frame] = frames(response, 2)
     assert [item["id"] for item in frame["items"]] == [missed.pk]
-    response.close()
+    close_stream(response)
 
 
 def test_the_stream_needs_a_login_and_does_not_keep_an_idle_session_alive(
@@ -107,7 +118,7 @@ def test_the_stream_needs_a_login_and_does_not_keep_an_idle_session_alive(
     session = client.session
     session["kartoteka_login_at"] = session["kartoteka_last_seen"] = now - 100
     session.save()
-    client.get("/notifications/stream/").close()  # an open tab's bell is not the person
+    close_stream(client.get("/notifications/stream/"))  # an open tab's bell is not the person
     assert client.session["kartoteka_last_seen"] == now - 100
     client.get("/notifications/")  # a page they open is
     assert client.session["kartoteka_last_seen"] >= now
