@@ -243,3 +243,13 @@ def test_jobs_run_finds_every_registered_periodic_job() -> None:
 
     names = {task.name for task in periodic_tasks()}
     assert {"purge_trash", "reminders_sweep"} <= names
+
+
+def test_a_reminder_set_to_a_moment_just_past_is_delivered_at_once(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    now = timezone.now()
+    sweep_at(now, django_capture_on_commit_callbacks)
+    remind(personas, now - timedelta(minutes=30))  # set after the sweep passed that moment
+    sweep_at(now + timedelta(minutes=1), django_capture_on_commit_callbacks)
+    assert Notification.objects.filter(user=personas.manager_a).count() == 1

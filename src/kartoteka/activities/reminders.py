@@ -93,11 +93,10 @@ def _task_reminders(since: datetime, now: datetime) -> Iterator[notifications.Pl
     recent = now - FIRST_LOOKBACK
     tasks = (
         Task.objects.filter(done_at__isnull=True, owner__isnull=False, owner__is_active=True)
-        .filter(
-            Q(remind_at__gt=since, remind_at__lte=now)
-            # set (or moved) since the last sweep to a moment already past
-            | Q(updated_at__gt=since, remind_at__gt=recent, remind_at__lte=now)
-        )
+        # One range of the remind_at index: what fell due since the last sweep, plus the
+        # reminders of the last day that were set (or moved) since then to a moment already past.
+        .filter(remind_at__gt=min(since, recent), remind_at__lte=now)
+        .filter(Q(remind_at__gt=since) | Q(updated_at__gt=since))
         .select_related("owner", "company", "contact")
         .order_by("remind_at", "id")
     )
