@@ -29,7 +29,8 @@ from schemathesis import checks
 from kartoteka.accounts.models import Branch, Role, User
 from kartoteka.accounts.services import token_create
 from kartoteka.clients.models import Company, Contact
-from kartoteka.core.models import AuditEntry, Batch, JobRun
+from kartoteka.core import notifications
+from kartoteka.core.models import AuditEntry, Batch, JobRun, Notification
 from kartoteka.records.models import CustomField
 from kartoteka.records.services.bulk import bulk_apply
 from kartoteka.records.services.custom_fields import custom_field_save
@@ -96,6 +97,10 @@ def world(personas: Personas) -> World:
     )
     for starter in (personas.admin, personas.manager_a):
         JobRun.objects.create(kind="search.rebuild", title="Индекс", started_by=starter)
+        for number in (1, 2):
+            notifications.notify(
+                user=starter, kind="task_reminder", title="Задача", key=f"fuzz-{number}"
+            )
     models = {
         "companies": Company,
         "contacts": Contact,
@@ -106,6 +111,7 @@ def world(personas: Personas) -> World:
         "audit": AuditEntry,
         "batches": Batch,
         "jobs": JobRun,
+        "notifications": Notification,
     }
     return World(
         tokens={
