@@ -223,3 +223,28 @@ def test_bell_pages_issue_the_same_queries_at_10_and_200_notifications(
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 12
+
+
+def test_old_read_notifications_and_finished_deliveries_are_purged(personas: Personas) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kartoteka.core import clock
+    from kartoteka.core.models import Delivery
+
+    manager = personas.manager_a
+    old_read, old_unread, fresh = bell(manager, 3)
+    now = timezone.now()
+    Notification.objects.filter(pk=old_read.pk).update(read_at=now)
+    notifications.plan(
+        [
+            notifications.Planned("task:1", manager.pk, now, "task_reminder", "A"),
+            notifications.Planned("task:2", manager.pk, now, "task_reminder", "B"),
+        ]
+    )
+    Delivery.objects.filter(source="task:1").update(state="sent")
+    with clock.at(now + timedelta(days=notifications.KEEP_DAYS + 1)):
+        assert notifications.purge_old() == 3  # the sent delivery's two rows, the read line
+    assert set(Notification.objects.values_list("pk", flat=True)) == {old_unread.pk, fresh.pk}
+    assert set(Delivery.objects.values_list("source", flat=True)) == {"task:2"}

@@ -242,7 +242,7 @@ def test_jobs_run_finds_every_registered_periodic_job() -> None:
     from kartoteka.core.jobs import periodic_tasks
 
     names = {task.name for task in periodic_tasks()}
-    assert {"purge_trash", "reminders_sweep"} <= names
+    assert {"purge_trash", "purge_notifications", "reminders_sweep"} <= names
 
 
 def test_a_reminder_set_to_a_moment_just_past_is_delivered_at_once(

@@ -71,6 +71,8 @@ SMTP_TIMEOUT = 60
 MAX_ATTEMPTS = 8
 #: the bell shows this many lines
 LATEST = 15
+#: finished deliveries and read notifications are kept this long, then purged nightly
+KEEP_DAYS = 180
 
 
 # --- Kinds ---------------------------------------------------------------------------------------
@@ -402,3 +404,14 @@ def _send_mail(delivery: Delivery) -> None:
         connection=get_connection(timeout=SMTP_TIMEOUT),
     )
     message.send()
+
+
+def purge_old() -> int:
+    """Delete finished deliveries and read notifications older than :data:`KEEP_DAYS` (as of
+    :func:`clock.now`). Unread ones stay. The reminder sweep never looks that far back, so a
+    purged delivery is never planned again."""
+    cutoff = clock.now() - timedelta(days=KEEP_DAYS)
+    done = [Delivery.State.SENT, Delivery.State.CANCELLED, Delivery.State.FAILED]
+    deliveries, _kinds = Delivery.objects.filter(state__in=done, due_at__lt=cutoff).delete()
+    read, _kinds = Notification.objects.filter(read_at__lt=cutoff).delete()
+    return deliveries + read
