@@ -1,4 +1,5 @@
-"""The ``kartoteka`` command: serve, worker, migrate, createadmin, demo, token, check, reindex."""
+"""The ``kartoteka`` command: serve, worker, jobs, migrate, createadmin, demo, token, check,
+reindex."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import getpass
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -38,17 +40,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     host = args.host or settings.SERVER_HOST
     port = args.port or settings.SERVER_PORT
+    # On the embedded default (no Redis) this process also runs the job queue: reminders and
+    # other jobs need no second process. With Redis, `kartoteka worker` nodes run them.
+    from huey.contrib.djhuey import HUEY
+
+    consumer = None
+    # Jobs run inline (KARTOTEKA_JOBS_IMMEDIATE) cannot have a consumer: periodic ones (the
+    # reminder sweep) then need `kartoteka jobs run` from cron.
+    if not settings.REDIS_URL and not args.no_worker and not HUEY.immediate:
+        from kartoteka.core.jobs import start_embedded_worker
+
+        consumer = start_embedded_worker()
+    # uvicorn hands a stop signal back to the process once it has shut down; taken here instead
+    # of ending the process, so the job queue finishes its work in hand and serve exits with 0.
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    before = {number: signal.signal(number, lambda *_args: None) for number in stop_signals}
     print(f"Kartoteka is serving at http://{host}:{port}/", flush=True)
-    uvicorn.run(
-        "kartoteka.asgi:application",
-        host=host,
-        port=port,
-        workers=args.workers or settings.SERVER_WORKERS,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
-        log_level="warning",
-        timeout_graceful_shutdown=20,
-    )
+    try:
+        uvicorn.run(
+            "kartoteka.asgi:application",
+            host=host,
+            port=port,
+            workers=args.workers or settings.SERVER_WORKERS,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+            log_level="warning",
+            # Open live streams (the bell) hold a shutdown up to this long, then are cut;
+            # browsers reconnect to the next server by themselves.
+            timeout_graceful_shutdown=20,
+        )
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+        for number, handler in before.items():
+            signal.signal(number, handler)
     return 0
 
 
@@ -57,6 +82,30 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     call_command("run_huey", workers=args.threads) if args.threads else call_command("run_huey")
     return 0
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from kartoteka.core.jobs import run_periodic
+
+    at = None
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            print(f"kartoteka: --at {args.at!r} is not an ISO date and time", file=sys.stderr)
+            return 2
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at)  # in KARTOTEKA_TIME_ZONE, as people write times
+    failed = 0
+    for outcome in run_periodic(at):
+        failed += 0 if outcome.ok else 1
+        state = "ok" if outcome.ok else "FAILED"
+        print(f"{outcome.name}: {state} ({outcome.result})", flush=True)
+    return 1 if failed else 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -200,9 +249,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=0, help="default: KARTOTEKA_WEB_WORKERS or 1")
     serve.set_defaults(handler=cmd_serve)
 
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the embedded job queue here (another process runs `kartoteka worker`)",
+    )
+
     worker = sub.add_parser("worker", help="run background jobs")
     worker.add_argument("--threads", type=int, default=0)
     worker.set_defaults(handler=cmd_worker)
+
+    jobs = sub.add_parser("jobs", help="periodic jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
+    jobs_run = jobs_sub.add_parser(
+        "run", help="run every periodic job once (reminders included), here and now"
+    )
+    jobs_run.add_argument(
+        "--at",
+        default="",
+        help="the moment the jobs take as now, e.g. 2026-12-01T09:00 (local time) or with +03:00",
+    )
+    jobs_run.set_defaults(handler=cmd_jobs_run)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.add_argument("--verbosity", type=int, default=1)

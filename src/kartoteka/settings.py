@@ -363,6 +363,10 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise _bad("EMAIL_USE_SSL", "true", "false when KARTOTEKA_EMAIL_USE_TLS is true")
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "kartoteka@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+#: the address people reach the CRM at: links in mails (reminders) start with it
+SITE_URL = env_str("SITE_URL", "") or f"http://{SERVER_HOST}:{SERVER_PORT}"
+if not SITE_URL.startswith(("http://", "https://")):
+    raise _bad("SITE_URL", SITE_URL, "an address with its scheme, such as https://crm.example.ru")
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -403,7 +407,12 @@ LOGGING = {
     "formatters": {"json": {"()": "kartoteka.core.logging.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Every periodic run (the reminder sweep, each minute) would be two lines otherwise.
+        "huey": {"level": "WARNING"},
+        "huey.consumer": {"level": LOG_LEVEL},
+    },
 }
 
 SESSION_IDLE = timedelta(minutes=SESSION_IDLE_MINUTES)

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ from kartoteka.activities.models import (
 )
 from kartoteka.clients.models import Company, Contact, Employment, RelatedPerson
 from kartoteka.core import audit, search
-from kartoteka.core.models import AuditEntry, Batch, JobRun, RecordShare
+from kartoteka.core.models import AuditEntry, Batch, JobRun, Notification, RecordShare
 from kartoteka.records.models import CustomField, GroupRule, SavedView, Tag
 from kartoteka.records.services.bulk import bulk_tag
 from tests.conftest import Personas
@@ -286,6 +287,12 @@ def world(personas: Personas) -> World:
     reason = RefusalReason.objects.create(name="Дорого", position=10)
     job_v = JobRun.objects.create(kind="search.rebuild", title="Перестройка", started_by=manager_a)
     job_h = JobRun.objects.create(kind="search.rebuild", title="Казанская", started_by=manager_b)
+    note_v = Notification.objects.create(
+        user=manager_a, kind="task_reminder", title="Напоминание Иванове", key="walk-v"
+    )
+    note_h = Notification.objects.create(
+        user=manager_b, kind="task_reminder", title="Напоминание Казанцевой", key="walk-h"
+    )
     ids = {
         "CV": cv.pk,
         "CV2": cv2.pk,
@@ -326,6 +333,8 @@ def world(personas: Personas) -> World:
         "reason": reason.pk,
         "job_V": job_v.pk,
         "job_H": job_h.pk,
+        "note_V": note_v.pk,
+        "note_H": note_h.pk,
         "role_admin": Role.objects.get(code="administrator").pk,
         "role_manager": Role.objects.get(code="sales_manager").pk,
         "branch_A": personas.branch_a.pk,
@@ -592,6 +601,13 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "api:event-detail": _pair_of("EV", "EH"),
     "api:refusal-reason-list": _none,
     "api:refusal-reason-detail": lambda world: [({"pk": world.ids["reason"]}, "")],
+    "core:notification-list": _none,
+    "core:notification-stream": _none,
+    "core:notification-read": _pair_of("note_V", "note_H"),
+    "core:notification-read-all": _none,
+    "api:notification-list": _none,
+    "api:notification-read": _pair_of("note_V", "note_H"),
+    "api:notification-read-all": _none,
 }
 
 
@@ -797,8 +813,10 @@ def state(world: World) -> dict[str, Any]:
     views = {v[0]: v[1:] for v in SavedView.objects.values_list("id", "name", "is_shared", "query")}
     tokens = dict(ApiToken.objects.values_list("id", "revoked_at"))
     runs = {r[0]: r[1:] for r in JobRun.objects.values_list("id", "state", "done", "started_by")}
+    notes = dict(Notification.objects.values_list("id", "read_at"))
     for key in ("V", "H"):
         parts[f"job_{key}"] = runs.get(i[f"job_{key}"])
+        parts[f"note_{key}"] = notes.get(i[f"note_{key}"])
         parts[f"batch_{key}"] = batches.get(i[f"batch_{key}"])
         parts[f"view_{key}"] = views.get(i[f"view_{key}"])
         parts[f"token_{key}"] = tokens.get(i[f"token_{key}"])
@@ -870,6 +888,8 @@ def may_change(persona: str, world: World, part: str) -> bool:
         return persona in {owner, *MANAGES_SETTINGS}
     if part.startswith("job_"):
         return False  # a job's state is its worker's to change, nobody's through a route
+    if part.startswith("note_"):  # a notification is read by its own person only
+        return persona == ("manager_a" if part.endswith("V") else "manager_b")
     if part.startswith("token_"):
         owner = "manager_a" if part.endswith("V") else "manager_b"
         return persona in {owner, *MANAGES_PEOPLE}
@@ -895,7 +915,13 @@ def hidden_names(persona: str, route: str) -> list[str]:
 
 # --- The walk ---------------------------------------------------------------------------------
 def _body_text(response: Any) -> str:
-    if getattr(response, "streaming", False):
+    if response.get("Content-Type", "").startswith("text/event-stream"):
+        # A live stream does not end by itself: its first frames are what it shows.
+        content = b"".join(islice(response.streaming_content, 2))
+        from tests.reminders.test_bell import close_stream
+
+        close_stream(response)
+    elif getattr(response, "streaming", False):
         content = b"".join(response.streaming_content)
     else:
         content = response.content
@@ -992,6 +1018,9 @@ def test_authorization_walk(persona_name: str, world: World) -> None:
             )
             if not visible and status in (200, 201, 204):
                 problems.append(f"{where}: answered another person's {key.split('_')[0]}")
+        if key.startswith("note_") and status in (200, 201, 204):
+            if persona_name != ("manager_a" if key.endswith("V") else "manager_b"):
+                problems.append(f"{where}: answered another person's notification")
         if key.startswith("job_") and status in (200, 201, 204):
             starter = "manager_a" if key.endswith("V") else "manager_b"
             if persona_name != starter:  # not even an administrator sees another's job

@@ -193,6 +193,14 @@ ROUTES: dict[str, str] = {
     # The administered list of refusal reasons: names no client.
     "api:refusal-reason-list": "public-to-users",
     "api:refusal-reason-detail": "public-to-users",
+    # The bell: one's own notifications only (another person's answers 404).
+    "core:notification-list": "self",
+    "core:notification-stream": "self",
+    "core:notification-read": "self",
+    "core:notification-read-all": "self",
+    "api:notification-list": "self",
+    "api:notification-read": "self",
+    "api:notification-read-all": "self",
 }
 # The calendar's feed answers for a range; Kazan's secret meeting starts now.
 _TODAY = timezone.localdate()

@@ -38,7 +38,8 @@ from kartoteka.activities.models import (
     Task,
 )
 from kartoteka.clients.models import Company, Contact
-from kartoteka.core.models import AuditEntry, Batch, JobRun
+from kartoteka.core import notifications
+from kartoteka.core.models import AuditEntry, Batch, JobRun, Notification
 from kartoteka.records.models import CustomField
 from kartoteka.records.services.bulk import bulk_apply
 from kartoteka.records.services.custom_fields import custom_field_save
@@ -114,6 +115,10 @@ def world(personas: Personas) -> World:
     )
     for starter in (personas.admin, personas.manager_a):
         JobRun.objects.create(kind="search.rebuild", title="Индекс", started_by=starter)
+        for number in (1, 2):
+            notifications.notify(
+                user=starter, kind="task_reminder", title="Задача", key=f"fuzz-{number}"
+            )
     models = {
         "companies": Company,
         "contacts": Contact,
@@ -128,6 +133,7 @@ def world(personas: Personas) -> World:
         "tasks": Task,
         "events": CalendarEvent,
         "refusal-reasons": RefusalReason,
+        "notifications": Notification,
     }
     return World(
         tokens={

@@ -12,6 +12,8 @@ from django.shortcuts import redirect
 from django.utils import timezone, translation
 
 _LAST_SEEN = "kartoteka_last_seen"
+#: requests a page makes by itself, not the person: they do not keep an idle session alive
+_PASSIVE_PATHS = ("/notifications/stream/",)
 _LOGIN_AT = "kartoteka_login_at"
 
 
@@ -52,7 +54,9 @@ class SessionIdleTimeoutMiddleware:
                 # A session signed in without the login page (or kept from before login times
                 # were stored) starts its absolute limit now.
                 mark_login(request)
-            elif not isinstance(last_seen, int) or now - last_seen > 60:
+            elif (
+                not isinstance(last_seen, int) or now - last_seen > 60
+            ) and not request.path.startswith(_PASSIVE_PATHS):
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
 

@@ -28,7 +28,7 @@ from kartoteka.accounts.forms import (
 )
 from kartoteka.accounts.middleware import mark_login
 from kartoteka.accounts.models import User
-from kartoteka.core import access, audit, audit_text
+from kartoteka.core import access, audit, audit_text, notifications
 from kartoteka.core.errors import DomainError, NotFoundError, TooManyAttemptsError
 from kartoteka.core.web import apply_domain_error, signed_in
 
@@ -121,6 +121,20 @@ def profile(request: HttpRequest) -> HttpResponse:
                 update_session_auth_hash(request, me)
                 messages.success(request, _("Password changed."))
                 return redirect("accounts:profile")
+        elif form_name == "notifications":
+            notifications.set_channels(
+                user=me,
+                chosen={
+                    kind.code: [
+                        channel
+                        for channel in notifications.CHANNELS
+                        if request.POST.get(f"{kind.code}:{channel}") == "on"
+                    ]
+                    for kind in notifications.kinds()
+                },
+            )
+            messages.success(request, _("Notification settings saved."))
+            return redirect("accounts:profile")
         elif form_name == "token":
             token_form = TokenForm(request.POST)
             if token_form.is_valid():
@@ -154,6 +168,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             "token_form": token_form,
             "new_token": new_token,
             "tokens": queries.tokens_of(me),
+            "notification_rows": notifications.preference_table(me),
+            "channels": notifications.CHANNELS,
         },
         status=status,
     )

@@ -8,7 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kartoteka.activities import cards, kinds
+        from kartoteka.activities import cards, kinds, reminders
         from kartoteka.activities.services import events, merge, tasks
         from kartoteka.activities.views.calendar import feed_url_of
         from kartoteka.core import me
@@ -17,6 +17,7 @@ class ActivitiesConfig(AppConfig):
         kinds.register()
         cards.register()
         merge.register()
+        reminders.register()
         # "Undo" in the toast of a tick reopens the task; a moved meeting goes back.
         undo.register("task_done", tasks.undo_done)
         undo.register("event_move", events.undo_move)

@@ -16,6 +16,7 @@ from kartoteka.api.search import SearchView
 from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
 from kartoteka.core.job_api import JobRunViewSet
+from kartoteka.core.notification_api import NotificationViewSet
 from kartoteka.core.rest.errors import not_found
 from kartoteka.records.api.batches import BatchViewSet
 from kartoteka.records.api.custom_fields import CustomFieldViewSet
@@ -47,6 +48,7 @@ router.register("activities", ActivityViewSet, basename="activity")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("events", EventViewSet, basename="event")
 router.register("refusal-reasons", RefusalReasonViewSet, basename="refusal-reason")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [

@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +33,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from huey.consumer import Consumer
 from huey.contrib.djhuey import HUEY
 
+from kartoteka.core import clock
 from kartoteka.core.errors import DomainError
 from kartoteka.core.models import JobRun
 
@@ -276,3 +279,60 @@ def progress_of(job: JobRun) -> JobRun:
         job.done = int(live[0])
         job.total = live[1] if live[1] is not None else job.total
     return job
+
+
+# --- Periodic jobs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PeriodicResult:
+    name: str
+    ok: bool
+    result: Any
+
+
+def periodic_tasks() -> list[Any]:
+    """Every periodic job the apps declare (``@db_periodic_task`` in their ``tasks.py``)."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("tasks")
+    found = HUEY._registry.periodic_tasks  # noqa: SLF001 - Huey keeps no public list of them
+    return sorted(found, key=lambda task: task.name)
+
+
+def run_periodic(at: datetime | None = None) -> list[PeriodicResult]:
+    """Run every periodic job once, here and now, as of ``at`` (default: the real time).
+
+    Each job does what is due at the moment it runs (reminders due by then, trash past its
+    retention...), reading that moment from ``core.clock.now()``; so running them all is running
+    what is due. One job failing does not stop the others.
+    """
+    results = []
+    for task in periodic_tasks():
+        with clock.at(at):
+            try:
+                outcome = task.execute()
+            except Exception as error:  # noqa: BLE001 - reported, then the exit status says it
+                log.exception("periodic job %s failed", task.name)
+                results.append(PeriodicResult(task.name, False, error))
+            else:
+                results.append(PeriodicResult(task.name, True, outcome))
+    return results
+
+
+class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer without its signal handlers: the web server in front owns the signals."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def start_embedded_worker() -> Any:
+    """Run the job queue's consumer (workers and the periodic scheduler) in this process's
+    threads: on the embedded default `kartoteka serve` delivers reminders and runs jobs itself,
+    with no second process to remember. Stop it with ``consumer.stop(graceful=True)``."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("tasks")
+    options = dict(settings.HUEY.get("consumer", {}))
+    consumer = _EmbeddedConsumer(HUEY, shutdown_timeout=15, **options)
+    consumer.start()
+    return consumer

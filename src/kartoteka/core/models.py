@@ -354,4 +354,10 @@ class JobRun(models.Model):
 
 
 # The search index's table is core's; its code lives with the rest of search.
+from kartoteka.core.notification_models import Delivery as Delivery  # noqa: E402
+from kartoteka.core.notification_models import JobMark as JobMark  # noqa: E402
+from kartoteka.core.notification_models import Notification as Notification  # noqa: E402
+from kartoteka.core.notification_models import (  # noqa: E402
+    NotificationPreference as NotificationPreference,
+)
 from kartoteka.core.search.document import SearchDocument as SearchDocument  # noqa: E402

@@ -7,7 +7,7 @@ from functools import partial
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from kartoteka.core import jobs, trash
+from kartoteka.core import jobs, notifications, trash
 from kartoteka.core.search import background
 
 
@@ -15,6 +15,12 @@ from kartoteka.core.search import background
 def purge_trash() -> int:
     """Nightly: records past the trash retention period are deleted for good."""
     return trash.purge_expired()
+
+
+@db_periodic_task(crontab(minute="37", hour="3"))
+def purge_notifications() -> int:
+    """Nightly: finished deliveries and read notifications past their keeping time go."""
+    return notifications.purge_old()
 
 
 @db_task()

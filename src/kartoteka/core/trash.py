@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from kartoteka.core import access, kinds, records
+from kartoteka.core import access, clock, kinds, records
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.models import Record
 
@@ -106,7 +106,7 @@ def trash_restore(*, actor: User, label: str, pk: int) -> Record:
 
 def purge_expired() -> int:
     """Delete for good what has been in the trash longer than KARTOTEKA_TRASH_RETENTION_DAYS."""
-    cutoff = timezone.now() - timedelta(days=settings.TRASH_RETENTION_DAYS)
+    cutoff = clock.now() - timedelta(days=settings.TRASH_RETENTION_DAYS)
     purged = 0
     for model in trashable_models():
         for obj in model.all_objects.filter(deleted_at__lt=cutoff).iterator():
