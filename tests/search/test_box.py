@@ -118,19 +118,26 @@ def test_a_registered_kind_with_a_search_source_has_its_own_group(
 
 
 def test_commands_are_offered_to_who_may_create(personas: Personas, client: Client) -> None:
-    assert commands(box(client, personas.manager_a, "")) == ["/companies/new/", "/contacts/new/"]
+    work = ["/tasks/new/", "/calendar/events/new/"]
+    assert commands(box(client, personas.manager_a, "")) == [
+        "/companies/new/",
+        "/contacts/new/",
+        *work,
+    ]
     html = box(client, personas.manager_a, "company")
     assert commands(html) == ["/companies/new/"] and "New company" in html
     assert commands(box(client, personas.manager_a, "NEW cont")) == ["/contacts/new/"]
     assert commands(box(client, personas.manager_a, "Ромашка")) == []
-    for reader in (personas.marketer, personas.auditor, personas.outsider):
+    # A marketer plans their own tasks and meetings, and adds no clients.
+    assert commands(box(client, personas.marketer, "")) == work
+    for reader in (personas.auditor, personas.outsider):
         assert commands(box(client, reader, "")) == []
         assert commands(box(client, reader, "new")) == []
     # The commands speak the reader's language, and are found in it.
     personas.service_a.language = "ru"
     personas.service_a.save(update_fields=["language"])
     html = box(client, personas.service_a, "новая")
-    assert commands(html) == ["/companies/new/"] and "Новая компания" in html
+    assert commands(html) == ["/companies/new/", *work] and "Новая компания" in html
 
 
 def test_the_card_declares_its_actions_to_the_box(

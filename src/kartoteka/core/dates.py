@@ -35,3 +35,21 @@ def day_heading(day: datetime.date) -> str:
     if (translation.get_language() or "").startswith("ru"):
         text = text[:1].lower() + text[1:]
     return text
+
+
+#: the years a planned or logged moment may fall in: before 1900 offsets are local mean time
+#: (Moscow +02:30:17), which no calendar program reads, and such dates are typing slips anyway
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def validate_working_date(value: datetime.date) -> None:
+    """Refuse a date or moment outside :data:`FIRST_YEAR`..:data:`LAST_YEAR`."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Enter a date between %(first)d and %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            code="out_of_range",
+        )

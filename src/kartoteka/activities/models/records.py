@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kartoteka.core.dates import validate_working_date
 from kartoteka.core.models import Record
 
 if TYPE_CHECKING:
@@ -88,7 +89,9 @@ class Activity(Record):
     type = models.CharField(_("type"), max_length=16, choices=Type.choices, db_index=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("text"), blank=True)
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    occurred_at = models.DateTimeField(
+        _("when"), default=timezone.now, validators=[validate_working_date]
+    )
     company = models.ForeignKey(
         "clients.Company",
         verbose_name=_("company"),
@@ -196,9 +199,15 @@ class Task(Record):
         related_name="+",
     )
     #: a moment, when the task has a time; its local date is then also in ``due_date``
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
-    remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    due_at = models.DateTimeField(
+        _("due at"), null=True, blank=True, validators=[validate_working_date]
+    )
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, validators=[validate_working_date]
+    )
+    remind_at = models.DateTimeField(
+        _("remind at"), null=True, blank=True, validators=[validate_working_date]
+    )
     priority = models.CharField(
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )
@@ -318,8 +327,8 @@ class CalendarEvent(Record):
 
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
+    starts_at = models.DateTimeField(_("starts"), validators=[validate_working_date])
+    ends_at = models.DateTimeField(_("ends"), validators=[validate_working_date])
     all_day = models.BooleanField(_("all day"), default=False)
     location = models.CharField(_("place"), max_length=300, blank=True)
     company = models.ForeignKey(
