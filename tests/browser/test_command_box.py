@@ -34,7 +34,8 @@ def test_the_keyboard_flow(page: Page, personas: Personas) -> None:
     page.keyboard.press("Control+k")
     expect(box).to_be_visible()
     expect(field).to_be_focused()
-    expect(box.locator(".palette-command")).to_have_count(2)  # new company, new contact
+    # New company, new contact, new task, new meeting.
+    expect(box.locator(".palette-command")).to_have_count(4)
 
     field.press_sequentially("ромашк", delay=20)
     options = box.get_by_role("option")
