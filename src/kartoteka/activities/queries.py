@@ -128,6 +128,18 @@ def upcoming(queryset: QuerySet[Task], today: datetime.date) -> QuerySet[Task]:
     return open_tasks(queryset).filter(due_date__gt=today, due_date__lte=last)
 
 
+def own_tasks(user: User) -> QuerySet[Task]:
+    """The tasks assigned to ``user`` that they may see. Where the role's scope covers one's own
+    tasks whatever their branch (own, team, all) this is a plain filter on the assignee, so the
+    (assignee, done, due date) index serves it; the full rule's OR (shares, tasks one set) would
+    make the database walk every task the reader can see."""
+    if access.scopes_for(user, "tasks", "view") & {"own", "team", "all"}:
+        return Task.objects.filter(owner=user).select_related(
+            "owner", "author", "company", "contact"
+        )
+    return tasks(user).filter(owner=user)
+
+
 def sees_others_tasks(user: User) -> bool:
     """A head: their role shows them the tasks of a team, a branch or everyone."""
     return bool(access.scopes_for(user, "tasks", "view") & HEAD_SCOPES)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -144,19 +144,30 @@ def _after(cursor: Cursor | None, rank: int, time_field: str) -> Q:
 
 
 def activity_rows(user: User, client: Client) -> QuerySet[Activity]:
-    """Activities about ``client`` that ``user`` may see, with what a timeline shows of them."""
-    return (
-        queries.activities(user)
-        .filter(_client_filter(client))
-        .prefetch_related(
-            "participants",
-            Prefetch(
-                "next_steps",
-                queryset=queries.tasks(user).order_by("due_date", "id"),
-                to_attr="visible_next_steps",
-            ),
-        )
+    """Activities about ``client`` that ``user`` may see, with their participants."""
+    return queries.activities(user).filter(_client_filter(client)).prefetch_related("participants")
+
+
+def with_next_steps(user: User, rows: list[Activity]) -> list[Activity]:
+    """Set ``visible_next_steps`` on each activity: its follow-up tasks ``user`` may see.
+
+    Two short queries: the follow-ups' ids through the activity index, then those tasks under
+    the access rule. One scoped query with ``activity_id IN (...)`` lets the planner walk the
+    reader's own tasks instead (the rule is an OR over owner, author and shares): 90 ms for a
+    manager with tens of thousands of tasks, against 2 ms this way.
+    """
+    by_activity: dict[int, list[Task]] = {row.pk: [] for row in rows}
+    ids = (
+        list(Task.objects.filter(activity_id__in=list(by_activity)).values_list("pk", flat=True))
+        if by_activity
+        else []
     )
+    if ids:
+        for task in queries.tasks(user).filter(pk__in=ids).order_by("due_date", "id"):
+            by_activity[task.activity_id].append(task)  # type: ignore[index]
+    for row in rows:
+        row.visible_next_steps = by_activity[row.pk]  # type: ignore[attr-defined]
+    return rows
 
 
 def _activities(
@@ -170,9 +181,9 @@ def _activities(
         rows = rows.filter(type__in=kinds)
     if filters.person is not None:
         rows = rows.filter(owner_id=filters.person)
+    found = with_next_steps(user, list(rows.order_by("-occurred_at", "-id")[: size + 1]))
     return [
-        Item(ACTIVITY, row.occurred_at, row.pk, row, row.owner, _via(client, row))
-        for row in rows.order_by("-occurred_at", "-id")[: size + 1]
+        Item(ACTIVITY, row.occurred_at, row.pk, row, row.owner, _via(client, row)) for row in found
     ]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
@@ -24,6 +23,11 @@ class Bucket:
     tasks: list[Task]
     count: int
 
+    @property
+    def shown(self) -> str:
+        """The count as the heading shows it: counted only up to :data:`COUNTED` ("999+")."""
+        return f"{COUNTED - 1}+" if self.count >= COUNTED else str(self.count)
+
 
 @dataclass
 class Day:
@@ -34,6 +38,10 @@ class Day:
     head: bool
     #: (person, overdue count, oldest due date), most overdue first; only in the team view
     team: list[tuple[User, int, datetime.date]] = field(default_factory=list)
+
+
+#: bucket counts stop here (shown as "999+")
+COUNTED = 1000
 
 
 def my_day(user: User, now: datetime.datetime, *, team: bool = False) -> Day:
@@ -48,13 +56,17 @@ def my_day(user: User, now: datetime.datetime, *, team: bool = False) -> Day:
             head=True,
             team=queries.team_overdue(user, today),
         )
-    mine = queries.tasks(user).filter(owner=user)
-    last = today + datetime.timedelta(days=queries.UPCOMING_DAYS)
-    counts = queries.open_tasks(mine).aggregate(
-        overdue=Count("id", filter=Q(due_date__lt=today)),
-        today=Count("id", filter=Q(due_date=today)),
-        upcoming=Count("id", filter=Q(due_date__gt=today, due_date__lte=last)),
-    )
+    mine = queries.own_tasks(user)
+    # Each count is one range of the (assignee, done, due date) index, and stops at COUNTED:
+    # a long-neglected list costs no more than a short one.
+    counts = {
+        key: rows.order_by()[:COUNTED].count()
+        for key, rows in (
+            ("overdue", queries.overdue(mine, today)),
+            ("today", queries.due_today(mine, today)),
+            ("upcoming", queries.upcoming(mine, today)),
+        )
+    }
     buckets = [
         Bucket(key, list(queries.by_due(rows)[:BUCKET_ROWS]), counts[key])
         for key, rows in (

@@ -248,6 +248,9 @@ class Task(Record):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="next_steps",
+        # Most tasks are no activity's next step: the partial index below serves the lookups,
+        # where a full one on a mostly-NULL column makes SQLite's planner scan instead.
+        db_index=False,
     )
     #: the occurrence of a repeating task whose completion created this one (at most one each)
     follows = models.OneToOneField(
@@ -284,6 +287,11 @@ class Task(Record):
             models.Index(fields=["remind_at"], name="task_remind_at"),
             models.Index(fields=["company", "-done_at"], name="task_company_done"),
             models.Index(fields=["contact", "-done_at"], name="task_contact_done"),
+            models.Index(
+                fields=["activity"],
+                condition=Q(activity__isnull=False),
+                name="task_next_step_of",
+            ),
         ]
 
     def __str__(self) -> str:
