@@ -14,22 +14,8 @@ from kartoteka.activities.services.tasks import task_create
 from kartoteka.core import access, records
 from kartoteka.core.errors import DomainError, NotFoundError
 
-FIELDS = (
-    "type",
-    "subject",
-    "body",
-    "occurred_at",
-    "company",
-    "contact",
-    "direction",
-    "duration",
-    "outcome",
-    "result",
-    "reason",
-    "product_text",
-    "place",
-    "recording_url",
-)
+#: what a person or program may write: every audited field but where the record sits
+FIELDS = tuple(name for name in Activity.audited_fields if name not in ("owner", "branch"))
 OUTCOME = Activity.Outcome
 #: the outcomes each type of activity may have (the others have none)
 OUTCOMES: dict[str, tuple[str, ...]] = {
