@@ -9,12 +9,21 @@ so every request would open the database anew: read the schema, run the PRAGMAs 
 every statement again (about a millisecond a query at a million clients). Closed connections go
 back to a small per-process pool instead, and the next request takes one, its compiled
 statements still cached. An in-memory database (the tests) is never pooled.
+
+An in-memory database is one connection that Django's test live server shares between its
+request threads and the test's own thread. Two threads inside one SQLite connection deadlock
+when LOWER is in play: one holds SQLite's connection mutex while its LOWER callback waits for
+the GIL, the other holds the GIL while it waits for the mutex to read a row. Every use of a
+shared in-memory connection therefore goes through one lock.
 """
 
 from __future__ import annotations
 
 import queue
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +38,37 @@ def _lower(value: Any) -> Any:
 
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
+
+
+_IN_MEMORY_LOCK = threading.RLock()
+
+
+class _SerializedCursor(base.SQLiteCursorWrapper):
+    """A cursor on the shared in-memory connection: one thread inside SQLite at a time."""
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        with _IN_MEMORY_LOCK:
+            return super().execute(query, params)
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        with _IN_MEMORY_LOCK:
+            return super().executemany(query, param_list)
+
+    def fetchone(self) -> Any:
+        with _IN_MEMORY_LOCK:
+            return super().fetchone()
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        with _IN_MEMORY_LOCK:
+            return super().fetchmany(self.arraysize if size is None else size)
+
+    def fetchall(self) -> list[Any]:
+        with _IN_MEMORY_LOCK:
+            return super().fetchall()
+
+    def close(self) -> None:
+        with _IN_MEMORY_LOCK:
+            super().close()
 
 
 class DatabaseFeatures(features.DatabaseFeatures):
@@ -61,6 +101,27 @@ class DatabaseWrapper(base.DatabaseWrapper):
         connection.create_function("LOWER", 1, _lower, deterministic=True)
         connection.create_function("UPPER", 1, _upper, deterministic=True)
         return connection
+
+    @contextmanager
+    def _serialized(self) -> Iterator[None]:
+        if self.is_in_memory_db():
+            with _IN_MEMORY_LOCK:
+                yield
+        else:
+            yield
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        if self.is_in_memory_db():
+            return self.connection.cursor(factory=_SerializedCursor)
+        return super().create_cursor(name)
+
+    def _commit(self) -> None:
+        with self._serialized():
+            super()._commit()  # type: ignore[misc]
+
+    def _rollback(self) -> None:
+        with self._serialized():
+            super()._rollback()  # type: ignore[misc]
 
     def _close(self) -> None:
         connection, pool = self.connection, self._pool()
