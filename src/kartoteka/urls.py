@@ -1,6 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from kartoteka.core import views as core_views
+from kartoteka.core.rest.errors import not_found
 from kartoteka.home import views as home_views
 
 urlpatterns = [
@@ -12,6 +13,9 @@ urlpatterns = [
     path("", include("kartoteka.clients.urls")),
     path("", include("kartoteka.activities.urls")),
     path("api/v1/", include("kartoteka.api.urls")),
+    # Last: whatever else is asked under /api/ (another version, no endpoint, an id that is no
+    # id) is the API's JSON 404, like a missing record, whether DEBUG is on or off.
+    re_path(r"^api(?:/|$)", not_found),
 ]
 
 # An error outside the API's views (a middleware, say) still answers the API's clients in JSON.

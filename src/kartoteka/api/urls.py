@@ -17,15 +17,14 @@ from kartoteka.clients.api.records import CompanyViewSet, ContactViewSet
 from kartoteka.core.api import AuditViewSet
 from kartoteka.core.job_api import JobRunViewSet
 from kartoteka.core.notification_api import NotificationViewSet
-from kartoteka.core.rest.errors import not_found
 from kartoteka.records.api.batches import BatchViewSet
 from kartoteka.records.api.custom_fields import CustomFieldViewSet
 
 
 class IdRouter(DefaultRouter):
     """Record ids in paths are digits, at most 19 of them (as many as 64 bits hold):
-    ``/companies/abc/`` matches no route and gets the JSON 404 below, instead of reaching a view
-    that cannot read it as an id."""
+    ``/companies/abc/`` matches no route and gets the JSON 404 (``kartoteka.urls``), instead of
+    reaching a view that cannot read it as an id."""
 
     def get_lookup_regex(self, viewset: Any, lookup_prefix: str = "") -> str:
         lookup_field = getattr(viewset, "lookup_field", "pk")
@@ -66,6 +65,4 @@ urlpatterns = [
         name="contact-timeline",
     ),
     *router.urls,
-    # Last: whatever else is asked under /api/v1/ is a JSON 404, like a missing record.
-    re_path(r"^.*$", not_found),
 ]

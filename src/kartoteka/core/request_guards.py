@@ -14,6 +14,11 @@ from django.http import (
 from django.utils.translation import gettext as _
 
 
+def _under_api(path: str) -> bool:
+    # ``/api`` itself too: it answers the API's JSON 404 (see kartoteka.urls), whatever the method.
+    return path == "/api" or path.startswith("/api/")
+
+
 class RefuseNulMiddleware:
     """A NUL character (``%00``) in the query string is a 400, on pages and in the API.
 
@@ -36,7 +41,7 @@ class RefuseNulMiddleware:
 
     def _refuse(self, request: HttpRequest, names: list[str]) -> HttpResponse:
         message = _("Text may not contain NUL (\\u0000) characters.")
-        if request.path.startswith("/api/"):
+        if _under_api(request.path):
             fields = {name.replace("\x00", ""): [message] for name in names}
             return JsonResponse(
                 {"error": {"code": "invalid", "message": message, "fields": fields}}, status=400
@@ -57,6 +62,6 @@ class PageMethodsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in self.ALLOWED and not request.path.startswith("/api/"):
+        if request.method not in self.ALLOWED and not _under_api(request.path):
             return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
         return self.get_response(request)
