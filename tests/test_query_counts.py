@@ -32,6 +32,8 @@ PAGES = [
 API = [
     "/api/v1/companies/?limit=500",
     "/api/v1/contacts/?limit=500",
+    "/api/v1/contacts/?limit=500&ordering=-last_name,created_at",
+    "/api/v1/companies/?limit=500&ordering=city,-name",
     "/api/v1/companies/duplicates/?reason=name",
     "/api/v1/users/?limit=500",
     "/api/v1/audit/?limit=500",

@@ -375,7 +375,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "kartoteka.core.rest.pagination.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "kartoteka.core.rest.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kartoteka.core.rest.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [

@@ -61,7 +61,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 DESCRIPTIONS = {
     400: "The request is not valid: `fields` names each bad input (bad JSON, a value out of "
-    "range, a crafted cursor, a missing `version` on update…).",
+    "range, a crafted cursor, an unknown `ordering` column, a missing `version` on update…).",
     401: "No valid token (send `Authorization: Bearer <token>`).",
     403: "Your role does not allow this.",
     404: "No such record, or one outside your scope: the two are indistinguishable.",

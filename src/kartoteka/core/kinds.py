@@ -140,6 +140,11 @@ def sortable(fields: tuple[Field, ...]) -> dict[str, str]:
     return {item.sort: item.name for item in fields if item.sort}
 
 
+def sort_columns(fields: tuple[Field, ...]) -> tuple[str, ...]:
+    """The columns the list of ``fields`` sorts by, named as in the API (``?ordering=``)."""
+    return tuple(sortable(fields).values())
+
+
 class LinkMover(Protocol):
     """Moves one kind of link from a record merged away to the survivor; returns the changes
     for the survivor's audit entry (``{"deals": [before, after]}``) or ``{}``."""

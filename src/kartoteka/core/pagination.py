@@ -1,7 +1,9 @@
 """Keyset paging for lists: ``?after=<cursor>``, not OFFSET, so page 1000 is as fast as page 1.
 
 A list is ordered by one sortable column and then by id; the cursor carries the last row's value
-of both, so the next page starts right after it, whatever was inserted meanwhile.
+of both, so the next page starts right after it, whatever was inserted meanwhile. The order and
+the "rows past this one" condition come from :class:`SortKey` lists, which the API's cursor
+pages (several columns, ``?ordering=``) build on too.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import base64
 import binascii
 import datetime
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import BadRequest, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext as _
 
 from kartoteka.core.ids import parse_id
@@ -81,6 +84,84 @@ def _fits(model: type[Model], field: str, value: Any, pk: int) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a list's order. NULL counts as larger than any value on every database
+    (PostgreSQL's own rule; SQLite's is the opposite), so both give the same order and a cursor
+    continues the same way on both. Non-null columns are ordered by the plain column, which the
+    same indexes serve as before."""
+
+    field: str
+    descending: bool = False
+    nullable: bool = False
+
+    def expression(self) -> str | OrderBy:
+        if not self.nullable:
+            return f"-{self.field}" if self.descending else self.field
+        if self.descending:
+            return F(self.field).desc(nulls_first=True)
+        return F(self.field).asc(nulls_last=True)
+
+    def reversed(self) -> SortKey:
+        return replace(self, descending=not self.descending)
+
+    def past(self, value: Any, later: bool) -> Q | None:
+        """Rows whose value comes strictly after (``later``) or before ``value`` in this
+        column's order; None when no row can."""
+        upward = later != self.descending  # towards larger values
+        if value is None:  # NULL is the largest value
+            return None if upward else Q(**{f"{self.field}__isnull": False})
+        condition = Q(**{f"{self.field}__{'gt' if upward else 'lt'}": value})
+        if self.nullable and upward:
+            condition |= Q(**{f"{self.field}__isnull": True})
+        return condition
+
+    def same(self, value: Any) -> Q:
+        if value is None:
+            return Q(**{f"{self.field}__isnull": True})
+        return Q(**{self.field: value})
+
+
+def nullable(model: type[Model], field: str) -> bool:
+    """Whether the column ``field`` (a path such as ``company__name``) may hold NULL."""
+    if field == "pk":
+        return False
+    target: Any = model
+    model_field: Any = None
+    for part in field.split("__"):
+        model_field = target._meta.get_field(part)
+        target = model_field.related_model or target
+    return bool(model_field.null)
+
+
+def sort_keys(model: type[Model], columns: Sequence[tuple[str, bool]]) -> list[SortKey]:
+    """The order by ``columns`` ((field, descending) pairs), then by id in the last one's
+    direction (newest first when there are none); the id ends the order wherever it comes."""
+    keys: list[SortKey] = []
+    for field, descending in columns:
+        if field in ("id", "pk"):
+            return [*keys, SortKey("pk", descending)]
+        keys.append(SortKey(field, descending, nullable(model, field)))
+    return [*keys, SortKey("pk", keys[-1].descending if keys else True)]
+
+
+def order_by(queryset: QuerySet[M], keys: Sequence[SortKey]) -> QuerySet[M]:
+    return queryset.order_by(*(key.expression() for key in keys))
+
+
+def beyond(keys: Sequence[SortKey], values: Sequence[Any], later: bool = True) -> Q:
+    """The rows after (``later``) or before the row whose ``keys`` hold ``values``, in the
+    order of ``keys`` (the last of which is the id, so no two rows tie)."""
+    condition: Q | None = None
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        past = key.past(value, later)
+        if past is not None:
+            condition = equal & past if condition is None else condition | (equal & past)
+        equal &= key.same(value)
+    return Q(pk__in=[]) if condition is None else condition
+
+
 def ordering(
     queryset: QuerySet[M], params: Mapping[str, Any], sortable: Mapping[str, str] | None = None
 ) -> tuple[QuerySet[M], str, bool, str]:
@@ -94,21 +175,23 @@ def ordering(
         field, descending, sort = sortable[key], requested.startswith("-"), requested
     else:
         field, descending, sort = "pk", True, ""
-    direction = "-" if descending else ""
-    return queryset.order_by(f"{direction}{field}", f"{direction}pk"), field, descending, sort
+    keys = sort_keys(queryset.model, [(field, descending)])
+    return order_by(queryset, keys), field, descending, sort
 
 
-def _beyond(field: str, value: Any, pk: int, later: bool) -> Q:
+def _page_keys(model: type[Model], field: str) -> list[SortKey]:
+    # A page's order in ascending terms: its one column, then id.
+    return sort_keys(model, [(field, False)])
+
+
+def _beyond(model: type[Model], field: str, value: Any, pk: int, later: bool) -> Q:
     # The rows after (``later``) or before the row (value, pk) in ascending (value, pk) order.
-    op = "gt" if later else "lt"
-    if field == "pk":
-        return Q(**{f"pk__{op}": pk})
-    return Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+    keys = _page_keys(model, field)
+    return beyond(keys, [pk] if field == "pk" else [value, pk], later)
 
 
 def _reverse(queryset: QuerySet[M], field: str, descending: bool) -> QuerySet[M]:
-    direction = "" if descending else "-"
-    return queryset.order_by(f"{direction}{field}", f"{direction}pk")
+    return order_by(queryset, sort_keys(queryset.model, [(field, not descending)]))
 
 
 def keyset_page(
@@ -131,7 +214,7 @@ def keyset_page(
     if back is not None:
         value, pk = back
         earlier = _reverse(queryset, field, descending).filter(
-            _beyond(field, value, pk, later=descending)
+            _beyond(queryset.model, field, value, pk, later=descending)
         )
         found = list(earlier[: size + 1])
         more_before = len(found) > size
@@ -140,7 +223,9 @@ def keyset_page(
     else:
         if cursor is not None:
             value, pk = cursor
-            queryset = queryset.filter(_beyond(field, value, pk, later=not descending))
+            queryset = queryset.filter(
+                _beyond(queryset.model, field, value, pk, later=not descending)
+            )
         rows = list(queryset[: size + 1])
         has_more = len(rows) > size
         rows = rows[:size]
@@ -159,7 +244,10 @@ def keyset_page(
         if more_before and rows:
             first = rows[0]
             value = first.pk if field == "pk" else _attribute(first, field)
-            page.start = base.filter(_beyond(field, value, first.pk, later=descending)).count() + 1
+            page.start = (
+                base.filter(_beyond(base.model, field, value, first.pk, later=descending)).count()
+                + 1
+            )
         page.start = min(page.start, max(page.total, 1))
     return page
 
@@ -177,9 +265,10 @@ def neighbours(
     value = obj.pk if field == "pk" else _attribute(obj, field)
     if value is None:
         return None, None
-    following = ordered.filter(_beyond(field, value, obj.pk, later=not descending))
+    model = queryset.model
+    following = ordered.filter(_beyond(model, field, value, obj.pk, later=not descending))
     preceding = _reverse(ordered, field, descending).filter(
-        _beyond(field, value, obj.pk, later=descending)
+        _beyond(model, field, value, obj.pk, later=descending)
     )
     previous_pk = preceding.values_list("pk", flat=True).first()
     next_pk = following.values_list("pk", flat=True).first()

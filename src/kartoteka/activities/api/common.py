@@ -1,6 +1,5 @@
 """What the activities, tasks and events endpoints share: links read as ids, query parameters
-checked as the types they name, cursor pages over a time column, and the write path through the
-kinds' services."""
+checked as the types they name, and the write path through the kinds' services."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +23,6 @@ from kartoteka.core import access
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID, parse_id
 from kartoteka.core.models import Record
-from kartoteka.core.rest.pagination import IdCursorPagination
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
@@ -176,40 +173,6 @@ def choice_param(request: Request, name: str, choices: Any) -> list[str]:
             _("Unknown value. Choose among: %(values)s.") % {"values": ", ".join(choices.values)},
         )
     return wanted
-
-
-# --- Pages ---------------------------------------------------------------------------------------
-
-
-class TimeCursorPagination(IdCursorPagination):
-    """Cursor pages ordered by a moment (newest first by default), ties broken by id.
-
-    The cursor's position is that moment: one not read as a moment is a 400 naming the cursor,
-    like a crafted id position (PostgreSQL would fail the query on it: a 500)."""
-
-    ordering: Any = ("-occurred_at", "-id")
-
-    def decode_cursor(self, request: Request) -> Cursor | None:
-        cursor = super().decode_cursor(request)  # an undecodable one is already a 400
-        if cursor is None or cursor.position is None:
-            return cursor
-        try:
-            moment = parse_datetime(str(cursor.position))
-        except ValueError:
-            moment = None
-        if moment is None:
-            raise ValidationError({"cursor": [_("This cursor is not one the API gave.")]})
-        return cursor
-
-
-def time_pages(field: str, *, newest_first: bool) -> type[TimeCursorPagination]:
-    """A pagination class over ``field`` (a non-null moment), then id."""
-    sign = "-" if newest_first else ""
-    return type(
-        f"{field.title().replace('_', '')}Pagination",
-        (TimeCursorPagination,),
-        {"ordering": (f"{sign}{field}", f"{sign}id")},
-    )
 
 
 # --- The viewset -------------------------------------------------------------------------------

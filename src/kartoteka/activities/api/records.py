@@ -33,8 +33,8 @@ from kartoteka.activities.api.common import (
     date_param,
     id_param,
     moment_param,
-    time_pages,
 )
+from kartoteka.activities.fields import ACTIVITY_FIELDS, EVENT_FIELDS, TASK_FIELDS
 from kartoteka.activities.models import Activity, CalendarEvent, RefusalReason, Task
 from kartoteka.activities.services.activities import (
     activity_create,
@@ -49,11 +49,10 @@ from kartoteka.activities.services.tasks import (
     task_trash,
     task_update,
 )
-from kartoteka.core import access
+from kartoteka.core import access, kinds
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID, parse_id
 from kartoteka.core.prefetch import prefetched
-from kartoteka.core.rest.pagination import IdCursorPagination
 
 _CLIENT_DOC = (
     "A company (or contact) you may see; one you may not is refused as not found, exactly "
@@ -154,7 +153,8 @@ class ActivityViewSet(KindViewSet):
 
     serializer_class = ActivitySerializer
     queryset = Activity.objects.none()
-    pagination_class = time_pages("occurred_at", newest_first=True)
+    ordering = ("-occurred_at",)
+    ordering_fields = kinds.sort_columns(ACTIVITY_FIELDS)
     # What was written is what is shown: the service refuses a client the caller cannot see.
     reread = False
 
@@ -295,7 +295,7 @@ class TaskViewSet(KindViewSet):
 
     serializer_class = TaskSerializer
     queryset = Task.objects.none()
-    pagination_class = IdCursorPagination
+    ordering_fields = kinds.sort_columns(TASK_FIELDS)
 
     def rows(self, user: User) -> QuerySet[Task]:
         return queries.api_rows(user, queries.tasks(user))
@@ -423,7 +423,8 @@ class EventViewSet(KindViewSet):
 
     serializer_class = EventSerializer
     queryset = CalendarEvent.objects.none()
-    pagination_class = time_pages("starts_at", newest_first=False)
+    ordering = ("starts_at",)
+    ordering_fields = kinds.sort_columns(EVENT_FIELDS)
 
     def rows(self, user: User) -> QuerySet[CalendarEvent]:
         return queries.api_rows(user, queries.events(user))

@@ -267,6 +267,7 @@ class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     entity = "companies"
     serializer_class = CompanySerializer
+    ordering_fields = kinds.sort_columns(COMPANY_FIELDS)
     queryset = Company.objects.none()
 
     def get_queryset(self) -> QuerySet[Company]:
@@ -308,6 +309,7 @@ class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     entity = "contacts"
     serializer_class = ContactSerializer
+    ordering_fields = kinds.sort_columns(CONTACT_FIELDS)
     queryset = Contact.objects.none()
 
     def get_queryset(self) -> QuerySet[Contact]:
