@@ -248,7 +248,10 @@ FORM_RENDERER = "kartoteka.core.forms.Renderer"
 
 TEMPLATES = [
     {
+        # Django's engine, letting rendered contexts go (core/template_engine.py); named as
+        # Django's own, which DRF and drf-spectacular look up by name.
         "BACKEND": "kartoteka.core.template_engine.Templates",
+        "NAME": "django",
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
