@@ -46,7 +46,6 @@ FROM_THE_REQUEST = (
 def one_request(get: Callable[[], Any]) -> None:
     response = get()
     assert response.status_code == 200
-    response.close()
     for name in TEST_CLIENT_ATTRIBUTES:
         response.__dict__.pop(name, None)
 
