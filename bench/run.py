@@ -13,6 +13,7 @@ query in this process, to report how much the HTTP stack adds (ratio HTTP / SQL)
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -95,6 +96,40 @@ def summary(seconds: list[float]) -> dict[str, float | int]:
     }
 
 
+#: the unauthenticated floor every scenario is compared with
+FLOOR = "health"
+
+
+def against_floor(result: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, float | None]:
+    """A scenario's figures beside the floor measured in the same run: median and p95 as ratios
+    to the floor's median and p95, what it adds to the floor's median in ms, and its own p95 /
+    median (spikes; target at most 1.5)."""
+    if "median_ms" not in result:
+        return {}
+    figures: dict[str, float | None] = {
+        "p95_over_median": round(result["p95_ms"] / result["median_ms"], 2),
+    }
+    if floor and floor.get("median_ms"):
+        figures["median_to_floor"] = round(result["median_ms"] / floor["median_ms"], 2)
+        figures["p95_to_floor"] = round(result["p95_ms"] / floor["p95_ms"], 2)
+        figures["median_over_floor_ms"] = round(result["median_ms"] - floor["median_ms"], 2)
+    return figures
+
+
+def table(results: dict[str, Any]) -> str:
+    """The scenarios as a table: ms, ratios to the floor and p95 / median."""
+    lines = [f"{'scenario':32} {'median':>8} {'p95':>8} {'med/fl':>7} {'p95/fl':>7} {'p95/med':>7}"]
+    for name, result in results.items():
+        if "median_ms" not in result:
+            continue
+        lines.append(
+            f"{name:32} {result['median_ms']:8.2f} {result['p95_ms']:8.2f} "
+            f"{result.get('median_to_floor', 1.0):7.2f} {result.get('p95_to_floor', 1.0):7.2f} "
+            f"{result['p95_over_median']:7.2f}"
+        )
+    return "\n".join(lines)
+
+
 def _activity_companies(
     cursor: Any, rng: random.Random, count: int, username: str
 ) -> tuple[list[int], list[int]]:
@@ -157,7 +192,16 @@ def sample_inputs(count: int, seed: int, username: str = "admin") -> dict[str, l
         cursor.execute("SELECT DISTINCT owner_id FROM clients_company WHERE owner_id IS NOT NULL")
         owners = [row[0] for row in cursor.fetchall()]
         history, hot = _activity_companies(cursor, rng, count, username)
+        # Deep list pages: cursor positions between a tenth and a half of the way down the
+        # newest-first contact list.
+        cursor.execute("SELECT MIN(id) FROM clients_contact")
+        bottom_contact = cursor.fetchone()[0] or 0
+        span = top_contact - bottom_contact
+        deep = [
+            rng.randint(bottom_contact + span // 2, top_contact - span // 10) for _ in range(count)
+        ]
     return {
+        "deep": deep,
         "history": history,
         "hot": hot,
         "phones": phones,
@@ -348,6 +392,22 @@ def main() -> None:
         # The tab's first page, as the card's htmx asks for it.
         return f"/companies/{inputs['hot'][0]}/timeline/"
 
+    def deep_list_path(i: int) -> str:
+        # A cursor as the API's `next` link carries it (DRF: base64 of "p=<last id>").
+        position = inputs["deep"][i % len(inputs["deep"])]
+        cursor = base64.b64encode(f"p={position}".encode()).decode()
+        return "/api/v1/contacts/?" + urllib.parse.urlencode({"limit": 50, "cursor": cursor})
+
+    def new_contact(i: int) -> str:
+        return json.dumps(
+            {
+                "last_name": f"Бенчмарков{i}",
+                "first_name": "Иван",
+                "phones": [{"number": f"+7999{i % 10_000_000:07d}", "kind": "mobile"}],
+                "emails": [{"address": f"bench{i}@example.ru", "kind": "work"}],
+            }
+        )
+
     def log_call(i: int) -> str:
         # A call as telephony or the card's form logs it: who, when, how long, what came of it.
         return json.dumps(
@@ -365,7 +425,14 @@ def main() -> None:
     json_body = {"Content-Type": "application/json"}
     # name -> (client, method, path for request i, body for request i or None)
     scenarios: dict[str, tuple[Browser, str, Any, Any]] = {
+        # The floor first: every figure is also given as a ratio to it (same run, same machine).
+        FLOOR: (api, "GET", lambda i: "/health/", None),
+        "me_api": (api, "GET", lambda i: "/api/v1/users/me/", None),
         "phone_lookup_api": (api, "GET", phone_path, None),
+        "contacts_list_api": (api, "GET", lambda i: "/api/v1/contacts/?limit=50", None),
+        "contacts_list_deep_api": (api, "GET", deep_list_path, None),
+        "contacts_list_name_sort_page": (pages, "GET", lambda i: "/contacts/?sort=name", None),
+        "create_contact_api": (api, "POST", lambda i: "/api/v1/contacts/", new_contact),
         "search_api": (api, "GET", search_path, None),
         "client_list_page": (pages, "GET", list_path, None),
         "client_card_page": (pages, "GET", card_path, None),
@@ -379,7 +446,8 @@ def main() -> None:
         scenarios["long_history_card_page"] = (pages, "GET", hot_card_path, None)
         scenarios["long_history_timeline_page"] = (pages, "GET", hot_timeline_path, None)
         scenarios["my_day_page"] = (pages, "GET", lambda i: "/", None)
-    only = set(args.only.split(",")) if args.only else set(scenarios)
+    # The floor always runs: the ratios need it.
+    only = {*args.only.split(","), FLOOR} if args.only else set(scenarios)
     results: dict[str, Any] = {}
     for name in scenarios:
         if name not in only:
@@ -400,6 +468,7 @@ def main() -> None:
             if status in (200, 201):
                 timings.append(elapsed)
         results[name] = {**(summary(timings) if timings else {}), "statuses": statuses}
+        results[name].update(against_floor(results[name], results.get(FLOOR)))
         print(name, results[name], flush=True)
     sweep = time_sweep() if args.sweep else None
     raw = summary(raw_phone_lookup(inputs["phones"][: args.requests]))
@@ -421,6 +490,7 @@ def main() -> None:
             "system": platform.platform(),
         },
         "server": args.url,
+        "floor": FLOOR,
         "scenarios": results,
         "raw_sql_phone_lookup": raw,
         "reminder_sweep": sweep,
@@ -428,6 +498,7 @@ def main() -> None:
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     print(text)
+    print(table(results))
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
 

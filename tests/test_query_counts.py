@@ -163,3 +163,18 @@ def test_contact_queries_do_not_grow_with_employers(
         values={"companies": [company.pk for company in companies]},
     )
     assert counts() == one
+
+
+def test_the_authenticated_no_op_reads_the_user_once(personas: Personas, api: Any) -> None:
+    """``GET /api/v1/users/me/`` over a token: the token with its user, the roles, the teams
+    and the calendar subscription: the user is not read a second time."""
+    client = api(personas.manager_a)
+    assert count(lambda: client.get("/api/v1/users/me/")) <= 4
+    response = client.get("/api/v1/users/me/")
+    assert response.data["username"] == personas.manager_a.username
+    assert sorted(response.data["roles"]) == sorted(
+        personas.manager_a.roles.values_list("pk", flat=True)
+    )
+    assert sorted(response.data["teams"]) == sorted(
+        personas.manager_a.teams.values_list("pk", flat=True)
+    )

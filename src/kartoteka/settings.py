@@ -222,6 +222,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: lets the rows a request read go once its response is made (core/prefetch.py).
+    "kartoteka.core.prefetch.ReleasePrefetchedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -246,7 +248,10 @@ FORM_RENDERER = "kartoteka.core.forms.Renderer"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's engine, letting rendered contexts go (core/template_engine.py); named as
+        # Django's own, which DRF and drf-spectacular look up by name.
+        "BACKEND": "kartoteka.core.template_engine.Templates",
+        "NAME": "django",
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {

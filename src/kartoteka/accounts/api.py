@@ -14,11 +14,12 @@ from rest_framework.response import Response
 from kartoteka.accounts import queries, rights, services
 from kartoteka.accounts.models import Action, Branch, Role, Scope, Team, User
 from kartoteka.core import kinds, me
+from kartoteka.core.rest.serializers import ReadOnceSerializer
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
 
-class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class UserSerializer(ReadOnceSerializer, serializers.ModelSerializer):  # type: ignore[type-arg]
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}
     )

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from kartoteka.accounts.models import ApiToken, Branch, Role, RoleGrant, Team, User
 from kartoteka.core import access
 from kartoteka.core.errors import NotFoundError
+from kartoteka.core.prefetch import prefetch
 
 
 def users(viewer: User, action: str = "view") -> QuerySet[User]:
@@ -23,10 +24,13 @@ def user(viewer: User, pk: int, action: str = "view") -> User:
 
 
 def myself(viewer: User) -> User:
-    """The signed-in user's own record: always theirs to read, whatever their role grants."""
-    return (
-        User.objects.select_related("branch").prefetch_related("roles", "teams").get(pk=viewer.pk)
-    )
+    """The signed-in user's own record: always theirs to read, whatever their role grants.
+
+    The request read the user from the database already (its token or session): their roles
+    and teams are added to that object rather than reading the user a second time.
+    """
+    prefetch([viewer], "roles", "teams")
+    return viewer
 
 
 def roles() -> QuerySet[Role]:

@@ -580,14 +580,14 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
 
 
 def token_authenticate(key: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(
+    try:
+        # key_hash is unique: no ordering to add (``first()`` would sort by the model's).
+        token = ApiToken.objects.select_related("user").get(
             key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.user.is_active:
         return None
     now = timezone.now()
     # Touch at most once a minute, so a busy integration does not write on every call.

@@ -11,6 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kartoteka.core.prefetch import ReleasingQuerySet
+
+
+class ReleasingManager(models.Manager[Any]):
+    """A manager whose querysets let their prefetched rows go at the end of a request."""
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return ReleasingQuerySet(self.model, using=self._db, hints=self._hints)  # type: ignore[attr-defined]
+
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -29,7 +38,7 @@ class Versioned(models.Model):
         abstract = True
 
 
-class AliveManager(models.Manager[Any]):
+class AliveManager(ReleasingManager):
     def get_queryset(self) -> models.QuerySet[Any]:
         return super().get_queryset().filter(deleted_at__isnull=True)
 
@@ -49,7 +58,7 @@ class SoftDeletable(models.Model):
     )
 
     objects: ClassVar[AliveManager] = AliveManager()
-    all_objects: ClassVar[models.Manager[Any]] = models.Manager()
+    all_objects: ClassVar[models.Manager[Any]] = ReleasingManager()
 
     class Meta:
         abstract = True

@@ -23,6 +23,8 @@ from kartoteka.core import access
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID, parse_id
 from kartoteka.core.models import Record
+from kartoteka.core.rest.lists import RowListMixin
+from kartoteka.core.rest.serializers import ReadOnceSerializer
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
@@ -50,7 +52,7 @@ class LinkField(serializers.IntegerField):
         )
 
 
-class KindSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class KindSerializer(ReadOnceSerializer, serializers.ModelSerializer):  # type: ignore[type-arg]
     """A record of one of the three kinds, read through fields built once per class."""
 
     version = serializers.IntegerField(
@@ -67,25 +69,6 @@ class KindSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             built = super().get_fields()
             setattr(type(self), "_built", built)  # noqa: B010 - one dict per subclass
         return copy.deepcopy(built)
-
-    @classmethod
-    def readable_fields(cls) -> list[serializers.Field]:  # type: ignore[type-arg]
-        # DRF builds and deep-copies every field each time a serializer is made; for reads the
-        # same context-free field objects do (as in clients.api.records.RecordSerializer).
-        cached = cls.__dict__.get("_readable")
-        if cached is None:
-            cached = list(cls()._readable_fields)
-            setattr(cls, "_readable", cached)  # noqa: B010 - one list per subclass
-        return cached
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for field in self.readable_fields():
-            attribute = field.get_attribute(instance)
-            data[str(field.field_name)] = (
-                None if attribute is None else field.to_representation(attribute)
-            )
-        return data
 
 
 # --- Query parameters ---------------------------------------------------------------------------
@@ -179,7 +162,7 @@ def choice_param(request: Request, name: str, choices: Any) -> list[str]:
 
 
 class KindViewSet(
-    mixins.ListModelMixin,
+    RowListMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.clients.models.channels import EmailBase, HasPhones, MessengerKind, PhoneBase
-from kartoteka.core.models import Record
+from kartoteka.core.models import Record, ReleasingManager
 from kartoteka.core.phones import format_phone
 
 
@@ -118,6 +118,8 @@ class Employment(models.Model):
         "clients.Company", on_delete=models.CASCADE, related_name="employments"
     )
     position = models.CharField(pgettext_lazy("job", "position"), max_length=150, blank=True)
+
+    objects: ClassVar[models.Manager[Employment]] = ReleasingManager()
 
     class Meta:
         verbose_name = _("employment")
