@@ -321,6 +321,7 @@ def _token(data: Any) -> str:
         {"o": "last_name,pk", "r": False, "v": [None, 1]},  # NULL where the column has none
         {"o": "created_at,pk", "r": False, "v": ["вчера", 1]},  # text where a moment goes
         {"o": "created_at,pk", "r": False, "v": ["2026-03-02T10:00:00", 1]},  # no offset
+        {"o": "created_at,pk", "r": False, "v": ["9999-12-31T23:00:00-21:28", 1]},  # overflows
         {"o": "last_name,pk", "r": False, "v": ["Антонов", 2**64]},  # an id beyond 64 bits
         {"o": "last_name,pk", "r": False, "v": ["Антонов"]},  # the id missing
         {"o": "last_name,pk", "r": False, "v": [["Антонов"], 1]},
@@ -389,3 +390,16 @@ def test_a_sorted_page_takes_as_many_queries_as_the_first(personas: Personas, ap
         first = client.get(f"/api/v1/{path}/?limit=2&ordering={ordering}").json()
         assert queries(f"/api/v1/{path}/?limit=2&ordering={ordering}") == plain
         assert queries(first["next"]) == plain
+
+
+def test_moments_with_offsets_postgresql_does_not_take_are_read_in_utc(
+    personas: Personas, api: Any
+) -> None:
+    made = _activities(personas.manager_a)
+    client = api(personas.manager_a)
+    cursor = _token({"o": "created_at,pk", "r": False, "v": ["2026-03-02T10:00:00+21:28", 1]})
+    response = client.get("/api/v1/contacts/", {"ordering": "created_at", "cursor": cursor})
+    assert response.status_code == 200, response.content[:300]
+    response = client.get("/api/v1/activities/", {"occurred_after": "2026-03-02T17:00:00+21:28"})
+    assert response.status_code == 200, response.content[:300]
+    assert sorted(row["id"] for row in response.json()["results"]) == sorted(made)

@@ -132,7 +132,9 @@ def moment_param(request: Request, name: str) -> datetime.datetime | None:
         if moment is not None and timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         if moment is not None:
-            moment.astimezone(datetime.UTC)  # a year-9999 offset that overflows is refused here
+            # In UTC: a year-9999 offset that overflows is refused here, and PostgreSQL, which
+            # takes offsets only up to 15:59, never sees the one sent ("+21:28" is a 500 there).
+            moment = moment.astimezone(datetime.UTC)
     except (ValueError, OverflowError):
         moment = None
     if moment is None:

@@ -251,8 +251,11 @@ def _value(model: type[Model], key: SortKey, value: Any) -> Any:
             model_field = target._meta.get_field(part)
             target = model_field.related_model or target
         python = model_field.to_python(value)
-        if isinstance(python, datetime.datetime) and python.tzinfo is None:
-            raise ValueError("The API gives moments with their offset.")
+        if isinstance(python, datetime.datetime):
+            if python.tzinfo is None:
+                raise ValueError("The API gives moments with their offset.")
+            # PostgreSQL takes offsets only up to 15:59: a crafted "+21:28" would be a 500.
+            python = python.astimezone(datetime.UTC)
         model_field.get_prep_value(python)
     except (DjangoValidationError, FieldDoesNotExist, TypeError, ValueError, OverflowError):
         raise _invalid_cursor() from None
