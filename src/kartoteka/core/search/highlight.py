@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kartoteka.core.search.text import Term, parse
+from kartoteka.core.search.text import APOSTROPHES, Term, parse
 
 Span = tuple[int, int]
 
@@ -22,12 +22,20 @@ def _folded(value: str) -> str:
     """``value`` lower-cased with ё as е, character for character (same length), or "" when a
     character would not keep its length (then nothing is highlighted, never the wrong part)."""
     chars = []
-    for ch in value:
+    for ch in value.translate(APOSTROPHES):
         low = ch.lower()
         if len(low) != 1:
             return ""
         chars.append("е" if low == "ё" else low)
     return "".join(chars)
+
+
+def _word_start(folded: str, prefix: str) -> int:
+    """Where a word (or a part of one) of ``folded`` starts with ``prefix``, or -1."""
+    start = folded.find(prefix)
+    while start > 0 and folded[start - 1].isalnum():
+        start = folded.find(prefix, start + 1)
+    return start
 
 
 def _is_digits(terms: list[Term]) -> bool:
@@ -54,6 +62,12 @@ def _word_spans(terms: list[Term], value: str) -> list[Span]:
     if not folded:
         return spans
     for term in terms:
+        if term.prefix:
+            prefix = term.prefix
+            start = _word_start(folded, prefix)
+            if start >= 0:
+                spans.append((start, start + len(prefix)))
+            continue
         for fragment in sorted({*term.exact, *term.loose}, key=len, reverse=True):
             start = folded.find(fragment) if fragment else -1
             if start >= 0:

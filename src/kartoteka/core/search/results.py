@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from kartoteka.core import access
@@ -67,18 +68,26 @@ def _visible_ids(
 
 
 def _term_ids(
-    source: Source, user: User, term: Term, *, strict: bool, cap: int | None, fence: int | None
+    source: Source,
+    user: User,
+    term: Term,
+    narrowed: list[Term],
+    *,
+    strict: bool,
+    cap: int | None,
+    fence: int | None,
 ) -> QuerySet[Any]:
     """Ids of records of ``source`` matching ``term`` in their own document or in the document
     of a linked record ``user`` may see (``found_through``), as one UNION ALL subquery. ``cap``
     bounds how many linked records are followed: a word in every company's name ("ООО") would
-    otherwise join every employment."""
+    otherwise join every employment. ``narrowed``: one-letter terms the same document must
+    also match."""
     # The first part of a UNION takes no LIMIT (SQLite refuses one): it is a plain index match.
-    ids = matching.documents(source.kind, [term], strict=strict).values("object_id")
+    ids = matching.documents(source.kind, [term, *narrowed], strict=strict).values("object_id")
     for model, through in source.found_through:
         other = source_for(model)
         if other is not None:
-            docs = matching.documents(other.kind, [term], strict=strict)
+            docs = matching.documents(other.kind, [term, *narrowed], strict=strict)
             # UNION ALL: an IN needs no duplicates removed, and a LIMIT over it stops early.
             ids = ids.union(through(_visible_ids(other, user, docs, cap, fence)), all=True)
     return ids
@@ -92,9 +101,11 @@ def _found(
     strict: bool,
     cap: int | None = None,
     fence: int | None = None,
+    apart: bool = False,
 ) -> Q:
     """Records of ``source`` matching every term: in their own document or, term by term, in
-    the document of a record they are linked to that ``user`` may see.
+    the document of a record they are linked to that ``user`` may see (``apart``: each term's
+    matches planned on their own, for a list with no bound of its own).
 
     A document holds only its record's own text, so what a user cannot see never finds
     anything for them.
@@ -102,11 +113,35 @@ def _found(
     if not source.found_through:
         docs = matching.documents(source.kind, terms, strict=strict)
         return Q(pk__in=_object_ids(docs, fence))
+    words, letters = _letters_aside(terms)
     condition = Q()
-    for term in terms:
-        ids = _term_ids(source, user, term, strict=strict, cap=cap, fence=fence)
-        condition &= Q(pk__in=ids)
+    for position, term in enumerate(words):
+        narrowed = letters if position == 0 else []
+        ids = _term_ids(source, user, term, narrowed, strict=strict, cap=cap, fence=fence)
+        condition &= Q(pk__in=_planned_apart(ids) if apart else ids)
     return condition
+
+
+def _letters_aside(terms: list[Term]) -> tuple[list[Term], list[Term]]:
+    """(terms, one-letter terms): a single letter ("Павел М") narrows the document the first
+    longer word matched, never a set of its own — that set would be most documents, read one by
+    one. A query of single letters only keeps each as a term."""
+    letters = [term for term in terms if len(term.prefix) == 1]
+    words = [term for term in terms if len(term.prefix) != 1]
+    return (words, letters) if words else (terms, [])
+
+
+#: no list has this many records: a LIMIT that cuts nothing
+_EVERY = 2**62
+
+
+def _planned_apart(ids: QuerySet[Any]) -> QuerySet[Any]:
+    """PostgreSQL: a term's matches as a subquery planned on its own (one with a LIMIT cannot
+    be merged into the outer query), so it is always answered by the word and trigram indexes.
+    Merged, the planner may instead walk the list in its order testing each record's document
+    (computing its words) and hoping to meet a page of matches early — half a second at 100,000
+    contacts for a term few of them match ("Paul Mit")."""
+    return ids[:_EVERY] if connection.vendor == "postgresql" else ids
 
 
 def matches(user: User, model: type[models.Model], text: str) -> Q:
@@ -123,7 +158,7 @@ def matches(user: User, model: type[models.Model], text: str) -> Q:
         # A text with no word in it ("", "()") asks for nothing: a bulk change "to all
         # matching" must not reach every record.
         return Q(pk__in=[])
-    return _found(source, user, terms, strict=False)
+    return _found(source, user, terms, strict=False, apart=True)
 
 
 def _in_name_first(source: Source, terms: list[Term]) -> Case:
@@ -132,7 +167,7 @@ def _in_name_first(source: Source, terms: list[Term]) -> Case:
     in_name = Q()
     for term in terms:
         anywhere = Q()
-        for fragment in {*term.exact, *term.loose}:
+        for fragment in {term.prefix} if term.prefix else {*term.exact, *term.loose}:
             for name in source.names:
                 anywhere |= Q(**{f"{name}__folded": fragment})
         in_name &= anywhere
@@ -161,7 +196,7 @@ def _candidates(
             docs = matching.documents(source.kind, terms, strict=strict)
             return Q(pk__in=docs.values("object_id")[:CANDIDATES])
         if len(terms) == 1:
-            ids = _term_ids(source, user, terms[0], strict=strict, cap=CANDIDATES, fence=None)
+            ids = _term_ids(source, user, terms[0], [], strict=strict, cap=CANDIDATES, fence=None)
             return Q(pk__in=ids[:CANDIDATES])
     found = _found(source, user, terms, strict=strict, cap=CANDIDATES, fence=fence)
     return Q(pk__in=scoped.filter(found).order_by().values("pk")[:CANDIDATES])
