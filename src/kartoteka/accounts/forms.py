@@ -199,6 +199,10 @@ class RoleForm(forms.Form):
                     initial=current.get((entity.code, action), ""),
                     label=f"{capfirst(entity.label)}: {Action(action).label}",
                 )
+                # The grid shows no <label>: the select names its cell itself.
+                self.fields[f"grant__{entity.code}__{action}"].widget.attrs["aria-label"] = (
+                    f"{capfirst(entity.label)}: {Action(action).label}"
+                )
         if role is not None:
             self.fields["code"].disabled = True
 
@@ -212,16 +216,25 @@ class RoleForm(forms.Form):
             candidate, number = f"{base[:40]}-{number}", number + 1
         return candidate
 
-    def grid(self) -> list[tuple[str, list[forms.BoundField | None]]]:
-        """One row per entity, one column per action; None where the cell means nothing."""
+    def columns(self) -> list[str]:
+        """The grid's column titles: one per action."""
+        return [str(capfirst(label)) for label in Action.labels]
+
+    def grid(self) -> list[tuple[str, list[tuple[str, forms.BoundField | None]]]]:
+        """One row per entity, one (column title, cell) per action; the cell is None where it
+        means nothing. On a phone each row becomes a card whose cells carry their title."""
+        titles = self.columns()
         return [
             (
                 str(capfirst(entity.label)),
                 [
-                    self[f"grant__{entity.code}__{action}"]
-                    if f"grant__{entity.code}__{action}" in self.fields
-                    else None
-                    for action in Action.values
+                    (
+                        title,
+                        self[f"grant__{entity.code}__{action}"]
+                        if f"grant__{entity.code}__{action}" in self.fields
+                        else None,
+                    )
+                    for title, action in zip(titles, Action.values, strict=True)
                 ],
             )
             for entity in self.entities
