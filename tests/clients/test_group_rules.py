@@ -165,18 +165,98 @@ def test_rules_fire_when_an_edit_makes_the_record_match(rules: Any, personas: Pe
 def test_an_edit_reassigned_by_a_rule_records_the_original_owner(
     rules: Any, personas: Personas, retail_manager: User
 ) -> None:
+    # The owner picker sent the owner the card already had: not a choice, so the rule decides.
     company = CompanyFactory(owner=personas.manager_a, industry="Опт")
     updated = company_update(
         actor=personas.head,
         company=company,
         version=company.version,
-        values={"industry": "Розничная торговля", "owner": personas.teammate_a},
+        values={"industry": "Розничная торговля", "owner": personas.manager_a},
     )
     assert updated.owner == retail_manager and updated.branch == personas.branch_b
     company.refresh_from_db()
     assert company.owner == retail_manager and company.version == 2
     entry = AuditEntry.objects.get(action="update", object_id=company.pk)
     assert entry.changes["owner"] == [str(personas.manager_a), str(retail_manager)]
+
+
+def test_an_owner_picked_on_the_card_wins_over_a_rules_owner(
+    rules: Any, personas: Personas, retail_manager: User, client: Client
+) -> None:
+    """What the person picks on the form is what they get, as in a bulk change that sets the
+    owner: the rule's owner only fills in where nobody chose one."""
+    company = CompanyFactory(owner=personas.manager_a, industry="Опт", name="ООО «Опт»")
+    client.force_login(personas.head)
+    response = client.post(
+        f"/companies/{company.pk}/edit/",
+        company_post(
+            name="ООО «Опт»",
+            industry="Розничная торговля",
+            owner=personas.teammate_a.pk,
+            version=company.version,
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    company.refresh_from_db()
+    assert (company.owner, company.branch) == (personas.teammate_a, personas.branch_a)
+    entry = AuditEntry.objects.get(action="update", object_id=company.pk)
+    assert entry.changes["owner"] == [str(personas.manager_a), str(personas.teammate_a)]
+    assert "rules" not in entry.changes
+    # A new company given to a colleague on its form stays theirs too...
+    response = client.post(
+        "/companies/new/",
+        company_post(name="ИП Отдан", industry="Розничная торговля", owner=personas.teammate_a.pk),
+    )
+    assert response.status_code == 302
+    assert Company.objects.get(name="ИП Отдан").owner == personas.teammate_a
+    # ... while one left with the picker's default (its creator) goes where the rule says.
+    client.post(
+        "/companies/new/",
+        company_post(name="ИП Свой", industry="Розничная торговля", owner=personas.head.pk),
+    )
+    assert Company.objects.get(name="ИП Свой").owner == retail_manager
+
+
+def test_single_and_bulk_changes_agree_on_who_owns_a_record_a_rule_claims(
+    personas: Personas, retail_manager: User
+) -> None:
+    from kartoteka.records.services.bulk import bulk_set_field
+
+    rule(
+        personas.admin,
+        name="Клиенты к рознице",
+        field="status",
+        value="client",
+        effect="set_owner",
+        owner=retail_manager,
+    )
+    in_bulk, untouched, picked = (
+        CompanyFactory(owner=personas.manager_a, status="prospect") for _ in range(3)
+    )
+    # Nobody chose an owner: the rule's owner, in bulk and on the card alike.
+    bulk_set_field(
+        actor=personas.head,
+        model=Company,
+        ids_or_queryset=[in_bulk.pk],
+        field="status",
+        value="client",
+    )
+    in_bulk.refresh_from_db()
+    untouched = company_update(
+        actor=personas.head,
+        company=untouched,
+        version=untouched.version,
+        values={"status": "client", "owner": personas.manager_a},  # the picker as it was
+    )
+    assert in_bulk.owner == untouched.owner == retail_manager
+    # The owner picked in the same change wins, as a bulk change's chosen owner does.
+    picked = company_update(
+        actor=personas.head,
+        company=picked,
+        version=picked.version,
+        values={"status": "client", "owner": personas.colleague_a},
+    )
+    assert picked.owner == personas.colleague_a
 
 
 def test_contains_folds_case_and_yo_and_rules_chain_in_order(personas: Personas) -> None:

@@ -137,6 +137,8 @@ def create(actor: User, model: type[R], plan: Plan) -> R:
     scalars = dict(plan.scalars)
     owner = scalars.pop("owner", None) or actor
     branch = scalars.pop("branch", None) or owner.branch
+    # Someone other than the creator, or another branch than the owner's: picked on purpose.
+    owner_chosen = owner != actor or branch != owner.branch
     check_placement(actor, model, "create", owner, branch)
     values = {**scalars, "owner": owner, "branch": branch}
     validate_all(model(), values, plan.errors)
@@ -147,7 +149,7 @@ def create(actor: User, model: type[R], plan: Plan) -> R:
             model=model,
             values=values,
             related=plan.writer,
-            follow=rule_effects.change_follow_up(plan.tags),
+            follow=rule_effects.change_follow_up(plan.tags, owner_chosen=owner_chosen),
         )
         search.index(obj)
     return obj
@@ -172,7 +174,9 @@ def update(actor: User, obj: R, version: int, plan: Plan) -> R:
             version=version,
             values=plan.scalars,
             related=plan.writer,
-            follow=rule_effects.change_follow_up(plan.tags),
+            follow=rule_effects.change_follow_up(
+                plan.tags, owner_chosen=owner != obj.owner or branch != obj.branch
+            ),
         )
         search.index(updated)
     return updated

@@ -139,13 +139,19 @@ def plan(
     return planned
 
 
-def change_follow_up(tags: Sequence[Tag] | None = None) -> records.FollowUp:
+def change_follow_up(
+    tags: Sequence[Tag] | None = None, *, owner_chosen: bool = False
+) -> records.FollowUp:
     """The group rules as one record's follow-up, for ``core.records`` create and update.
 
     ``tags``: the record's tags after the change, when the change sets them (else they stay).
-    Tags the change itself adds or removes are the person's choice and stay as chosen; the
-    owner picker of a card always sends a value, so there a rule's owner wins over it.
+    Tags the change itself adds or removes are the person's choice and stay as chosen.
+    ``owner_chosen``: the person picked the owner (or branch) themself in this change, so a
+    rule's owner does not overrule them - as in a bulk change that sets the owner. A card's
+    owner picker always sends a value: the caller says whether it is a choice (another owner
+    than the record has, or on a new record than its creator) or the picker left as it was.
     """
+    asked = {"owner", "branch"} if owner_chosen else set()
 
     def follow(before: Record | None, after: Record) -> tuple[dict[str, Any], Changes]:
         rules = rule_set(entity_of(after))
@@ -156,7 +162,7 @@ def change_follow_up(tags: Sequence[Tag] | None = None) -> records.FollowUp:
         before_names, after_names = [tag.name for tag in had], [tag.name for tag in has]
         flipped = {tag.pk for tag in had} ^ {tag.pk for tag in has}
         matched = rules.matching(before, before_names) if before is not None else set()
-        planned = plan(rules, matched, after, after_names, {f"tags.{pk}" for pk in flipped})
+        planned = plan(rules, matched, after, after_names, {f"tags.{pk}" for pk in flipped} | asked)
         if not planned.values:
             return {}, {}
         changes: Changes = {}
