@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from kartoteka.accounts.models import User
 from kartoteka.clients.services.companies import company_create
 from kartoteka.clients.services.contacts import contact_create
 from tests.browser.pages import BROWSER_TEST, log_in
@@ -16,7 +18,11 @@ from tests.conftest import Personas
 pytestmark = BROWSER_TEST
 
 
-def test_the_keyboard_flow(page: Page, personas: Personas) -> None:
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [pytest.param(1366, 768, id="1366x768"), pytest.param(390, 844, id="390x844")],
+)
+def test_the_keyboard_flow(page: Page, personas: Personas, width: int, height: int) -> None:
     romashka = company_create(
         actor=personas.manager_a,
         values={"name": "ООО «Ромашка»", "phones": [{"number": "+7 495 111-79-69"}]},
@@ -26,6 +32,8 @@ def test_the_keyboard_flow(page: Page, personas: Personas) -> None:
         values={"last_name": "Петров", "first_name": "Иван", "companies": [romashka.pk]},
     )
     company_create(actor=personas.manager_b, values={"name": "ООО «Ромашка-Казань»"})
+    User.objects.filter(pk=personas.manager_a.pk).update(language="ru")
+    page.set_viewport_size({"width": width, "height": height})
     log_in(page, personas.manager_a.username)
     box = page.locator("dialog.palette")
     field = box.locator(".palette-input")
