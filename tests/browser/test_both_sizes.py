@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from kartoteka.accounts.models import Role, User
@@ -237,6 +238,9 @@ def test_prev_and_next_on_a_card_walk_the_filtered_list(
     assert page.evaluate(SIDEWAYS) <= 0
 
 
+NO_NATIVE_MULTI_SELECT = """() => ![...document.querySelectorAll('select[multiple]')]
+  .some((select) => !select.classList.contains('tomselected')
+    && select.getBoundingClientRect().width > 1 && select.getBoundingClientRect().height > 1)"""
 FORMS = [
     "/companies/new/",
     "/contacts/new/",
@@ -269,6 +273,10 @@ def test_forms_show_no_dashes_and_never_scroll_sideways(
         page.wait_for_load_state("load")
         if "---------" in page.content() or "---------" in page.locator("body").inner_text():
             problems.append(f"{url}: ---------")
+        try:  # every multi-select becomes a searchable picker: nobody Ctrl+clicks
+            page.wait_for_function(NO_NATIVE_MULTI_SELECT, timeout=5000)
+        except PlaywrightError:
+            problems.append(f"{url}: a native multi-select")
         if (sideways := page.evaluate(SIDEWAYS)) > 0:
             problems.append(f"{url}: scrolls sideways by {sideways} px")
     assert not problems, problems
