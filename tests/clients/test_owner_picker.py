@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from django.test import Client
 
 from kartoteka.clients.models import Company, Contact
@@ -66,3 +69,53 @@ def test_a_posted_owner_is_ignored_when_the_picker_is_disabled(
     assert response.status_code == 302
     saved = Company.objects.get(pk=company.pk)
     assert (saved.owner_id, saved.branch_id) == (personas.colleague_a.pk, personas.branch_a.pk)
+
+
+def _select(html: str, name: str) -> str:
+    match = re.search(rf'<select name="{name}"[^>]*>.*?</select>', html, re.S)
+    assert match is not None, name
+    return match.group(0)
+
+
+@pytest.mark.parametrize("url", ["/companies/new/", "/contacts/new/"])
+def test_a_new_record_names_its_owner_and_locks_it_without_the_right_to_assign(
+    client: Client, personas: Personas, url: str
+) -> None:
+    personas.manager_a.language = "ru"
+    personas.manager_a.save(update_fields=["language"])
+    client.force_login(personas.manager_a)  # may create, may not hand records to others
+    html = client.get(url).content.decode()
+    owner, branch = _select(html, "owner"), _select(html, "branch")
+    assert "disabled" in owner and "disabled" in branch
+    assert re.search(rf'<option value="{personas.manager_a.pk}" selected>', owner), owner
+    assert re.search(rf'<option value="{personas.branch_a.pk}" selected>', branch), branch
+    assert "Не выбрано" not in owner + branch
+    # A crafted post naming someone else still makes the record the creator's.
+    post = (
+        company_post(name="ООО «Своя»", owner=personas.teammate_a.pk, branch=personas.branch_b.pk)
+        if "companies" in url
+        else contact_post(last_name="Своев", owner=personas.teammate_a.pk)
+    )
+    assert client.post(url, post).status_code == 302
+    model = Company if "companies" in url else Contact
+    saved = model.objects.latest("pk")
+    assert (saved.owner_id, saved.branch_id) == (personas.manager_a.pk, personas.branch_a.pk)
+
+
+def test_a_new_record_offers_its_creator_as_owner_to_those_who_may_assign(
+    client: Client, personas: Personas
+) -> None:
+    personas.head.language = "ru"
+    personas.head.save(update_fields=["language"])
+    client.force_login(personas.head)
+    html = client.get("/companies/new/").content.decode()
+    owner, branch = _select(html, "owner"), _select(html, "branch")
+    assert "disabled" not in owner and "disabled" not in branch
+    assert re.search(rf'<option value="{personas.head.pk}" selected>', owner), owner
+    assert '<option value="" selected>Филиал ответственного</option>' in branch, branch
+    response = client.post(
+        "/companies/new/", company_post(name="ООО «Чужая»", owner=personas.manager_b.pk)
+    )
+    assert response.status_code == 302
+    saved = Company.objects.get(name="ООО «Чужая»")
+    assert (saved.owner_id, saved.branch_id) == (personas.manager_b.pk, personas.branch_b.pk)

@@ -132,7 +132,20 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.actor = actor
         editing = self.instance.pk is not None
-        may_assign = access.can(actor, "assign", self.instance) if editing else True
+        may_assign = (
+            access.can(actor, "assign", self.instance)
+            if editing
+            else access.has_any(actor, self.entity, "assign")
+        )
+        if not editing:
+            # A new record is its creator's (and in their branch) unless they pick another owner:
+            # the form says so instead of "Not selected". Without the right to assign, that is
+            # the only possible value, shown locked.
+            self.instance.owner_id = actor.pk
+            self.instance.branch_id = actor.branch_id
+            self.initial.setdefault("owner", actor.pk)
+            if not may_assign:
+                self.initial["branch"] = actor.branch_id
         # Pickers list only people the user can see (relation pickers are scoped).
         picker(self, "owner").queryset = access.scoped(
             User.objects.filter(is_active=True), actor, "view"
@@ -140,6 +153,7 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["owner"].required = False
         self.fields["owner"].widget.attrs["data-picker"] = "users"
         picker(self, "branch").queryset = Branch.objects.filter(is_active=True)
+        picker(self, "branch").empty_label = _("The owner's branch")
         self.fields["branch"].required = False
         if not may_assign:
             # A disabled picker is still cleaned with its initial value, the record's current
@@ -151,6 +165,7 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
                 pk=self.instance.owner_id
             ).select_related("branch")
             picker(self, "branch").queryset = Branch.objects.filter(pk=self.instance.branch_id)
+            picker(self, "owner").empty_label = picker(self, "branch").empty_label = None
         if editing:
             self.fields["version"].initial = self.instance.version
             self.fields["tags"].initial = list(self.instance.tags.all())
