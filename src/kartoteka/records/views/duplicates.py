@@ -63,7 +63,5 @@ def duplicates_page(request: HttpRequest) -> HttpResponse:
 
 
 def _count(page: duplicates.PairsPage) -> str:
-    """A tab's count: the pairs of its first page, "25+" when there are more pages."""
-    if not page.pairs:
-        return ""
+    """A tab's count: the pairs of its first page, "25+" when there are more pages, "0"."""
     return f"{len(page.pairs)}+" if page.next_after else str(len(page.pairs))
