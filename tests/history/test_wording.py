@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from kartoteka.core.dates import day_heading
 from tests.conftest import Personas
+from tests.factories.clients import CompanyFactory
 
 PO = Path(__file__).parents[2] / "src/kartoteka/locale/ru/LC_MESSAGES/django.po"
 
@@ -62,3 +63,20 @@ def test_buttons_are_verbs_in_russian() -> None:
         assert not word.endswith(("ние", "ение", "ция", "мотр", "спорт", "мена")), (
             f"{button}: {word}"
         )
+
+
+def test_statuses_are_capitalised_on_the_form_and_after_an_inline_edit_too(
+    personas: Personas, client: Client
+) -> None:
+    personas.manager_a.language = "ru"
+    personas.manager_a.save(update_fields=["language"])
+    client.force_login(personas.manager_a)
+    html = client.get("/companies/new/").content.decode()
+    assert ">Потенциальный клиент</option>" in html and ">Бывший клиент</option>" in html
+    assert ">потенциальный клиент<" not in html
+    company = CompanyFactory(owner=personas.manager_a, status="prospect")
+    answer = client.post(
+        f"/companies/{company.pk}/field/status/", {"status": "client", "version": company.version}
+    )
+    assert answer.status_code == 200, answer.content.decode()[:500]
+    assert answer.json()["text"] == "Клиент"

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -14,6 +15,7 @@ from kartoteka.accounts.models import Branch, User
 from kartoteka.clients.fields import COMPANY_FIELDS, CONTACT_FIELDS
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
+from kartoteka.clients.models.company import CompanyStatus
 from kartoteka.clients.models.relation import Relation
 from kartoteka.clients.services.channels import messenger_handle
 from kartoteka.core import access, kinds
@@ -227,6 +229,12 @@ class CompanyForm(RecordForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "legal_form": forms.TextInput(attrs={"list": "legal-forms", "placeholder": "ООО"}),
         }
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        # Statuses read as the card, the lists and the history write them: "Клиент".
+        status = cast(forms.ChoiceField, self.fields["status"])
+        status.choices = [(value, capfirst(label)) for value, label in CompanyStatus.choices]
 
     def clean_inn(self) -> str:
         inn = str(self.cleaned_data.get("inn") or "").replace(" ", "")

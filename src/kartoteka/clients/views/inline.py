@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -30,7 +31,7 @@ from kartoteka.core.web import signed_in
 def shown(obj: Any, name: str) -> str:
     """The value of ``name`` as the card shows it."""
     if name == "status":
-        return str(obj.get_status_display())
+        return str(capfirst(obj.get_status_display()))  # as the card and the lists write it
     value = getattr(obj, name)
     if value in (None, ""):
         return "—"
