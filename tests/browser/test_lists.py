@@ -30,6 +30,9 @@ MEASURE = """() => {
     wrapped: [...document.querySelectorAll('table.list-table td')]
       .filter(td => td.scrollHeight > td.clientHeight + 1).length,
     width: document.documentElement.scrollWidth,
+    filterBar: document.querySelector('form.list-filters').getBoundingClientRect().height,
+    clippedWithoutTooltip: [...document.querySelectorAll('table.list-table td .clip')]
+      .filter(el => el.scrollWidth > el.clientWidth + 1 && !el.title).length,
   };
 }"""
 
@@ -57,6 +60,8 @@ def test_lists_show_18_one_line_rows_at_1366x768(page: Page, demo: str, username
         assert seen["tallest"] <= 33, (url, seen)  # 32 px and a border: never a second line
         assert seen["wrapped"] == 0, (url, seen)
         assert seen["width"] <= 1366, (url, seen)  # no sideways scrolling either
+        assert seen["filterBar"] <= 40, (url, seen)  # one line, the rest under "Ещё фильтры"
+        assert seen["clippedWithoutTooltip"] == 0, (url, seen)  # cut text tells itself on hover
         shown = headers(page)
         if username == "admin":  # sees every branch and owner
             assert "Ответственный" in shown and "Филиал" in shown, shown
