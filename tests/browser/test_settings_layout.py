@@ -57,15 +57,17 @@ def test_the_role_editor_grid_never_scrolls_sideways(
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_group_rule_sections_keep_their_distance(
-    page: Page, personas: Personas, width: int, height: int
+@pytest.mark.parametrize("url", ["/settings/group-rules/", "/settings/custom-fields/"])
+def test_settings_sections_keep_their_distance(
+    page: Page, personas: Personas, width: int, height: int, url: str
 ) -> None:
     _russian(page, personas, width, height)
-    page.goto("/settings/group-rules/")
+    page.goto(url)
     sections = page.evaluate(
-        """() => [...document.querySelectorAll('main section[id^=group-rules-]')].map(s => {
+        """() => [...document.querySelectorAll('main section.page-section')].map(s => {
           const head = s.querySelector('h2').getBoundingClientRect();
-          const button = s.querySelector('h2 + .btn, h2 ~ a.btn').getBoundingClientRect();
+          const button = (s.querySelector('h2 ~ a.btn') || s.querySelector('h2'))
+            .getBoundingClientRect();
           const top = s.getBoundingClientRect().top;
           const previous = s.previousElementSibling.getBoundingClientRect().bottom;
           const centre = (box) => (box.top + box.bottom) / 2;
