@@ -58,3 +58,33 @@ def test_short_and_hour_long_meetings_show_no_half_cut_lines(
             }"""
         )
         assert overflow == [], (minutes, overflow)
+
+
+def test_on_a_phone_the_calendar_opens_on_the_weeks_list_and_fits(
+    page: Page, personas: Personas
+) -> None:
+    manager = personas.manager_a
+    start = timezone.make_aware(TUESDAY + timedelta(hours=10))
+    event_create(
+        actor=manager,
+        values={
+            "title": "Переговоры по годовому контракту на поставку бумаги и картриджей",
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=1),
+        },
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, manager.username)
+    page.goto("/calendar/?date=2026-11-23")
+    expect(page.locator(".ec-list")).to_be_visible()
+    expect(page.locator(".ec-event", has_text="картриджей")).to_be_visible()
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth,"
+        " document.querySelector('.ec-main').scrollWidth,"
+        " document.querySelector('.ec-main').clientWidth]"
+    )
+    assert widths[0] <= 390 and widths[1] <= widths[2], widths
+    # A view asked for by name is kept, on a phone too.
+    page.goto("/calendar/?view=week&date=2026-11-23")
+    expect(page.locator(".ec-time-grid, .ec-week-view").first).to_be_visible()
+    expect(page.locator(".ec-list")).to_have_count(0)

@@ -188,7 +188,8 @@
     // A meeting of half an hour is one line high, an hour's two: its time and title share the
     // first line (cut with an ellipsis), the client takes the second, so no line shows half cut.
     const { start, end, allDay } = info.event;
-    const minutes = !allDay && end ? (end - start) / 60000 : Infinity;
+    const timed = !allDay && !!end && /TimeGrid|timeGrid/.test(info.view.type);
+    const minutes = timed ? (end - start) / 60000 : Infinity;
     info.el.classList.toggle("kt-short", minutes <= 45);
     info.el.classList.toggle("kt-medium", minutes > 45 && minutes <= 75);
     if (minutes > 75 && minutes !== Infinity) requestAnimationFrame(() => fitLines(info.el));
@@ -197,7 +198,8 @@
   const time = { hour: "2-digit", minute: "2-digit", hour12: false };
   let calendar = null;
   calendar = window.EventCalendar.create(holder, {
-    view: config.view,
+    // Seven columns do not fit a phone: unless a view was asked for, it opens on the week's list.
+    view: !new URLSearchParams(window.location.search).has("view") && window.matchMedia("(max-width: 600px)").matches ? "listWeek" : config.view,
     date: config.date || undefined,
     locale: config.locale,
     timeZone: config.timeZone,
