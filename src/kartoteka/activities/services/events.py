@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.activities.models import CalendarEvent, EventParticipant
 from kartoteka.activities.services import common
-from kartoteka.core import access
+from kartoteka.core import access, records
 from kartoteka.core.errors import ConflictError, NotFoundError
 from kartoteka.records.services.undo import Undo
 
@@ -59,38 +57,51 @@ def _prepare(
     return cleaned, people, errors
 
 
-def _write_participants(event: CalendarEvent, people: Iterable[User]) -> None:
-    wanted = {user.pk for user in people}
-    if event.owner_id is not None:  # type: ignore[attr-defined]
-        wanted.add(event.owner_id)  # type: ignore[attr-defined]
-    EventParticipant.objects.filter(event=event).exclude(user_id__in=wanted).delete()
-    known = set(EventParticipant.objects.filter(event=event).values_list("user_id", flat=True))
-    EventParticipant.objects.bulk_create(
-        EventParticipant(event=event, user_id=pk) for pk in wanted - known
-    )
+def _participants_writer(people: list[User] | None) -> records.RelatedWriter | None:
+    """Writes the meeting's participants (``people`` plus its organiser, who always takes
+    part) in the record's own transaction, so a change of who takes part is one version and one
+    audit entry with the rest ("participants: A, C → B, C")."""
+    if people is None:
+        return None
+
+    def write(event: CalendarEvent) -> records.Changes:
+        wanted = {user.pk for user in people}
+        if event.owner_id is not None:  # type: ignore[attr-defined]
+            wanted.add(event.owner_id)  # type: ignore[attr-defined]
+        current = set(
+            EventParticipant.objects.filter(event=event).values_list("user_id", flat=True)
+        )
+        if wanted == current:
+            return {}
+        EventParticipant.objects.filter(event=event, user_id__in=current - wanted).delete()
+        EventParticipant.objects.bulk_create(
+            EventParticipant(event=event, user_id=pk) for pk in wanted - current
+        )
+        names = {user.pk: str(user) for user in User.objects.filter(pk__in=wanted | current)}
+        return {
+            "participants": [
+                sorted(names[pk] for pk in current if pk in names),
+                sorted(names[pk] for pk in wanted if pk in names),
+            ]
+        }
+
+    return write
 
 
 def event_create(*, actor: User, values: dict[str, Any]) -> CalendarEvent:
     """Plan an event organised by ``values["owner"]`` (default: the actor); the organiser
     always takes part."""
     cleaned, people, errors = _prepare(actor, values)
-    with transaction.atomic():
-        event = common.create(actor, CalendarEvent, cleaned, errors)
-        _write_participants(event, people or [])
-    return event
+    return common.create(actor, CalendarEvent, cleaned, errors, _participants_writer(people or []))
 
 
 def event_update(
     *, actor: User, event: CalendarEvent, version: int, values: dict[str, Any]
 ) -> CalendarEvent:
     """Change an event (a drag in the calendar sends only ``starts_at``/``ends_at``) if
-    ``version`` is current."""
+    ``version`` is current; ``values["participants"]``, when given, is the whole new list."""
     cleaned, people, errors = _prepare(actor, values)
-    with transaction.atomic():
-        event = common.update(actor, event, version, cleaned, errors)
-        if people is not None:
-            _write_participants(event, people)
-    return event
+    return common.update(actor, event, version, cleaned, errors, _participants_writer(people))
 
 
 def event_trash(*, actor: User, event: CalendarEvent) -> None:
