@@ -9,10 +9,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
+from kartoteka.activities import queries
 from kartoteka.activities.models import CalendarEvent, EventParticipant
 from kartoteka.activities.services import common
 from kartoteka.core import access, records
-from kartoteka.core.errors import ConflictError, NotFoundError
+from kartoteka.core.errors import ConflictError, DomainError, NotFoundError
 from kartoteka.records.services.undo import Undo
 
 FIELDS = (
@@ -104,6 +105,48 @@ def event_update(
     return common.update(actor, event, version, cleaned, errors, _participants_writer(people))
 
 
+def event_move(
+    *,
+    actor: User,
+    event: CalendarEvent,
+    version: int,
+    values: dict[str, Any],
+    from_person: int | None = None,
+    to_person: int | None = None,
+) -> CalendarEvent:
+    """A drag in the calendar: the new ``starts_at``/``ends_at``/``all_day`` in ``values``, if
+    ``version`` is current.
+
+    Dropped from one person's column onto another's (the day view shows colleagues side by
+    side), ``to_person`` takes the place of ``from_person`` among the participants, the others
+    staying; if ``from_person`` organised it, ``to_person`` becomes the organiser (which needs the
+    right to reassign it). ``to_person`` must be someone the actor may invite
+    (:func:`~kartoteka.activities.queries.invitable_people`); everything else is checked as for
+    any edit, in the same transaction, as one version and one audit entry.
+    """
+    values = dict(values)
+    if from_person is not None and to_person is not None and from_person != to_person:
+        newcomer = queries.invitable_people(actor).filter(pk=to_person).first()
+        if newcomer is None:
+            raise DomainError(
+                _("You cannot invite this person."), fields={"participants": [_("No such user.")]}
+            )
+        current = set(
+            EventParticipant.objects.filter(event=event).values_list("user_id", flat=True)
+        )
+        # On a stale page the version check answers (a conflict); on a current one the person
+        # the meeting was dragged away from must be taking part.
+        if from_person not in current and event.version == version:
+            raise DomainError(
+                _("Reload the page and try again."),
+                fields={"participants": [_("This person does not take part.")]},
+            )
+        values["participants"] = sorted((current - {from_person}) | {newcomer.pk})
+        if event.owner_id == from_person:  # type: ignore[attr-defined]
+            values["owner"] = newcomer
+    return event_update(actor=actor, event=event, version=version, values=values)
+
+
 def event_trash(*, actor: User, event: CalendarEvent) -> None:
     """Move an event to the trash."""
     common.trash(actor, event)
@@ -125,17 +168,19 @@ def clashes(event: CalendarEvent) -> QuerySet[CalendarEvent]:
 
 def for_move(event: CalendarEvent, before: dict[str, Any]) -> Undo:
     """How to take back a drag or resize of ``event`` (now at its new version) to ``before``
-    (its ``starts_at``, ``ends_at`` and ``all_day`` as they were)."""
-    return Undo(
-        "event_move",
-        {
-            "pk": event.pk,
-            "version": event.version,
-            "starts_at": before["starts_at"].isoformat(),
-            "ends_at": before["ends_at"].isoformat(),
-            "all_day": before["all_day"],
-        },
-    )
+    (its ``starts_at``, ``ends_at`` and ``all_day`` as they were; after a drop onto another
+    person's column also its ``participants`` ids and ``owner`` id)."""
+    data = {
+        "pk": event.pk,
+        "version": event.version,
+        "starts_at": before["starts_at"].isoformat(),
+        "ends_at": before["ends_at"].isoformat(),
+        "all_day": before["all_day"],
+    }
+    if "participants" in before:
+        data["participants"] = sorted(before["participants"])
+        data["owner"] = before["owner"]
+    return Undo("event_move", data)
 
 
 def undo_move(actor: User, data: dict[str, Any]) -> str:
@@ -149,14 +194,13 @@ def undo_move(actor: User, data: dict[str, Any]) -> str:
             changes=[],
             message=_("“%(name)s” was changed since; it stays where it is.") % {"name": event},
         )
-    event_update(
-        actor=actor,
-        event=event,
-        version=event.version,
-        values={
-            "starts_at": datetime.fromisoformat(data["starts_at"]),
-            "ends_at": datetime.fromisoformat(data["ends_at"]),
-            "all_day": data["all_day"],
-        },
-    )
+    values: dict[str, Any] = {
+        "starts_at": datetime.fromisoformat(data["starts_at"]),
+        "ends_at": datetime.fromisoformat(data["ends_at"]),
+        "all_day": data["all_day"],
+    }
+    if "participants" in data:  # it was handed to someone else: it goes back, too
+        values["participants"] = data["participants"]
+        values["owner"] = data["owner"]
+    event_update(actor=actor, event=event, version=event.version, values=values)
     return _("“%(name)s” is back at its time.") % {"name": event}
