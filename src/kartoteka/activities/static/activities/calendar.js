@@ -114,6 +114,12 @@
       end: event.end ? (event.allDay ? day(event.end) : wall(event.end)) : "",
       allDay: event.allDay,
     };
+    // Day view: dropped into another colleague's column, the meeting goes from one to the
+    // other (the server decides whether that is allowed, and answers why not).
+    if (info.oldResource && info.newResource && info.oldResource.id !== info.newResource.id) {
+      body.fromResource = info.oldResource.id;
+      body.toResource = info.newResource.id;
+    }
     holder.classList.add("is-saving");
     fetch(urlFor(config.moveUrl, event.id), {
       method: "POST",
