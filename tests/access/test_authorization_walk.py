@@ -522,6 +522,7 @@ TARGETS: dict[str, Callable[[World], list[Target]]] = {
     "activities:task-create": _none,
     "activities:task-complete": _pair_of("TV", "TH"),
     "activities:task-reopen": _pair_of("TV", "TH"),
+    "activities:task-snooze": _pair_of("TV", "TH"),
     "activities:task-checklist": _pair_of("TV", "TH"),
     "activities:task-comment": _pair_of("TV", "TH"),
     "activities:task-delete": _pair_of("TV", "TH"),

@@ -131,6 +131,7 @@ ROUTES: dict[str, str] = {
     "activities:task-create": "self",
     "activities:task-complete": "record",
     "activities:task-reopen": "record",
+    "activities:task-snooze": "record",
     "activities:task-checklist": "record",
     "activities:task-comment": "record",
     "activities:task-delete": "record",

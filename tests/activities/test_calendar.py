@@ -18,6 +18,7 @@ from kartoteka.accounts.models import User
 from kartoteka.activities.models import CalendarEvent, CalendarFeed, EventParticipant
 from kartoteka.activities.services.events import event_create
 from kartoteka.activities.services.feeds import feed_create, feed_revoke
+from kartoteka.core.models import AuditEntry
 from tests.conftest import Personas
 
 MONDAY = datetime(2026, 11, 23)  # a week to look at: Monday 23 November 2026
@@ -193,6 +194,104 @@ def test_nobody_moves_a_meeting_they_may_not_edit(
         before = event.starts_at
         event.refresh_from_db()
         assert event.starts_at == before
+
+
+def _hand(
+    client: Client, event: CalendarEvent, source: User, target: User, version: int | None = None
+) -> Any:
+    """A drop in the day view from ``source``'s column onto ``target``'s, at 15:00 on Tuesday."""
+    return client.post(
+        f"/calendar/events/{event.pk}/move/",
+        data=json.dumps(
+            {
+                "version": event.version if version is None else version,
+                "start": "2026-11-24T15:00:00",
+                "end": "2026-11-24T16:00:00",
+                "allDay": False,
+                "fromResource": str(source.pk),
+                "toResource": str(target.pk),
+            }
+        ),
+        content_type="application/json",
+    )
+
+
+def _people_of(event: CalendarEvent) -> set[User]:
+    return set(User.objects.filter(event_participations__event=event))
+
+
+def test_a_drop_on_a_colleagues_column_swaps_that_participant(
+    personas: Personas, login: Any
+) -> None:
+    # Given: manager_a's meeting with a teammate and a colleague.
+    a, teammate, colleague = personas.manager_a, personas.teammate_a, personas.colleague_a
+    event = meeting(a, "Демо", at(0, 10), 60, teammate, colleague)
+    client = login(a)
+    # When: the teammate's copy is dropped into the branch head's column, two hours later.
+    response = _hand(client, event, teammate, personas.branch_head_a)
+    # Then: the branch head takes the teammate's place; the organiser and the colleague stay.
+    assert response.status_code == 200, response.content
+    event.refresh_from_db()
+    assert _people_of(event) == {a, colleague, personas.branch_head_a}
+    assert event.owner == a and event.starts_at == at(1, 15) and event.version == 2
+    assert str(personas.branch_head_a) in response.json()["message"]
+    entry = AuditEntry.objects.get(object_id=event.pk, action=AuditEntry.Action.UPDATE)
+    assert entry.actor == a
+    assert entry.changes["participants"] == [
+        sorted(str(p) for p in (a, teammate, colleague)),
+        sorted(str(p) for p in (a, colleague, personas.branch_head_a)),
+    ]
+    assert "starts_at" in entry.changes
+    # Undo puts the people back, with the time.
+    client.post(response.json()["undoUrl"], {"next": "/calendar/"})
+    event.refresh_from_db()
+    assert _people_of(event) == {a, teammate, colleague} and event.starts_at == at(0, 10)
+
+
+def test_a_drop_from_the_organisers_column_hands_the_meeting_over(
+    personas: Personas, login: Any
+) -> None:
+    a, teammate = personas.manager_a, personas.teammate_a
+    event = meeting(a, "Демо", at(0, 10))
+    response = _hand(login(personas.branch_head_a), event, a, teammate)
+    assert response.status_code == 200, response.content
+    event.refresh_from_db()
+    assert event.owner == teammate and _people_of(event) == {teammate}
+
+
+def test_a_drop_on_a_column_one_may_not_use_changes_nothing(personas: Personas, login: Any) -> None:
+    a, teammate = personas.manager_a, personas.teammate_a
+    event = meeting(a, "Демо", at(0, 10), 60, teammate)
+    audited = AuditEntry.objects.count()
+
+    def unchanged() -> None:
+        fresh = CalendarEvent.objects.get(pk=event.pk)
+        assert fresh.version == event.version and fresh.starts_at == at(0, 10)
+        assert fresh.owner == a and _people_of(fresh) == {a, teammate}
+        assert AuditEntry.objects.count() == audited
+
+    client = login(a)
+    # Someone of another branch: not a colleague one may invite (the same answer as nobody).
+    for stranger in (personas.manager_b.pk, 999_999):
+        response = _hand(client, event, teammate, User(pk=stranger))
+        assert response.status_code == 422, response.content
+        unchanged()
+    # A manager may not give their own meeting away (reassigning is their head's call).
+    response = _hand(client, event, a, personas.colleague_a)
+    assert response.status_code == 422
+    assert "reassign" in response.json()["error"]["message"]
+    unchanged()
+    # Dragged from someone who does not take part: the page was wrong.
+    assert _hand(client, event, personas.colleague_a, personas.branch_head_a).status_code == 422
+    unchanged()
+    # A participant who may not edit it: as for any drag, it is not theirs to move.
+    assert _hand(login(teammate), event, teammate, personas.colleague_a).status_code == 404
+    unchanged()
+    # A stale page: the version check answers first.
+    client = login(a)
+    stale = _hand(client, event, teammate, personas.colleague_a, version=event.version - 1)
+    assert stale.status_code == 409
+    unchanged()
 
 
 def test_a_clicked_slot_creates_a_meeting(personas: Personas, login: Any) -> None:

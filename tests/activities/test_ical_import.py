@@ -21,6 +21,7 @@ from kartoteka.activities.services.ical_import import (
     ImportResult,
     ical_import,
 )
+from kartoteka.core.models import AuditEntry
 from tests.activities.ics_fixtures import ics_folder
 from tests.conftest import Personas
 
@@ -141,7 +142,7 @@ def test_repeating_events_are_expanded(personas: Personas) -> None:
     # RRULE + RDATE (also as PERIOD) + EXDATE + overrides, Zimbra's broken empty VTIMEZONE
     load(personas, ics_dir, "zimbra_rrule-rdate-period-exdate.ics")
     crazy = list(mine(title="Crazy Event Thingy!"))
-    moved = [e for e in crazy if e.description == "I HAZ CHANGED!"]
+    moved = [e for e in crazy if e.description.startswith("I HAZ CHANGED!")]
     assert len(moved) == 1 and moved[0].starts_at == utc(2012, 10, 2, 22)
 
 
@@ -226,3 +227,101 @@ def test_the_upload_page(personas: Personas, login: Any) -> None:
     assert bad.status_code == 422
     assert re.search("Line 13|Строка 13", bad.content.decode())
     assert login(personas.auditor).get("/calendar/import/").status_code == 403
+
+
+def invitation(*attendees: str, organiser: str = "teammate_a@example.ru") -> bytes:
+    """A one-event .ics file as a mail program sends it: an organiser and attendee lines."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Test//EN",
+        "BEGIN:VEVENT",
+        "UID:invite-1@example.ru",
+        "SUMMARY:Демо для «Альфы»",
+        "DESCRIPTION:Показать отчёты",
+        "DTSTART:20261124T100000Z",
+        "DTEND:20261124T110000Z",
+        f"ORGANIZER;CN=Организатор:mailto:{organiser}",
+        *(f"ATTENDEE{':' if line.startswith('mailto:') else ';'}{line}" for line in attendees),
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    return "\r\n".join(lines).encode()
+
+
+def test_attendees_who_are_users_take_part_and_the_others_are_listed(
+    personas: Personas,
+) -> None:
+    # Given: a former colleague (inactive) and two people sharing one address.
+    gone = personas.service_a
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    for shared in (personas.head, personas.auditor):
+        shared.email = "sales@example.ru"
+        shared.save(update_fields=["email"])
+    data = invitation(
+        "CN=Me;PARTSTAT=ACCEPTED:mailto:MANAGER_A@Example.RU",
+        "CN=Colleague:mailto:colleague_a@example.ru",
+        "CN=Other branch:mailto:manager_b@example.ru",
+        "CN=Marketer;PARTSTAT=DECLINED:mailto:marketer@example.ru",
+        "CN=Иван Петров;PARTSTAT=NEEDS-ACTION:mailto:ivan@client.ru",
+        "CN=Former:mailto:service_a@example.ru",
+        "CN=Sales:mailto:sales@example.ru",
+        "mailto:ivan@client.ru",  # the same person twice: listed once
+    )
+    # When
+    result = ical_import(actor=personas.manager_a, data=data, today=TODAY)
+    # Then: the organiser and the matched attendees take part; the importer organises.
+    event = CalendarEvent.objects.get(ical_uid="invite-1@example.ru")
+    assert result.created == 1
+    assert event.owner == personas.manager_a
+    assert set(event.participants.all()) == {
+        personas.manager_a,
+        personas.teammate_a,
+        personas.colleague_a,
+        personas.manager_b,
+    }
+    assert event.description == (
+        "Показать отчёты\n\n"
+        "Also invited:\n"
+        "- Marketer <marketer@example.ru> (declined)\n"
+        "- Иван Петров <ivan@client.ru>\n"
+        "- Former <service_a@example.ru>\n"
+        "- Sales <sales@example.ru>"
+    )
+    assert not type(personas.manager_a).objects.filter(email="ivan@client.ru").exists()
+    # The colleagues see it in their calendars, as any meeting they are invited to.
+    assert CalendarEvent.objects.filter(participants=personas.colleague_a).count() == 1
+
+
+def test_importing_the_invitation_again_follows_its_attendees(personas: Personas) -> None:
+    first = invitation("mailto:colleague_a@example.ru", "mailto:ivan@client.ru")
+    ical_import(actor=personas.manager_a, data=first, today=TODAY)
+    event = CalendarEvent.objects.get()
+    again = ical_import(actor=personas.manager_a, data=first, today=TODAY)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    # The colleague is taken off the invitation: the next import takes them off the meeting,
+    # as one audited change.
+    changed = invitation("mailto:ivan@client.ru")
+    result = ical_import(actor=personas.manager_a, data=changed, today=TODAY)
+    assert (result.created, result.updated) == (0, 1)
+    event.refresh_from_db()
+    assert set(event.participants.all()) == {personas.manager_a, personas.teammate_a}
+    assert event.version == 2
+    entry = AuditEntry.objects.filter(object_id=event.pk, action=AuditEntry.Action.UPDATE).get()
+    assert entry.changes == {
+        "participants": [
+            sorted(str(p) for p in (personas.manager_a, personas.teammate_a, personas.colleague_a)),
+            sorted(str(p) for p in (personas.manager_a, personas.teammate_a)),
+        ]
+    }
+
+
+def test_an_invitation_without_known_attendees_stays_the_importers(personas: Personas) -> None:
+    data = invitation("mailto:ivan@client.ru", organiser="boss@client.ru")
+    ical_import(actor=personas.manager_a, data=data, today=TODAY)
+    event = CalendarEvent.objects.get()
+    assert list(event.participants.all()) == [personas.manager_a]
+    listed = "Also invited:\n- Организатор <boss@client.ru>\n- ivan@client.ru"
+    assert event.description.endswith(listed)

@@ -158,6 +158,7 @@ def _queries(client: Client, url: str) -> int:
 PERSONAS = ("admin", "head", "branch_head_a", "manager_a", "service_a", "marketer", "auditor")
 URLS = (
     "/",
+    "/?fragment=tasks",
     "/?view=team",
     "/tasks/",
     "/tasks/?tab=overdue&assignee=all",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -102,3 +103,60 @@ def test_a_click_on_an_empty_slot_plans_a_meeting(page: Page, personas: Personas
     event = CalendarEvent.objects.get(title="Звонок «Бете»")
     assert event.starts_at == timezone.make_aware(MONDAY + timedelta(days=3, hours=14))
     assert list(event.participants.all()) == [personas.manager_a]
+
+
+def test_a_meeting_dropped_into_a_colleagues_column_changes_its_participant(
+    page: Page, personas: Personas
+) -> None:
+    # Given: manager_a's meeting with a teammate; the team's day shows three columns.
+    personas.team_a.members.add(personas.colleague_a)
+    start = timezone.make_aware(MONDAY + timedelta(days=1, hours=10))
+    event = event_create(
+        actor=personas.manager_a,
+        values={
+            "title": "Демо для «Гаммы»",
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=1),
+            "participants": [personas.manager_a, personas.teammate_a],
+        },
+    )
+    log_in(page, personas.manager_a.username)
+    page.goto("/calendar/?view=day&date=2026-11-24&who=team")
+    copies = page.locator(".ec-event", has_text="Демо для «Гаммы»")
+    expect(copies).to_have_count(2)  # one in each participant's column
+
+    def column(person: object) -> tuple[float, float]:
+        box = page.locator(".ec-col-head", has_text=str(person)).bounding_box()
+        assert box is not None
+        return box["x"], box["x"] + box["width"]
+
+    def copy_in(person: object) -> Any:
+        left, right = column(person)
+        for index in range(copies.count()):
+            box = copies.nth(index).bounding_box()
+            if box is not None and left <= box["x"] + box["width"] / 2 < right:
+                return box
+        return None
+
+    # When: the teammate's copy is dragged into the colleague's column, at the same time.
+    box = copy_in(personas.teammate_a)
+    assert box is not None and copy_in(personas.colleague_a) is None
+    left, right = column(personas.colleague_a)
+    x, y = box["x"] + box["width"] / 2, box["y"] + 8
+    target_x = (left + right) / 2
+    with page.expect_response(re.compile(r"/calendar/events/\d+/move/$")) as moved:
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for step in range(1, 11):
+            page.mouse.move(x + (target_x - x) * step / 10, y)
+        page.mouse.up()
+    # Then: saved, said, and after a reload the colleague's column has it, the teammate's not.
+    assert moved.value.status == 200
+    expect(page.locator(".calendar-toasts .toast")).to_contain_text(str(personas.colleague_a))
+    event.refresh_from_db()
+    assert set(event.participants.all()) == {personas.manager_a, personas.colleague_a}
+    assert event.starts_at == start and event.version == 2
+    page.reload()
+    expect(copies).to_have_count(2)
+    assert copy_in(personas.colleague_a) is not None
+    assert copy_in(personas.teammate_a) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -86,3 +87,35 @@ def test_a_refused_tick_is_put_back(page: Page, personas: Personas) -> None:
     expect(page.locator(".toast-error")).to_contain_text("Changed meanwhile")
     expect(row.get_by_role("checkbox")).to_have_attribute("aria-checked", "false")
     expect(row).not_to_have_class(re.compile(r"\bis-done\b"))
+
+
+def test_snooze_moves_a_task_from_today_to_upcoming_without_a_reload(
+    page: Page, personas: Personas
+) -> None:
+    # Given: a task due today (no time: the menu offers days) and one for the day after.
+    today = timezone.localdate()
+    task = Task.objects.create(
+        owner=personas.manager_a,
+        author=personas.manager_a,
+        branch=personas.manager_a.branch,
+        title="Перезвонить «Альфе»",
+        due_date=today,
+    )
+    log_in(page, personas.manager_a.username)
+    page.goto("/")
+    row = page.locator("#bucket-today [data-task-row]", has_text="Перезвонить «Альфе»")
+    expect(row).to_be_visible()
+    page.evaluate("window.__samePage = true")  # gone if the page were loaded again
+    # When: Snooze → Tomorrow.
+    row.locator("summary", has_text=re.compile(r"Snooze|Отложить")).click()
+    with page.expect_response(re.compile(rf"/tasks/{task.pk}/snooze/$")) as answer:
+        row.get_by_role("button", name=re.compile(r"^(Tomorrow|Завтра)")).click()
+    assert answer.value.status == 200
+    # Then: it is gone from "Today" and listed under the next days, with an undo toast.
+    upcoming = page.locator("#bucket-upcoming [data-task-row]", has_text="Перезвонить «Альфе»")
+    expect(upcoming).to_be_visible()
+    expect(page.locator("#bucket-today [data-task-row]", has_text="Перезвонить")).to_have_count(0)
+    expect(page.locator(".toasts .toast-undo")).to_contain_text("Перезвонить «Альфе»")
+    assert page.evaluate("window.__samePage") is True
+    task.refresh_from_db()
+    assert task.due_date == today + timedelta(days=1) and task.version == 2

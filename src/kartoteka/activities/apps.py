@@ -20,5 +20,6 @@ class ActivitiesConfig(AppConfig):
         reminders.register()
         # "Undo" in the toast of a tick reopens the task; a moved meeting goes back.
         undo.register("task_done", tasks.undo_done)
+        undo.register("task_snooze", tasks.undo_snooze)
         undo.register("event_move", events.undo_move)
         me.register_field("calendar_feed_url", feed_url_of)

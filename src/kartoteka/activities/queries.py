@@ -271,6 +271,13 @@ def calendar_people(user: User, circle: str) -> QuerySet[User]:
     return people.order_by("last_name", "first_name", "username")
 
 
+def invitable_people(user: User) -> QuerySet[User]:
+    """Whom ``user`` may invite to a meeting, or hand a meeting over to: the people of the
+    widest calendar they may open (nobody but themself without a calendar)."""
+    circles = calendar_circles(user)
+    return calendar_people(user, circles[-1] if circles else "me")
+
+
 def calendar_events(
     user: User, start: datetime.datetime, end: datetime.datetime, people: list[int]
 ) -> list[CalendarEvent]:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", tasks.task_detail, name="task-detail"),
     path("tasks/<int:pk>/done/", tasks.task_complete, name="task-complete"),
     path("tasks/<int:pk>/reopen/", tasks.task_reopen, name="task-reopen"),
+    path("tasks/<int:pk>/snooze/", tasks.task_snooze, name="task-snooze"),
     path("tasks/<int:pk>/checklist/", tasks.task_checklist, name="task-checklist"),
     path("tasks/<int:pk>/comments/", tasks.task_comment, name="task-comment"),
     path("tasks/<int:pk>/delete/", tasks.task_delete, name="task-delete"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.activities.views.tasks import mark_clients
+from kartoteka.activities.views.tasks import mark_clients, mark_snoozes
 from kartoteka.core import access, dates
 from kartoteka.core.web import signed_in
 from kartoteka.home.day import my_day
@@ -19,12 +20,19 @@ from kartoteka.home.day import my_day
 def home(request: HttpRequest) -> HttpResponse:
     user: User = signed_in(request)
     team = request.GET.get("view") == "team"
-    day = my_day(user, timezone.now(), team=team)
+    now = timezone.now()
+    day = my_day(user, now, team=team)
     mark_clients(user, [task for bucket in day.buckets for task in bucket.tasks])
+    # What is due now or already late can be put off; the next days' tasks are already later.
+    mark_snoozes(
+        [task for bucket in day.buckets if bucket.key != "upcoming" for task in bucket.tasks], now
+    )
     titles = {"overdue": _("Overdue"), "today": _("Today"), "upcoming": _("Next 7 days")}
+    # ``?fragment=tasks``: only the task column, which the page swaps in after a snooze.
+    fragment = request.GET.get("fragment") == "tasks" and not team
     return render(
         request,
-        "home/home.html",
+        "home/_day_tasks.html" if fragment else "home/home.html",
         {
             "section": "home",
             "heading": dates.day_heading(day.today),
@@ -33,5 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "team_view": team and day.head,
             "titles": titles,
             "may_create": access.has_any(user, "tasks", "create"),
+            # Where a tick's or a snooze's answer and its "Undo" lead: the page, never the
+            # fragment it may have come in.
+            "next_url": reverse("home"),
         },
     )

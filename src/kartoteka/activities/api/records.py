@@ -249,6 +249,11 @@ class TaskSerializer(KindSerializer):
         extra_kwargs: ClassVar[dict[str, Any]] = {
             "due_at": {"help_text": "A moment, when the task has a time; sets `due_date` too."},
             "due_date": {"help_text": "The day it is due (without a time: leave `due_at` out)."},
+            "remind_at": {
+                "help_text": "When to remind the assignee. A PATCH that moves `due_at` or "
+                "`due_date` without `remind_at` moves the reminder by the same shift (to now, "
+                "if that has passed), so it rings again before the new due moment."
+            },
             "recurrence": {
                 "help_text": "An RFC 5545 RRULE: `FREQ=WEEKLY;BYDAY=MO`, `FREQ=MONTHLY`…"
             },

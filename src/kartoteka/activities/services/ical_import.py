@@ -19,6 +19,15 @@ Times are stored as moments (UTC): a TZID with a VTIMEZONE (Outlook's "W. Europe
 zone database, a floating time by the file's X-WR-TIMEZONE or else the site's time zone. An
 all-day event (``VALUE=DATE``) runs from midnight of its first day to midnight after its last
 day in the site's time zone.
+
+**Who takes part.** The importing user organises every imported event and takes part in it. An
+ORGANIZER or ATTENDEE whose e-mail address (any case) belongs to exactly one active user of the
+CRM takes part too: participants are colleagues, so any active user may be matched, whatever the
+importer's scope (the event then shows in their calendar as any meeting they are invited to).
+Nobody is created for an unknown address: such people, and anyone who declined
+(``PARTSTAT=DECLINED``), are listed by name and address at the end of the event's description,
+where the card, the edit form and the subscription feed show them. A second import sets the
+participants from the file again, as it does the title.
 """
 
 from __future__ import annotations
@@ -34,11 +43,12 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.activities.models import CalendarEvent
+from kartoteka.activities.models import CalendarEvent, EventParticipant
 from kartoteka.activities.services import events as event_services
 from kartoteka.core import access
 from kartoteka.core.errors import DomainError, ForbiddenError
@@ -88,11 +98,27 @@ class ImportResult:
         return self.created + self.updated + self.unchanged
 
 
+@dataclass(frozen=True)
+class _Person:
+    """An ORGANIZER or ATTENDEE of an event: lower-cased address, name (CN), declined."""
+
+    email: str
+    name: str
+    declined: bool
+
+    def __str__(self) -> str:
+        shown = (
+            f"{self.name} <{self.email}>" if self.name and self.name != self.email else self.email
+        )
+        return f"{shown} ({_('declined')})" if self.declined else shown
+
+
 @dataclass
 class _Occurrence:
     uid: str
     recurrence_id: str
     values: dict[str, Any]
+    people: tuple[_Person, ...] = ()
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -256,6 +282,60 @@ def _values(occurrence: Any, floating: ZoneInfo | None) -> dict[str, Any]:
     }
 
 
+def _people(occurrence: Any) -> tuple[_Person, ...]:
+    """The organiser and attendees with an e-mail address, each address once (the organiser
+    often invites themself too; the first mention wins)."""
+    found: dict[str, _Person] = {}
+    for name in ("ORGANIZER", "ATTENDEE"):
+        raw = occurrence.get(name)
+        for address in raw if isinstance(raw, list) else [raw] if raw is not None else []:
+            text = str(address).strip()
+            email = (text[7:] if text.lower().startswith("mailto:") else text).strip().lower()
+            if "@" not in email or email in found:
+                continue
+            params = getattr(address, "params", {})
+            found[email] = _Person(
+                email=email,
+                name=str(params.get("CN", "")).strip().strip('"'),
+                declined=str(params.get("PARTSTAT", "")).upper() == "DECLINED",
+            )
+    return tuple(found.values())
+
+
+def _users_by_email(occurrences: list[_Occurrence]) -> dict[str, User]:
+    """Active users by lower-cased e-mail address, for the addresses in ``occurrences``; an
+    address two active users share names neither (we cannot tell whom the file meant)."""
+    emails = {person.email for item in occurrences for person in item.people}
+    if not emails:
+        return {}
+    found: dict[str, list[User]] = defaultdict(list)
+    for user in User.objects.annotate(address=Lower("email")).filter(
+        is_active=True, address__in=emails
+    ):
+        found[user.address].append(user)  # type: ignore[attr-defined]
+    return {email: users[0] for email, users in found.items() if len(users) == 1}
+
+
+def _with_people(
+    item: _Occurrence, actor: User, users: dict[str, User]
+) -> tuple[dict[str, Any], set[int]]:
+    """The occurrence's values with the people who are not participants listed at the end of
+    its description, and the ids of its participants (the actor always among them)."""
+    participants = {actor.pk}
+    others: list[str] = []
+    for person in item.people:
+        user = users.get(person.email)
+        if user is not None and not person.declined:
+            participants.add(user.pk)
+        elif user is None or user.pk != actor.pk:
+            others.append(f"- {person}")
+    values = dict(item.values)
+    if others:
+        listed = "\n".join([_("Also invited:"), *others])
+        values["description"] = "\n\n".join(p for p in (values["description"], listed) if p)
+    return values, participants
+
+
 def _floating_zone(calendar: icalendar.Calendar) -> ZoneInfo | None:
     name = str(calendar.get("X-WR-TIMEZONE") or "").strip()
     try:
@@ -297,7 +377,9 @@ def _occurrences(calendar: icalendar.Calendar, today: date) -> tuple[list[_Occur
                 if uid in repeating and "RECURRENCE-ID" in occurrence
                 else ""
             )
-            series[uid].append(_Occurrence(uid, recurrence, _values(occurrence, floating)))
+            series[uid].append(
+                _Occurrence(uid, recurrence, _values(occurrence, floating), _people(occurrence))
+            )
     except IcalImportError:
         raise
     except Exception as error:  # noqa: BLE001 - the library's errors have no common base
@@ -338,6 +420,9 @@ def ical_import(*, actor: User, data: bytes, today: date | None = None) -> Impor
     """Import the events of the iCalendar file ``data`` into ``actor``'s calendar (organised
     by them), updating what an earlier import of the same events made; all or nothing.
 
+    Attendees who are active users take part (see the module's docstring); the others are
+    listed in the description.
+
     Raises :class:`IcalImportError` naming the line and event of each problem.
     """
     if not access.has_any(actor, "events", "create"):
@@ -358,11 +443,17 @@ def ical_import(*, actor: User, data: bytes, today: date | None = None) -> Impor
     if not occurrences:
         return result
     uids = {item.uid for item in occurrences}
+    users = _users_by_email(occurrences)
     with transaction.atomic():
         existing: dict[tuple[str, str], CalendarEvent] = {
             (event.ical_uid, event.ical_recurrence_id): event
             for event in CalendarEvent.objects.filter(owner=actor, ical_uid__in=uids)
         }
+        taking_part: dict[int, set[int]] = defaultdict(set)
+        for event_id, user_id in EventParticipant.objects.filter(
+            event__in=list(existing.values())
+        ).values_list("event_id", "user_id"):
+            taking_part[event_id].add(user_id)
         wanted = set()
         for item in occurrences:
             key = (item.uid, item.recurrence_id)
@@ -370,20 +461,28 @@ def ical_import(*, actor: User, data: bytes, today: date | None = None) -> Impor
                 continue  # the same occurrence twice in one file: the first one counts
             wanted.add(key)
             found = existing.get(key)
+            values, participants = _with_people(item, actor, users)
             try:
                 if found is None:
                     event_services.event_create(
                         actor=actor,
                         values={
-                            **item.values,
+                            **values,
+                            "participants": sorted(participants),
                             "ical_uid": item.uid,
                             "ical_recurrence_id": item.recurrence_id,
                         },
                     )
                     result.created += 1
-                elif any(getattr(found, k) != v for k, v in item.values.items()):
+                elif (
+                    any(getattr(found, k) != v for k, v in values.items())
+                    or taking_part[found.pk] != participants
+                ):
                     event_services.event_update(
-                        actor=actor, event=found, version=found.version, values=item.values
+                        actor=actor,
+                        event=found,
+                        version=found.version,
+                        values={**values, "participants": sorted(participants)},
                     )
                     result.updated += 1
                 else:

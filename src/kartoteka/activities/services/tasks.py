@@ -1,5 +1,5 @@
-"""Tasks: setting, changing, completing (a repeating one sets its next occurrence) and
-reopening them; the checklist and comments."""
+"""Tasks: setting, changing, snoozing, completing (a repeating one sets its next occurrence)
+and reopening them; the checklist and comments."""
 
 from __future__ import annotations
 
@@ -111,9 +111,45 @@ def task_create(*, actor: User, values: dict[str, Any]) -> Task:
     return common.create(actor, Task, cleaned, errors)
 
 
+def _base(
+    due_date: datetime.date | None, due_at: datetime.datetime | None
+) -> datetime.datetime | None:
+    """The moment a due date stands for: its time, or the start of its day."""
+    if due_at is not None:
+        return due_at
+    if due_date is not None:
+        return timezone.make_aware(datetime.datetime.combine(due_date, MIDNIGHT))
+    return None
+
+
+def _shifted_reminder(
+    task: Task, cleaned: dict[str, Any], now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """``task``'s reminder moved as far as ``cleaned`` moves its due date (a reminder is set
+    relative to the due moment: moved without a word about it, it keeps its distance).
+
+    A moment that has already passed becomes now: the reminders' sweep then rings it at once
+    instead of never (it looks back only a day).
+    """
+    assert task.remind_at is not None
+    old = _base(task.due_date, task.due_at)
+    new = _base(cleaned.get("due_date", task.due_date), cleaned.get("due_at", task.due_at))
+    if old is None or new is None:
+        return task.remind_at
+    return max(task.remind_at + (new - old), now or timezone.now())
+
+
 def task_update(*, actor: User, task: Task, version: int, values: dict[str, Any]) -> Task:
-    """Edit a task if ``version`` is current (its assignee, or whoever set it)."""
+    """Edit a task if ``version`` is current (its assignee, or whoever set it).
+
+    Moving the due date without saying when to remind (an API PATCH of ``due_at`` or
+    ``due_date`` alone, a snooze) moves the reminder by the same shift, so it rings again before
+    the new due moment: the reminders' sweep plans each moment once.
+    """
     cleaned, errors = _prepare(actor, values, task)
+    moves_due = "due_date" in cleaned or "due_at" in cleaned
+    if moves_due and "remind_at" not in cleaned and task.remind_at is not None:
+        cleaned["remind_at"] = _shifted_reminder(task, cleaned)
     if "recurrence" not in cleaned and "due_date" in cleaned and task.recurrence:
         if cleaned["due_date"] is None:
             errors["due_date"] = [_("A repeating task needs a due date.")]
@@ -122,6 +158,102 @@ def task_update(*, actor: User, task: Task, version: int, values: dict[str, Any]
             preset = recurrence.preset_of(task.recurrence)
             cleaned["recurrence"] = recurrence.preset_rule(preset, cleaned["due_date"])
     return common.update(actor, task, version, cleaned, errors)
+
+
+#: what "Snooze" offers: in an hour and in three (a task with a time, still today), tomorrow,
+#: next Monday
+SNOOZES = ("hour", "three_hours", "tomorrow", "monday")
+
+
+def snooze_choices(
+    task: Task, now: datetime.datetime
+) -> dict[str, tuple[datetime.date, datetime.datetime | None]]:
+    """Where "Snooze" may move ``task`` as of ``now``: {choice: (due date, due time or None)}.
+
+    "In an hour" and "in three hours" count from now (an overdue task is due again soon) and
+    only while that is still today; tomorrow and next Monday keep the task's time of day.
+    """
+    today = timezone.localdate(now)
+    choices: dict[str, tuple[datetime.date, datetime.datetime | None]] = {}
+    if task.due_at is not None:
+        for key, hours in (("hour", 1), ("three_hours", 3)):
+            moment = (now + datetime.timedelta(hours=hours)).replace(second=0, microsecond=0)
+            if timezone.localdate(moment) == today:
+                choices[key] = (today, moment)
+    tomorrow = today + datetime.timedelta(days=1)
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    for key, day in (("tomorrow", tomorrow), ("monday", monday)):
+        if key == "monday" and day == tomorrow:
+            continue  # on a Sunday "tomorrow" says it
+        at = None
+        if task.due_at is not None:
+            clock_time = timezone.localtime(task.due_at).time()
+            at = timezone.make_aware(datetime.datetime.combine(day, clock_time))
+        choices[key] = (day, at)
+    return choices
+
+
+def task_snooze(
+    *,
+    actor: User,
+    task: Task,
+    version: int,
+    choice: str,
+    now: datetime.datetime | None = None,
+) -> Task:
+    """Move an open task's due date as ``choice`` (one of :data:`SNOOZES`) says, if
+    ``version`` is current; its reminder moves by the same shift (see :func:`task_update`)."""
+    if not access.can(actor, "edit", task):
+        raise NotFoundError()
+    if task.done_at is not None:
+        raise DomainError(_("“%(name)s” is already done.") % {"name": task})
+    found = snooze_choices(task, now or timezone.now()).get(choice)
+    if found is None:
+        raise DomainError(_("Choose when to do it."), fields={"due_date": [_("Choose when.")]})
+    due_date, due_at = found
+    values: dict[str, Any] = {"due_date": due_date, "due_at": due_at}
+    if task.remind_at is not None:
+        values["remind_at"] = _shifted_reminder(task, values, now)
+    return task_update(actor=actor, task=task, version=version, values=values)
+
+
+def for_snooze(before: Task, after: Task) -> Undo:
+    """The undo of a snooze: ``after``'s due date and reminder back as ``before`` had them."""
+    return Undo(
+        "task_snooze",
+        {
+            "pk": after.pk,
+            "version": after.version,
+            "due_date": before.due_date.isoformat() if before.due_date else None,
+            "due_at": before.due_at.isoformat() if before.due_at else None,
+            "remind_at": before.remind_at.isoformat() if before.remind_at else None,
+        },
+    )
+
+
+def undo_snooze(actor: User, data: dict[str, Any]) -> str:
+    """Put a snoozed task back where it was, unless someone changed it since."""
+    task = Task.objects.filter(pk=data.get("pk")).first()
+    if task is None or not access.can(actor, "edit", task):
+        raise NotFoundError()
+    if task.version != data.get("version"):
+        raise ConflictError(
+            current_version=task.version,
+            changes=[],
+            message=_("“%(name)s” was changed since; it stays where it is.") % {"name": task},
+        )
+
+    def moment(name: str) -> Any:
+        return datetime.datetime.fromisoformat(data[name]) if data.get(name) else None
+
+    due_date = datetime.date.fromisoformat(data["due_date"]) if data.get("due_date") else None
+    task_update(
+        actor=actor,
+        task=task,
+        version=task.version,
+        values={"due_date": due_date, "due_at": moment("due_at"), "remind_at": moment("remind_at")},
+    )
+    return _("“%(name)s” is back on its date.") % {"name": task}
 
 
 def task_complete(*, actor: User, task: Task, version: int | None = None) -> Task:

@@ -64,8 +64,7 @@ def _one(user: User, pk: int, action: str = "view") -> CalendarEvent:
 
 def _people(user: User) -> Any:
     """Whom one may invite: the people of the widest calendar one may open."""
-    circles = queries.calendar_circles(user)
-    return queries.calendar_people(user, circles[-1] if circles else "me")
+    return queries.invitable_people(user)
 
 
 def _offset() -> str:
@@ -190,13 +189,19 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
 @require_POST
 @login_required
 def event_move(request: HttpRequest, pk: int) -> JsonResponse:
-    """A drag or a resize: the new start and end, checked against the version the page had."""
+    """A drag or a resize: the new start and end, checked against the version the page had.
+    In the day view a drop onto another person's column (``fromResource`` → ``toResource``, user
+    ids) also hands the meeting from the one to the other (the service checks who may)."""
     user = signed_in(request)
     event = _one(user, pk)
     try:
         body = json.loads(request.body or b"{}")
         version = int(body["version"])
         starts, ends = _parse_wall(str(body["start"])), _parse_wall(str(body.get("end") or ""))
+        source, target = (
+            int(body[name]) if body.get(name) not in (None, "") else None
+            for name in ("fromResource", "toResource")
+        )
     except (ValueError, KeyError, TypeError):
         return _json_error("invalid", _("Reload the page and try again."), 400)
     if starts is None:
@@ -204,13 +209,25 @@ def event_move(request: HttpRequest, pk: int) -> JsonResponse:
     all_day = bool(body.get("allDay", event.all_day))
     if ends is None:  # dropped into or out of the all-day row: one day, or one hour
         ends = starts + (timedelta(days=1) if all_day else timedelta(hours=1))
-    before = {"starts_at": event.starts_at, "ends_at": event.ends_at, "all_day": event.all_day}
+    before: dict[str, Any] = {
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "all_day": event.all_day,
+    }
+    handed = source is not None and target is not None and source != target
+    if handed:
+        before["participants"] = list(
+            EventParticipant.objects.filter(event=event).values_list("user_id", flat=True)
+        )
+        before["owner"] = event.owner_id  # type: ignore[attr-defined]
     try:
-        saved = event_services.event_update(
+        saved = event_services.event_move(
             actor=user,
             event=event,
             version=version,
             values={"starts_at": starts, "ends_at": ends, "all_day": all_day},
+            from_person=source,
+            to_person=target,
         )
     except (NotFoundError, ForbiddenError):
         raise Http404 from None
@@ -232,9 +249,13 @@ def event_move(request: HttpRequest, pk: int) -> JsonResponse:
     except DomainError as error:
         text = "; ".join(m for ms in error.fields.values() for m in ms) or error.message
         return _json_error(error.code, text, 422)
+    said = _("“%(name)s” moved.") % {"name": saved}
+    if handed and target is not None:
+        newcomer = User.objects.filter(pk=target).first()
+        said = _("“%(name)s” moved to %(person)s.") % {"name": saved, "person": newcomer}
     undo_views.offer(
         request,
-        _("“%(name)s” moved.") % {"name": saved},
+        said,
         event_services.for_move(saved, before),
         reverse("activities:calendar"),
     )

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -256,6 +257,68 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if _wants_json(request):
         token = undo_views.ticket(request, ticket, back=back)
         return JsonResponse({"done": True, "toast": _toast(request, text, token, back)})
+    undo_views.offer(request, text, ticket, back=back)
+    return redirect(back)
+
+
+SNOOZE_LABELS = {
+    "hour": gettext_lazy("In 1 hour"),
+    "three_hours": gettext_lazy("In 3 hours"),
+    "tomorrow": gettext_lazy("Tomorrow"),
+    "monday": gettext_lazy("Next Monday"),
+}
+
+
+def mark_snoozes(rows: list[Task], now: Any) -> None:
+    """Set ``snoozes`` on each task: the "Snooze" menu's (choice, label, new due as text)
+    entries as of ``now``; computed from the rows alone, no queries."""
+    for row in rows:
+        entries = []
+        for key, (due_date, due_at) in task_services.snooze_choices(row, now).items():
+            if due_at is None:
+                hint = date_format(due_date, "D, d.m")
+            elif key in ("hour", "three_hours"):
+                hint = date_format(timezone.localtime(due_at), "H:i")
+            else:
+                hint = date_format(timezone.localtime(due_at), "D, d.m H:i")
+            entries.append((key, SNOOZE_LABELS[key], hint))
+        row.snoozes = entries  # type: ignore[attr-defined]
+
+
+@login_required
+@require_POST
+def task_snooze(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Snooze" on My day: move the due date (and the reminder) to a chosen later moment; with
+    ``Accept: application/json`` the answer is the toast with "Undo" to show."""
+    task = _task_or_404(request, pk)
+    actor = signed_in(request)
+    back = _back(request, reverse("home"))
+    try:
+        moved = task_services.task_snooze(
+            actor=actor,
+            task=task,
+            version=parse_id(request.POST.get("version", "")) or 0,
+            choice=str(request.POST.get("choice", "")),
+        )
+    except NotFoundError:
+        raise Http404 from None
+    except DomainError as error:
+        text = error.message
+        if error.code == "conflict":
+            text = _("“%(name)s” was changed meanwhile; reload the page.") % {"name": task}
+        if _wants_json(request):
+            return JsonResponse({"error": text}, status=error.status)
+        messages.error(request, text)
+        return redirect(back)
+    if moved.due_at is not None:
+        when = date_format(timezone.localtime(moved.due_at), "d.m H:i")
+    else:
+        when = date_format(moved.due_date, "d.m") if moved.due_date else ""
+    text = _("“%(name)s” snoozed until %(when)s.") % {"name": moved, "when": when}
+    ticket = task_services.for_snooze(task, moved)
+    if _wants_json(request):
+        token = undo_views.ticket(request, ticket, back=back)
+        return JsonResponse({"snoozed": True, "toast": _toast(request, text, token, back)})
     undo_views.offer(request, text, ticket, back=back)
     return redirect(back)
 
