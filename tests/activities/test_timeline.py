@@ -83,6 +83,65 @@ def test_keyset_pages_cover_everything_once_even_at_equal_times(personas: Person
     assert walked == everything
 
 
+def test_a_companys_own_and_its_peoples_rows_merge_in_order_and_once(
+    personas: Personas,
+) -> None:
+    """A company's rows and its people's are read as separate branches (one index each); the
+    pages still interleave them in time order, a row about both shows once, nothing is lost."""
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager, name="ООО «Две ветки»")
+    person = ContactFactory(owner=manager, company=company)
+    other = ContactFactory(owner=manager, company=company)
+    expected = [
+        call(manager, at(1), company=company.pk),
+        call(manager, at(2), contact=person.pk),
+        call(manager, at(3), company=company.pk, contact=person.pk),  # about both
+        call(manager, at(3), contact=other.pk),  # a tie across the branches
+        call(manager, at(3), company=company.pk),
+        call(manager, at(4), contact=other.pk),
+        call(manager, at(5), contact=person.pk),
+        call(manager, at(6), company=company.pk),
+    ]
+    expected.sort(key=lambda row: (row.occurred_at, row.pk), reverse=True)
+    calls = timeline.Filters.read(["call"], None)
+
+    walked: list[Any] = []
+    cursor = ""
+    with CaptureQueriesContext(connection) as captured:
+        while True:
+            page = timeline.page(manager, company, filters=calls, size=2, cursor=cursor)
+            walked += [item.obj for item in page.items]
+            if page.next is None:
+                break
+            cursor = page.next
+    assert walked == expected
+    # Neither branch is an OR of the other: PostgreSQL reads the whole table for that.
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if 'FROM "activities_activity"' in sql and "ORDER BY" in sql:
+            own = f'"activities_activity"."company_id" = {company.pk}' in sql
+            assert not (own and '"clients_employment"' in sql), sql
+
+
+def test_a_companys_planned_tasks_merge_its_own_and_its_peoples(personas: Personas) -> None:
+    from kartoteka.activities.services.tasks import task_create
+
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager)
+    person = ContactFactory(owner=manager, company=company)
+
+    def task(title: str, **values: Any) -> Any:
+        return task_create(actor=manager, values={"title": title, **values})
+
+    third = task("Третья", due_date="2026-12-03", contact=person.pk)
+    first = task("Первая", due_date="2026-12-01", company=company.pk)
+    timed = task("С временем", due_at="2026-12-02T10:00:00+03:00", company=company.pk)
+    second = task("Вторая", due_date="2026-12-02", contact=person.pk)
+    undated = task("Без срока", contact=person.pk)
+    page = timeline.page(manager, company, planned=True)
+    assert page.planned == [first, timed, second, third, undated]
+
+
 def test_a_cursor_it_did_not_give_is_refused(personas: Personas) -> None:
     company = CompanyFactory(owner=personas.manager_a)
     for token in ("zzz", "WzEsMiwzXQ", "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgOSwgMV0"):

@@ -121,8 +121,8 @@ def _events(owner: Any) -> list[int]:
 
 #: path -> (model, rows maker, the columns the pages sort by, the default order)
 KINDS: dict[str, tuple[type[Record], Callable[[Any], list[int]], tuple[str, ...]]] = {
-    "companies": (Company, _companies, ("name", "status", "city", "created_at")),
-    "contacts": (Contact, _contacts, ("last_name", "created_at")),
+    "companies": (Company, _companies, ("name", "status", "city", "created_at", "updated_at")),
+    "contacts": (Contact, _contacts, ("last_name", "created_at", "updated_at")),
     "activities": (Activity, _activities, ("occurred_at", "subject", "created_at", "updated_at")),
     "tasks": (Task, _tasks, ("title", "due_date", "priority", "created_at", "updated_at")),
     "events": (CalendarEvent, _events, ("title", "starts_at", "created_at", "updated_at")),
@@ -274,16 +274,16 @@ def _error(response: Any, status: int) -> dict[str, Any]:
     [
         (
             "/api/v1/contacts/?ordering=foo",
-            "Unknown column 'foo'; allowed: last_name, created_at, id.",
+            "Unknown column 'foo'; allowed: last_name, created_at, updated_at, id.",
         ),
         (
             # A column of the model that the list's pages do not sort by.
             "/api/v1/contacts/?ordering=last_name,-first_name",
-            "Unknown column 'first_name'; allowed: last_name, created_at, id.",
+            "Unknown column 'first_name'; allowed: last_name, created_at, updated_at, id.",
         ),
         (
-            "/api/v1/companies/?ordering=-updated_at",
-            "Unknown column 'updated_at'; allowed: name, status, city, created_at, id.",
+            "/api/v1/companies/?ordering=-inn",
+            "Unknown column 'inn'; allowed: name, status, city, created_at, updated_at, id.",
         ),
         (
             "/api/v1/tasks/?ordering=owner__password",
@@ -364,6 +364,8 @@ def test_the_document_lists_the_columns_each_list_sorts_by(personas: Personas, a
         "-last_name",
         "created_at",
         "-created_at",
+        "updated_at",
+        "-updated_at",
         "id",
         "-id",
     ]

@@ -17,12 +17,12 @@ import base64
 import binascii
 import datetime
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -123,12 +123,60 @@ class Page:
     planned: list[Task] = field(default_factory=list)
 
 
-def _client_filter(client: Client, prefix: str = "") -> Q:
-    """Rows about ``client``; for a company also about the people who work there."""
+def _client_filters(client: Client) -> list[Q]:
+    """Rows about ``client``, as conditions each served by an index of its own: the contact's;
+    for a company, the company's and its people's.
+
+    A company's two are never ORed into one query: PostgreSQL cannot walk two indexes in time
+    order for ``company = X OR contact IN (...)`` and reads the whole table in parallel instead
+    (250 ms for a 5,000-activity company at 100k clients, against a few ms per branch).
+    """
     if isinstance(client, Company):
         people = Employment.objects.filter(company=client).values("contact_id")
-        return Q(**{f"{prefix}company": client.pk}) | Q(**{f"{prefix}contact__in": people})
-    return Q(**{f"{prefix}contact": client.pk})
+        return [Q(company=client.pk), Q(contact__in=people)]
+    return [Q(contact=client.pk)]
+
+
+def _first(
+    queryset: QuerySet[Any],
+    client: Client,
+    order: Sequence[Any],
+    key: Callable[[Any], Any],
+    size: int,
+) -> list[Any]:
+    """The first ``size`` rows about ``client`` in ``order``.
+
+    With several branches (a company: its own rows, its people's), each branch gives the ids of
+    its own first ``size`` (narrow rows: a company's people may have thousands of rows to sort,
+    and sorting whole joined rows costs ten times more), the merge keeps the first ``size`` (a
+    row about both a company and one of its people once), and one query reads those rows.
+    ``key`` sorts rows in Python as ``order`` does in SQL, ascending.
+    """
+    branches = _client_filters(client)
+    if len(branches) == 1:
+        return list(queryset.filter(branches[0]).order_by(*order)[:size])
+    ids: set[int] = set()
+    for branch in branches:
+        ids.update(queryset.filter(branch).order_by(*order).values_list("pk", flat=True)[:size])
+    if not ids:
+        return []
+    return sorted(queryset.filter(pk__in=ids), key=key)[:size]
+
+
+def _newest(row: Activity | Task | AuditEntry, moment: str) -> tuple[float, int]:
+    """Sort key for "newest first": ``-moment, -id``."""
+    return (-getattr(row, moment).timestamp(), -row.pk)
+
+
+def _soonest(task: Task) -> tuple[Any, ...]:
+    """Sort key of open tasks: due date (none last), then time (none last), then id."""
+    return (
+        task.due_date is None,
+        task.due_date or datetime.date.min,
+        task.due_at is None,
+        task.due_at or datetime.datetime.min.replace(tzinfo=datetime.UTC),
+        task.pk,
+    )
 
 
 def _after(cursor: Cursor | None, rank: int, time_field: str) -> Q:
@@ -141,11 +189,6 @@ def _after(cursor: Cursor | None, rank: int, time_field: str) -> Q:
     if rank == cursor.rank:
         return older | Q(**{time_field: cursor.at, "pk__lt": cursor.id})
     return older
-
-
-def activity_rows(user: User, client: Client) -> QuerySet[Activity]:
-    """Activities about ``client`` that ``user`` may see, with their participants."""
-    return queries.activities(user).filter(_client_filter(client)).prefetch_related("participants")
 
 
 def with_next_steps(user: User, rows: list[Activity]) -> list[Activity]:
@@ -176,12 +219,20 @@ def _activities(
     kinds = [t for t in filters.types if t in Activity.Type.values]
     if filters.types and not kinds:
         return []
-    rows = activity_rows(user, client).filter(_after(cursor, RANK[ACTIVITY], "occurred_at"))
+    rows = queries.activities(user).filter(_after(cursor, RANK[ACTIVITY], "occurred_at"))
     if kinds:
         rows = rows.filter(type__in=kinds)
     if filters.person is not None:
         rows = rows.filter(owner_id=filters.person)
-    found = with_next_steps(user, list(rows.order_by("-occurred_at", "-id")[: size + 1]))
+    first = _first(
+        rows,
+        client,
+        ("-occurred_at", "-id"),
+        lambda row: _newest(row, "occurred_at"),
+        size + 1,
+    )
+    prefetch_related_objects(first, "participants")
+    found = with_next_steps(user, first)
     return [
         Item(ACTIVITY, row.occurred_at, row.pk, row, row.owner, _via(client, row)) for row in found
     ]
@@ -195,14 +246,15 @@ def _tasks(
     rows = (
         queries.tasks(user)
         .select_related("done_by")
-        .filter(_client_filter(client), done_at__isnull=False)
+        .filter(done_at__isnull=False)
         .filter(_after(cursor, RANK[TASK], "done_at"))
     )
     if filters.person is not None:
         rows = rows.filter(done_by_id=filters.person)
+    done = _first(rows, client, ("-done_at", "-id"), lambda row: _newest(row, "done_at"), size + 1)
     return [
         Item(TASK, row.done_at or timezone.now(), row.pk, row, row.done_by, _via(client, row))
-        for row in rows.order_by("-done_at", "-id")[: size + 1]
+        for row in done
     ]
 
 
@@ -261,11 +313,11 @@ def page(
         next_cursor = Cursor(at=last.at, rank=RANK[last.source], id=last.id).encode()
     result = Page(items=shown, next=next_cursor)
     if planned and after is None:
-        result.planned = list(
-            queries.tasks(user)
-            .filter(_client_filter(client), done_at__isnull=True)
-            .order_by(F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "id")[
-                :PLANNED
-            ]
+        result.planned = _first(
+            queries.tasks(user).filter(done_at__isnull=True),
+            client,
+            (F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "id"),
+            _soonest,
+            PLANNED,
         )
     return result

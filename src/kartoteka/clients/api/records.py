@@ -60,6 +60,11 @@ class EmploymentSerializer(serializers.Serializer):  # type: ignore[type-arg]
 RECORD_FIELDS = ("custom_fields", "version", "created_at", "updated_at")
 
 
+#: columns the API sorts clients by beyond the pages' ones: ``?ordering=-updated_at`` is how
+#: a program syncing with the card file reads what changed since it last looked (indexed)
+SYNC_COLUMNS = ("updated_at",)
+
+
 def filter_parameters(fields: tuple[kinds.Field, ...]) -> list[OpenApiParameter]:
     """The list filters of a kind's field list, for the schema."""
     return [
@@ -243,7 +248,7 @@ class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     entity = "companies"
     serializer_class = CompanySerializer
-    ordering_fields = kinds.sort_columns(COMPANY_FIELDS)
+    ordering_fields = (*kinds.sort_columns(COMPANY_FIELDS), *SYNC_COLUMNS)
     queryset = Company.objects.none()
 
     def get_queryset(self) -> QuerySet[Company]:
@@ -285,7 +290,7 @@ class ContactViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
 
     entity = "contacts"
     serializer_class = ContactSerializer
-    ordering_fields = kinds.sort_columns(CONTACT_FIELDS)
+    ordering_fields = (*kinds.sort_columns(CONTACT_FIELDS), *SYNC_COLUMNS)
     queryset = Contact.objects.none()
 
     def get_queryset(self) -> QuerySet[Contact]:

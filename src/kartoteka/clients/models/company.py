@@ -71,6 +71,7 @@ class Company(HasPhones, Record):
         verbose_name_plural = _("companies")
         indexes = [
             models.Index(fields=["branch", "id"], name="company_branch_idx"),
+            models.Index(fields=["updated_at", "id"], name="company_updated_idx"),
             models.Index(fields=["owner", "id"], name="company_owner_idx"),
             models.Index(fields=["name"], name="company_name_idx"),
             # Lists filtered by owner or branch and sorted by name walk these in order.

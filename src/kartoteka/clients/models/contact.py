@@ -66,6 +66,7 @@ class Contact(HasPhones, Record):
         verbose_name_plural = _("contacts")
         indexes = [
             models.Index(fields=["branch", "id"], name="contact_branch_idx"),
+            models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
             models.Index(fields=["owner", "id"], name="contact_owner_idx"),
             models.Index(fields=["last_name"], name="contact_last_name_idx"),
             models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),

@@ -160,6 +160,21 @@
     }
     return { domNodes: nodes };
   };
+  // A longer meeting: as many whole lines of its title as its box holds (the rest ends in "…"),
+  // then the client's one line if there is room left.
+  const fitLines = (el) => {
+    const title = el.querySelector(".kt-title");
+    const client = el.querySelector(".kt-event-client");
+    const body = el.querySelector(".ec-event-body");
+    if (!title || !body) return;
+    const overflow = () => body.scrollHeight - el.clientHeight;
+    if (overflow() <= 1) return;
+    const line = parseFloat(getComputedStyle(title).lineHeight) || 16;
+    const lines = Math.max(1, Math.floor((title.offsetHeight - overflow()) / line));
+    title.style.webkitLineClamp = String(lines);
+    title.classList.add("kt-clamped");
+    if (client && overflow() > 1) client.hidden = true;
+  };
   const describe = (info) => {
     const props = info.event.extendedProps;
     const lines = [info.event.title];
@@ -170,12 +185,21 @@
     info.el.title = lines.join("\n");
     info.el.dataset.eventId = info.event.id;
     info.el.setAttribute("aria-label", lines.join(". "));
+    // A meeting of half an hour is one line high, an hour's two: its time and title share the
+    // first line (cut with an ellipsis), the client takes the second, so no line shows half cut.
+    const { start, end, allDay } = info.event;
+    const timed = !allDay && !!end && /TimeGrid|timeGrid/.test(info.view.type);
+    const minutes = timed ? (end - start) / 60000 : Infinity;
+    info.el.classList.toggle("kt-short", minutes <= 45);
+    info.el.classList.toggle("kt-medium", minutes > 45 && minutes <= 75);
+    if (minutes > 75 && minutes !== Infinity) requestAnimationFrame(() => fitLines(info.el));
   };
 
   const time = { hour: "2-digit", minute: "2-digit", hour12: false };
   let calendar = null;
   calendar = window.EventCalendar.create(holder, {
-    view: config.view,
+    // Seven columns do not fit a phone: unless a view was asked for, it opens on the week's list.
+    view: !new URLSearchParams(window.location.search).has("view") && window.matchMedia("(max-width: 600px)").matches ? "listWeek" : config.view,
     date: config.date || undefined,
     locale: config.locale,
     timeZone: config.timeZone,
