@@ -393,9 +393,11 @@ def main() -> None:
         return f"/companies/{inputs['hot'][0]}/timeline/"
 
     def deep_list_path(i: int) -> str:
-        # A cursor as the API's `next` link carries it (DRF: base64 of "p=<last id>").
+        # A cursor as the API's `next` link carries it: URL-safe base64 of the order, the
+        # direction and the last row's sort values (core/rest/pagination.py).
         position = inputs["deep"][i % len(inputs["deep"])]
-        cursor = base64.b64encode(f"p={position}".encode()).decode()
+        token = json.dumps({"o": "-pk", "r": False, "v": [position]}, separators=(",", ":"))
+        cursor = base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
         return "/api/v1/contacts/?" + urllib.parse.urlencode({"limit": 50, "cursor": cursor})
 
     def new_contact(i: int) -> str:
