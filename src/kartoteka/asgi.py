@@ -3,7 +3,7 @@ import os
 import warnings
 from typing import Any
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
 # WhiteNoise hands Django synchronous file iterators; Django streams them correctly but warns.
@@ -49,4 +49,11 @@ class FreezeWarmHeap:
                 gc.freeze()
 
 
-application = FreezeWarmHeap(get_asgi_application())
+def _application() -> Any:
+    django.setup(set_prefix=False)
+    from kartoteka.core.asgi_handler import OneHopASGIHandler
+
+    return OneHopASGIHandler()
+
+
+application = FreezeWarmHeap(_application())
