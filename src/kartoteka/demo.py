@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime
 import random
 import secrets
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model
 from faker import Faker
 
 from kartoteka.accounts.models import Branch, Role, Team, User
@@ -33,13 +33,17 @@ from kartoteka.clients.models import (
     Employment,
     RelatedPerson,
 )
-from kartoteka.core import search
+from kartoteka.core import bulk_load, search
 from kartoteka.core.inn import inn_with_check_digits
-from kartoteka.demo_activities import create_history
+from kartoteka.demo_activities import add_history
+from kartoteka.demo_plans import add_meetings, add_tasks
 from kartoteka.records.models import Tag
 
 SIZES = {"small": 600, "medium": 20_000, "large": 200_000}
 BATCH = 5_000
+#: rows loaded from which SQLite's planner gets fresh statistics too (PostgreSQL always gets
+#: them); below that its defaults serve as well, and stale figures of a tiny demo would not
+ANALYZE_FROM = 100_000
 BRANCHES = [
     ("Москва", "Москва"),
     ("Санкт-Петербург", "Санкт-Петербург"),
@@ -290,9 +294,13 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
                     )
                 )
             Company.objects.bulk_create(batch)
-            _insert(CompanyPhone(company_id=c.pk, number=pools.phone(), kind="work") for c in batch)
-            _insert(CompanyEmail(company_id=c.pk, address=pools.email("info")) for c in batch)
-            _insert(
+            bulk_load.insert(
+                CompanyPhone(company_id=c.pk, number=pools.phone(), kind="work") for c in batch
+            )
+            bulk_load.insert(
+                CompanyEmail(company_id=c.pk, address=pools.email("info")) for c in batch
+            )
+            bulk_load.insert(
                 Company.tags.through(company_id=c.pk, tag_id=rnd.choice(tags).pk)
                 for c in batch
                 if rnd.random() < 0.15
@@ -322,8 +330,10 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
                     )
                 )
             Contact.objects.bulk_create(contact_batch)
-            _insert(ContactPhone(contact_id=c.pk, number=pools.phone()) for c in contact_batch)
-            _insert(
+            bulk_load.insert(
+                ContactPhone(contact_id=c.pk, number=pools.phone()) for c in contact_batch
+            )
+            bulk_load.insert(
                 ContactEmail(contact_id=c.pk, address=pools.email("client"))
                 for c in contact_batch
                 if rnd.random() < 0.8
@@ -339,8 +349,8 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
                             position=rnd.choice(POSITIONS),
                         )
                     )
-            _insert(jobs)
-            _insert(
+            bulk_load.insert(jobs)
+            bulk_load.insert(
                 RelatedPerson(
                     contact_id=c.pk,
                     name=pools.person()[0],
@@ -355,55 +365,58 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
     return new_companies, new_contacts
 
 
-def _insert(objs: Iterable[Model]) -> None:
-    """Insert new rows of one model as plain values in one executemany.
-
-    ``bulk_create`` passes every value of every row through the field machinery; for the few
-    million phones, emails, jobs and relatives of a big demo that was most of the run. Only for
-    rows of plain values (text, numbers, dates, foreign key ids): nothing here needs converting.
-    """
-    rows = list(objs)
-    if not rows:
-        return
-    meta = rows[0]._meta
-    # Generated columns (a phone's last digits) are computed by the database, never inserted.
-    fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model's meta
-        quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    names = [f.attname for f in fields]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [tuple(getattr(row, name) for name in names) for row in rows])
+def _with_role(people: list[User], *codes: str) -> list[User]:
+    return [user for user in people if any(role.code in codes for role in user.roles.all())]
 
 
 def create_demo(
-    *, size: str = "small", seed: int = 2026, reset_password: bool = False
+    *,
+    size: str = "small",
+    seed: int = 2026,
+    reset_password: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Create (or top up) the demo company; returns lines to print, the password among them."""
+    """Create (or top up) the demo company; returns lines to print, the password among them.
+    ``log`` hears each phase's time as it ends (``kartoteka demo`` prints them)."""
     contacts_wanted = target_size(size)
     password = _demo_password(reset_password)
     people = _ensure_people(password, reset_password)
-    new_companies, new_contacts = _add_clients(contacts_wanted, people, seed)
-    history = create_history(people, seed)
-    # Birthdays in the next days become the owners' tasks at once, as the daily job would.
-    reminded = run_important_dates().tasks
-    # Bulk inserts skip the services, so the search index is redone in one pass at the end
-    # (also when an older database without an index is topped up with nothing new).
-    if new_companies or new_contacts or not search.is_complete():
-        search.rebuild()
-    if (new_companies or new_contacts or history.activities) and connection.vendor == "postgresql":
-        # Fresh statistics after a bulk load, or the planner guesses table sizes wildly wrong.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    began = time.perf_counter()
+
+    def phase(text: str) -> None:
+        nonlocal began
+        if log:
+            log(f"{text} in {time.perf_counter() - began:.1f} s")
+        began = time.perf_counter()
+
+    owners = _with_role(people, "sales_manager", "branch_head")
+    heads = _with_role(people, "branch_head", "head_of_sales")
+    with bulk_load.bulk_session():
+        new_companies, new_contacts = _add_clients(contacts_wanted, people, seed)
+        phase(f"clients: +{new_companies} companies, +{new_contacts} contacts")
+        activities, hot = add_history(owners, seed, log=log)
+        phase(f"history: +{activities} activities" + (f" (company {hot} the most)" if hot else ""))
+        tasks = add_tasks(owners, heads, seed, log=log)
+        phase(f"tasks: +{tasks}")
+        meetings = add_meetings(owners, seed)
+        phase(f"meetings: +{meetings}")
+        # Birthdays in the next days become the owners' tasks at once, as the daily job would.
+        reminded = run_important_dates().tasks
+        phase(f"important dates: +{reminded} tasks")
+        # Bulk inserts skip the services, so the search index is redone in one pass at the end
+        # (also when an older database without an index is topped up with nothing new).
+        if new_companies or new_contacts or not search.is_complete():
+            search.rebuild()
+            phase("search index")
+        loaded = new_companies + new_contacts + activities + tasks
+        if loaded and (connection.vendor == "postgresql" or loaded >= ANALYZE_FROM):
+            bulk_load.analyze()
+            phase("statistics (ANALYZE)")
     return [
         f"Demo company ready: {len(BRANCHES)} branches, {len(people)} users, "
         f"{Company.objects.count()} companies (+{new_companies}), "
         f"{Contact.objects.count()} contacts (+{new_contacts}); "
-        f"+{history.activities} activities, +{history.tasks + reminded} tasks, "
-        f"+{history.events} meetings.",
+        f"+{activities} activities, +{tasks + reminded} tasks, +{meetings} meetings.",
         f"Log in at http://{settings.SERVER_HOST}:{settings.SERVER_PORT}/login/",
         "  as the administrator: admin",
         f"  password (every demo user has it): {password}",
