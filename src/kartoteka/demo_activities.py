@@ -29,7 +29,7 @@ from kartoteka.core import bulk_load
 #: 0.3 companies per contact about 5 per contact (5,000,000 at ``--size 1000000``)
 PER_CLIENT = 4.2
 MEAN_PER_CLIENT = 3.9
-#: the hot client's activities: a tenth of the contacts, from 100 up to this
+#: the hot client's activities: a tenth of the contacts, from 200 up to this
 HOT_MOST = 5_000
 DAYS = 730
 #: clients read per query and loaded per transaction (about 20,000 activities)
@@ -285,7 +285,7 @@ def _activity(
 
 def hot_size(contacts: int) -> int:
     """How many activities the hot client gets at this many contacts."""
-    return min(HOT_MOST, max(100, contacts // 10))
+    return min(HOT_MOST, max(200, contacts // 10))
 
 
 def add_history(

@@ -220,7 +220,13 @@ def indexes_built_after(
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
         present = cursor.fetchone()[0]
     indexes = plain_indexes(table) if adding and adding >= present else []
+    # PostgreSQL builds no index on a table with foreign-key checks still pending in the
+    # transaction (rows deleted or added earlier in it): inside one, run them now and the
+    # load's at once; Django's foreign keys go back to deferred afterwards.
+    immediate = bool(indexes) and connection.vendor == "postgresql" and connection.in_atomic_block
     with connection.cursor() as cursor:
+        if immediate:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     try:
@@ -231,6 +237,8 @@ def indexes_built_after(
             with connection.cursor() as cursor:
                 for _name, definition in indexes:
                     cursor.execute(definition)
+                if immediate:
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             if log:
                 seconds = time.perf_counter() - began
                 log(f"  {len(indexes)} indexes of {table} built in {seconds:.1f} s")
