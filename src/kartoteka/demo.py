@@ -13,11 +13,13 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Model
 from faker import Faker
 
 from kartoteka.accounts.models import Branch, Role, Team, User
@@ -258,12 +260,9 @@ TAGS = [
 ]
 
 
-def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[int, int]:
-    owners = [
-        user
-        for user in people
-        if user.roles.filter(code__in=["sales_manager", "branch_head"]).exists()
-    ]
+def _add_clients(
+    contacts_wanted: int, owners: list[User], seed: int, log: Callable[[str], None] | None
+) -> tuple[int, int]:
     cities = dict(Branch.objects.values_list("pk", "city"))
     tags = [
         Tag.objects.get_or_create(name=name, defaults={"color": color})[0] for name, color in TAGS
@@ -273,95 +272,133 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
     companies_wanted = contacts_wanted * 3 // 10
     new_companies = max(0, companies_wanted - Company.all_objects.count())
     new_contacts = max(0, contacts_wanted - Contact.all_objects.count())
-    for step in _batches(new_companies):
-        with transaction.atomic():
-            batch = []
-            for _ in range(step):
-                owner = rnd.choice(owners)
-                name = pools.company_name()
-                batch.append(
-                    Company(
-                        name=name,
-                        legal_form=name.split(" ", 1)[0],
-                        inn=pools.inn(),
-                        industry=rnd.choice(INDUSTRIES),
-                        city=cities.get(owner.branch_id, ""),
-                        region=REGIONS.get(cities.get(owner.branch_id, ""), ""),
-                        source=rnd.choice(SOURCES),
-                        status=rnd.choice(["prospect", "client", "client", "former"]),
-                        owner=owner,
-                        branch_id=owner.branch_id,
-                    )
-                )
-            Company.objects.bulk_create(batch)
-            bulk_load.insert(
-                CompanyPhone(company_id=c.pk, number=pools.phone(), kind="work") for c in batch
-            )
-            bulk_load.insert(
-                CompanyEmail(company_id=c.pk, address=pools.email("info")) for c in batch
-            )
-            bulk_load.insert(
-                Company.tags.through(company_id=c.pk, tag_id=rnd.choice(tags).pk)
-                for c in batch
-                if rnd.random() < 0.15
-            )
-    company_ids: dict[int, list[int]] = {}
-    for pk, branch_id in Company.objects.values_list("pk", "branch_id").order_by("pk")[:200_000]:
-        company_ids.setdefault(branch_id, []).append(pk)
-    for step in _batches(new_contacts):
-        with transaction.atomic():
-            contact_batch: list[Contact] = []
-            for _ in range(step):
-                owner = rnd.choice(owners)
-                first, last, middle = pools.person()
-                birthday = (
-                    datetime.date(rnd.randint(1955, 2003), rnd.randint(1, 12), rnd.randint(1, 28))
-                    if rnd.random() < 0.6
-                    else None
-                )
-                contact_batch.append(
-                    Contact(
-                        first_name=first,
-                        last_name=last,
-                        middle_name=middle,
-                        birthday=birthday,
-                        owner=owner,
-                        branch_id=owner.branch_id,
-                    )
-                )
-            Contact.objects.bulk_create(contact_batch)
-            bulk_load.insert(
-                ContactPhone(contact_id=c.pk, number=pools.phone()) for c in contact_batch
-            )
-            bulk_load.insert(
-                ContactEmail(contact_id=c.pk, address=pools.email("client"))
-                for c in contact_batch
-                if rnd.random() < 0.8
-            )
-            jobs = []
-            for contact in contact_batch:
-                in_branch = company_ids.get(contact.branch_id, [])
-                if in_branch and rnd.random() < 0.7:
-                    jobs.append(
-                        Employment(
-                            contact_id=contact.pk,
-                            company_id=rnd.choice(in_branch),
-                            position=rnd.choice(POSITIONS),
+    company, contact = (
+        bulk_load.Table(Company, with_id=True),
+        bulk_load.Table(Contact, with_id=True),
+    )
+    company_phone, company_email = bulk_load.Table(CompanyPhone), bulk_load.Table(CompanyEmail)
+    company_tag = bulk_load.Table(Company.tags.through)
+    phone, email = bulk_load.Table(ContactPhone), bulk_load.Table(ContactEmail)
+    job, relative = bulk_load.Table(Employment), bulk_load.Table(RelatedPerson)
+    with ExitStack() as indexes:
+        # Into (nearly) empty tables, each index is built once at the end (see bulk_load).
+        loads: list[tuple[type[Model], int]] = [
+            (Company, new_companies),
+            (CompanyPhone, new_companies),
+            (CompanyEmail, new_companies),
+            (Company.tags.through, new_companies // 7),
+            (Contact, new_contacts),
+            (ContactPhone, new_contacts),
+            (ContactEmail, new_contacts * 8 // 10),
+            (Employment, new_contacts * 7 // 10),
+            (RelatedPerson, new_contacts // 10),
+        ]
+        for model, adding in loads:
+            indexes.enter_context(bulk_load.indexes_built_after(model, adding, log))
+        for step in _batches(new_companies):
+            with transaction.atomic():
+                firms = []
+                for pk in bulk_load.new_ids(Company, step):
+                    owner = rnd.choice(owners)
+                    name = pools.company_name()
+                    firms.append(
+                        company.row(
+                            id=pk,
+                            name=name,
+                            legal_form=name.split(" ", 1)[0],
+                            inn=pools.inn(),
+                            industry=rnd.choice(INDUSTRIES),
+                            city=cities.get(owner.branch_id, ""),
+                            region=REGIONS.get(cities.get(owner.branch_id, ""), ""),
+                            source=rnd.choice(SOURCES),
+                            status=rnd.choice(["prospect", "client", "client", "former"]),
+                            owner_id=owner.pk,
+                            branch_id=owner.branch_id,
                         )
                     )
-            bulk_load.insert(jobs)
-            bulk_load.insert(
-                RelatedPerson(
-                    contact_id=c.pk,
-                    name=pools.person()[0],
-                    relation=rnd.choice(["spouse", "child"]),
-                    birthday=datetime.date(
-                        rnd.randint(1960, 2020), rnd.randint(1, 12), rnd.randint(1, 28)
-                    ),
+                company.load(firms)
+                ids = [row[company.position["id"]] for row in firms]
+                company_phone.load(
+                    [
+                        company_phone.row(company_id=pk, number=pools.phone(), kind="work")
+                        for pk in ids
+                    ]
                 )
-                for c in contact_batch
-                if rnd.random() < 0.1
-            )
+                company_email.load(
+                    [company_email.row(company_id=pk, address=pools.email("info")) for pk in ids]
+                )
+                company_tag.load(
+                    [
+                        company_tag.row(company_id=pk, tag_id=rnd.choice(tags).pk)
+                        for pk in ids
+                        if rnd.random() < 0.15
+                    ]
+                )
+        company_ids: dict[int, list[int]] = {}
+        for pk, branch_id in Company.objects.values_list("pk", "branch_id").order_by("pk")[
+            :200_000
+        ]:
+            company_ids.setdefault(branch_id, []).append(pk)
+        for step in _batches(new_contacts):
+            with transaction.atomic():
+                people, branches = [], []
+                for pk in bulk_load.new_ids(Contact, step):
+                    owner = rnd.choice(owners)
+                    first, last, middle = pools.person()
+                    birthday = (
+                        datetime.date(
+                            rnd.randint(1955, 2003), rnd.randint(1, 12), rnd.randint(1, 28)
+                        )
+                        if rnd.random() < 0.6
+                        else None
+                    )
+                    people.append(
+                        contact.row(
+                            id=pk,
+                            first_name=first,
+                            last_name=last,
+                            middle_name=middle,
+                            birthday=birthday,
+                            owner_id=owner.pk,
+                            branch_id=owner.branch_id,
+                        )
+                    )
+                    branches.append((pk, owner.branch_id))
+                contact.load(people)
+                phone.load([phone.row(contact_id=pk, number=pools.phone()) for pk, _ in branches])
+                email.load(
+                    [
+                        email.row(contact_id=pk, address=pools.email("client"))
+                        for pk, _ in branches
+                        if rnd.random() < 0.8
+                    ]
+                )
+                jobs = []
+                for pk, branch_id in branches:
+                    in_branch = company_ids.get(branch_id, [])
+                    if in_branch and rnd.random() < 0.7:
+                        jobs.append(
+                            job.row(
+                                contact_id=pk,
+                                company_id=rnd.choice(in_branch),
+                                position=rnd.choice(POSITIONS),
+                            )
+                        )
+                job.load(jobs)
+                relative.load(
+                    [
+                        relative.row(
+                            contact_id=pk,
+                            name=pools.person()[0],
+                            relation=rnd.choice(["spouse", "child"]),
+                            birthday=datetime.date(
+                                rnd.randint(1960, 2020), rnd.randint(1, 12), rnd.randint(1, 28)
+                            ),
+                        )
+                        for pk, _ in branches
+                        if rnd.random() < 0.1
+                    ]
+                )
     return new_companies, new_contacts
 
 
@@ -392,7 +429,7 @@ def create_demo(
     owners = _with_role(people, "sales_manager", "branch_head")
     heads = _with_role(people, "branch_head", "head_of_sales")
     with bulk_load.bulk_session():
-        new_companies, new_contacts = _add_clients(contacts_wanted, people, seed)
+        new_companies, new_contacts = _add_clients(contacts_wanted, owners, seed, log)
         phase(f"clients: +{new_companies} companies, +{new_contacts} contacts")
         activities, hot = add_history(owners, seed, log=log)
         phase(f"history: +{activities} activities" + (f" (company {hot} the most)" if hot else ""))
