@@ -1,9 +1,11 @@
 """`kartoteka demo`: a realistic company to try Kartoteka on, and data at scale for benchmarks.
 
 Five branches in Russian cities, people in every built-in role, and a client base generated with
-Faker's ru_RU locale (valid INN check digits, +7 phone numbers). Clients are bulk-inserted from
-pre-generated name pools, so a million contacts load in minutes. Running it again adds only what
-is missing, so it is safe to call on every start.
+Faker's ru_RU locale (valid INN check digits, +7 phone numbers), then their history, tasks and
+meetings (:mod:`kartoteka.demo_activities`, :mod:`kartoteka.demo_plans`). Everything is loaded as
+plain rows from pre-generated name pools by :mod:`kartoteka.core.bulk_load`, so a million
+contacts with five million activities load in minutes. Running it again adds only what is
+missing, so it is safe to call on every start.
 """
 
 from __future__ import annotations
