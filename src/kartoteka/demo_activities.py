@@ -300,9 +300,9 @@ def add_history(
     now = timezone.now()
     table = bulk_load.Table(Activity)
 
-    def moment(days: int = DAYS) -> datetime.datetime:
+    def moment() -> datetime.datetime:
         # Recent months are busier than two years ago; nothing in the future.
-        back = int(days * rnd.random() ** 1.6)
+        back = int(DAYS * rnd.random() ** 1.6)
         when = working_moment(rnd, today - datetime.timedelta(days=back))
         return when - datetime.timedelta(days=1) if when > now else when
 
