@@ -133,8 +133,9 @@ def table(results: dict[str, Any]) -> str:
 def _activity_companies(
     cursor: Any, rng: random.Random, count: int, username: str
 ) -> tuple[list[int], list[int]]:
-    """Companies with a history (bench/work_data.py) that ``username`` owns when they own any
-    (a sales manager logs calls on their own clients), and the company with the longest one."""
+    """Companies with a history (the demo's, and bench/work_data.py's) that ``username`` owns
+    when they own any (a sales manager logs calls on their own clients), and the company with
+    the longest one."""
     cursor.execute("SELECT id FROM accounts_user WHERE username = %s", [username])
     user = cursor.fetchone()
     cursor.execute(

@@ -12,25 +12,21 @@ events are meetings with their organiser and a colleague. ``--hot`` gives one co
 smallest id, printed) that many activities more: the client with a long history. Running it
 again adds more.
 
-Rows are built as plain values (each model's defaults, then the generated values: the same row
-a model instance would give) and loaded in batches, each in its own transaction: PostgreSQL's
-COPY (a round trip per row made 5,000,000 activities an hour's work), SQLite's executemany.
+Rows are loaded by :mod:`kartoteka.core.bulk_load`, as the demo's history is: plain values in
+batches, each its own transaction (PostgreSQL's COPY, SQLite's executemany), a table's plain
+indexes built once at the end when the load at least doubles it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-#: rows per COPY / executemany, each batch its own transaction
-BATCH = 20_000
 TYPES = [("call", 45), ("email", 20), ("note", 15), ("meeting", 10), ("inquiry", 10)]
 SUBJECTS = {
     "call": ["Уточнить заказ", "Перезвонить по счёту", "Новая цена", "Сроки поставки"],
@@ -43,186 +39,6 @@ PRODUCTS = ["крем для обуви чёрный", "Пелевин, Generati
 INQUIRY_OUTCOMES = ["sold", "not_in_stock", "refused", "pending"]
 CALL_OUTCOMES = ["reached", "reached", "reached", "no_answer", "busy", "voicemail"]
 TASK_TITLES = ["Перезвонить", "Отправить КП", "Выставить счёт", "Уточнить остатки", "Поздравить"]
-
-
-def _batches(total: int) -> Iterator[int]:
-    done = 0
-    while done < total:
-        step = min(BATCH, total - done)
-        yield step
-        done += step
-
-
-def _sqlite_moment(value: datetime.datetime | None) -> str | None:
-    # As Django stores an aware moment in SQLite: naive UTC text.
-    if value is None:
-        return None
-    return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
-
-
-class Table:
-    """One model's insertable columns and their defaults, and how rows reach the database.
-
-    ``row(**values)`` starts from the defaults a new model instance has (``version`` 1, empty
-    texts, NULLs) and sets the given attributes, so the rows are those the app would write.
-    """
-
-    def __init__(self, model: Any, *, with_id: bool = False) -> None:
-        from django.db import connection
-
-        self.vendor = connection.vendor
-        meta = model._meta
-        self.fields = [
-            f for f in meta.concrete_fields if (with_id or not f.primary_key) and not f.generated
-        ]
-        self.position = {f.attname: i for i, f in enumerate(self.fields)}
-        quote = connection.ops.quote_name
-        self.table = quote(meta.db_table)
-        self.columns = ", ".join(quote(f.column) for f in self.fields)
-        # Values that need converting: JSON on both databases, moments and dates on SQLite
-        # (psycopg takes aware datetimes and dates as they are).
-        self.converters: list[Callable[[Any], Any] | None] = []
-        for f in self.fields:
-            kind = f.get_internal_type()
-            if kind == "JSONField":
-                self.converters.append(json.dumps)
-            elif kind == "DateTimeField" and self.vendor == "sqlite":
-                self.converters.append(_sqlite_moment)
-            elif kind == "DateField" and self.vendor == "sqlite":
-                self.converters.append(datetime.date.isoformat)
-            else:
-                self.converters.append(None)
-        self.defaults = [
-            self._value(i, None if f.primary_key else f.get_default())
-            for i, f in enumerate(self.fields)
-        ]
-
-    def _value(self, position: int, value: Any) -> Any:
-        convert = self.converters[position]
-        return value if convert is None or value is None else convert(value)
-
-    def row(self, **values: Any) -> list[Any]:
-        row = self.defaults.copy()
-        for name, value in values.items():
-            position = self.position[name]
-            row[position] = self._value(position, value)
-        return row
-
-    def load(self, rows: list[list[Any]]) -> None:
-        """Insert ``rows`` in one statement (COPY or executemany) in the caller's transaction."""
-        from django.db import connection
-
-        if not rows:
-            return
-        with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                sql = f"COPY {self.table} ({self.columns}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from meta
-                    self.table, self.columns, ", ".join(["%s"] * len(self.fields))
-                )
-                cursor.executemany(sql, rows)
-
-
-def _new_ids(model: Any, count: int) -> list[int]:
-    """``count`` ids for rows inserted with explicit ids (in the caller's transaction).
-
-    PostgreSQL hands them out of the table's sequence, so the sequence stays ahead of them;
-    SQLite (one writer at a time) continues from the largest id, and its AUTOINCREMENT counter
-    follows the inserted ids by itself.
-    """
-    from django.db import connection
-
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [pk for (pk,) in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - model's table
-        top = cursor.fetchone()[0]
-        return list(range(top + 1, top + 1 + count))
-
-
-def _bulk_session() -> None:
-    """Settings of this connection for a bulk load.
-
-    SQLite: a page cache of 1 GiB instead of 2 MiB, so inserting into indexes of millions of
-    rows does not read every page back from the file. PostgreSQL, as a superuser: no
-    foreign-key triggers (every generated row points at ids just read from the database; the
-    checks, each locking the referenced client's row, cost more than the insert itself), and
-    more memory for building indexes.
-    """
-    from django.db import DatabaseError, connection, transaction
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA cache_size = -1048576")
-            return
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        try:
-            with transaction.atomic():
-                cursor.execute("SET session_replication_role = replica")
-        except DatabaseError:
-            print("not a superuser: foreign keys are checked row by row")
-
-
-def _plain_indexes(table: str) -> list[tuple[str, str]]:
-    """(name, definition) of the table's indexes that back no primary key or unique rule."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
-                "JOIN pg_class c ON c.oid = x.indexrelid "
-                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique",
-                [table],
-            )
-            return list(cursor.fetchall())
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL",
-            [table],
-        )
-        return [(name, sql) for name, sql in cursor.fetchall() if "UNIQUE" not in sql.upper()]
-
-
-@contextmanager
-def _indexes_built_after(model: Any, adding: int) -> Iterator[None]:
-    """Drop the table's plain indexes for a big load and build them again after.
-
-    Millions of rows inserted one by one into a dozen indexes bigger than any cache cost more
-    than building each index once, by sorting. Only when the load at least doubles the table
-    (below that, rebuilding what is there costs more). The primary key and unique indexes stay,
-    so those rules hold throughout; if the load fails the indexes are built again all the same.
-    """
-    from django.db import connection
-
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-        present = cursor.fetchone()[0]
-    indexes = _plain_indexes(table) if adding >= present else []
-    with connection.cursor() as cursor:
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    try:
-        yield
-    finally:
-        if indexes:
-            began = time.perf_counter()
-            with connection.cursor() as cursor:
-                for _name, definition in indexes:
-                    cursor.execute(definition)
-            print(
-                f"  {len(indexes)} indexes of {table} built in {time.perf_counter() - began:.1f} s"
-            )
 
 
 class World:
@@ -267,19 +83,9 @@ class World:
         return (self.now + datetime.timedelta(seconds=seconds)).replace(microsecond=0)
 
 
-def _in_batches(count: int, make: Callable[[int], None]) -> int:
-    from django.db import transaction
-
-    made = 0
-    for step in _batches(count):
-        with transaction.atomic():
-            make(step)
-        made += step
-    return made
-
-
 def activities(world: World, count: int, company: tuple[int, int, int] | None = None) -> int:
     from kartoteka.activities.models import Activity
+    from kartoteka.core.bulk_load import Table, in_batches
 
     rng = world.rng
     table = Table(Activity)
@@ -323,11 +129,12 @@ def activities(world: World, count: int, company: tuple[int, int, int] | None = 
             )
         table.load(rows)
 
-    return _in_batches(count, make)
+    return in_batches(count, make)
 
 
 def tasks(world: World, count: int) -> int:
     from kartoteka.activities.models import Task
+    from kartoteka.core.bulk_load import Table, in_batches
 
     rng = world.rng
     table = Table(Task)
@@ -370,11 +177,12 @@ def tasks(world: World, count: int) -> int:
             )
         table.load(rows)
 
-    return _in_batches(count, make)
+    return in_batches(count, make)
 
 
 def events(world: World, count: int) -> int:
     from kartoteka.activities.models import CalendarEvent, EventParticipant
+    from kartoteka.core.bulk_load import Table, in_batches, new_ids
 
     rng = world.rng
     table = Table(CalendarEvent, with_id=True)
@@ -382,7 +190,7 @@ def events(world: World, count: int) -> int:
 
     def make(step: int) -> None:
         rows, guests = [], []
-        for pk in _new_ids(CalendarEvent, step):
+        for pk in new_ids(CalendarEvent, step):
             company_id, contact, owner, branch = world.client()
             start = world.moment(365, 60).replace(minute=0, second=0)
             rows.append(
@@ -408,7 +216,7 @@ def events(world: World, count: int) -> int:
         table.load(rows)
         participants.load(guests)
 
-    return _in_batches(count, make)
+    return in_batches(count, make)
 
 
 def main() -> None:
@@ -428,6 +236,9 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
+    from kartoteka.activities.models import Activity, Task
+    from kartoteka.core import bulk_load
+
     started = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -438,39 +249,35 @@ def main() -> None:
         print(f"{name}: {made} in {phases[name]} s", flush=True)
         return made
 
-    from kartoteka.activities.models import Activity, Task
+    with bulk_load.bulk_session():
+        world = World(random.Random(args.seed))
+        phases["world"] = round(time.perf_counter() - started, 1)
+        hot = min(world.companies)
+        made: dict[str, int] = {}
 
-    _bulk_session()
-    world = World(random.Random(args.seed))
-    phases["world"] = round(time.perf_counter() - started, 1)
-    hot = min(world.companies)
-    made: dict[str, int] = {}
+        def load_activities() -> int:
+            with bulk_load.indexes_built_after(Activity, args.activities + args.hot, print):
+                made["activities"] = activities(world, args.activities)
+                # The client with a long history: the smallest company id.
+                made["hot_company_activities"] = activities(world, args.hot, company=hot)
+            return made["activities"] + made["hot_company_activities"]
 
-    def load_activities() -> int:
-        with _indexes_built_after(Activity, args.activities + args.hot):
-            made["activities"] = activities(world, args.activities)
-            # The client with a long history: the smallest company id.
-            made["hot_company_activities"] = activities(world, args.hot, company=hot)
-        return made["activities"] + made["hot_company_activities"]
+        def load_tasks() -> int:
+            with bulk_load.indexes_built_after(Task, args.tasks, print):
+                made["tasks"] = tasks(world, args.tasks)
+            return made["tasks"]
 
-    def load_tasks() -> int:
-        with _indexes_built_after(Task, args.tasks):
-            made["tasks"] = tasks(world, args.tasks)
-        return made["tasks"]
+        timed("activities", load_activities)
+        if args.hot:
+            print(f"hot company: {hot[0]}")
+        timed("tasks", load_tasks)
+        made["events"] = timed("events", lambda: events(world, args.events))
 
-    timed("activities", load_activities)
-    if args.hot:
-        print(f"hot company: {hot[0]}")
-    timed("tasks", load_tasks)
-    made["events"] = timed("events", lambda: events(world, args.events))
+        def analyze() -> int:
+            bulk_load.analyze()
+            return 0
 
-    def analyze() -> int:
-        # Fresh statistics after a bulk load, or the planners guess table sizes wildly wrong.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        return 0
-
-    timed("analyze", analyze)
+        timed("analyze", analyze)
     print(f"{made} in {time.perf_counter() - started:.1f} s on {connection.vendor}; {phases}")
 
 

@@ -153,7 +153,12 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from kartoteka.demo import create_demo
 
-    report = create_demo(size=args.size, seed=args.seed, reset_password=args.reset_password)
+    report = create_demo(
+        size=args.size,
+        seed=args.seed,
+        reset_password=args.reset_password,
+        log=lambda line: print(line, flush=True),
+    )
     for line in report:
         print(line)
     return 0

@@ -1,9 +1,11 @@
 """`kartoteka demo`: a realistic company to try Kartoteka on, and data at scale for benchmarks.
 
 Five branches in Russian cities, people in every built-in role, and a client base generated with
-Faker's ru_RU locale (valid INN check digits, +7 phone numbers). Clients are bulk-inserted from
-pre-generated name pools, so a million contacts load in minutes. Running it again adds only what
-is missing, so it is safe to call on every start.
+Faker's ru_RU locale (valid INN check digits, +7 phone numbers), then their history, tasks and
+meetings (:mod:`kartoteka.demo_activities`, :mod:`kartoteka.demo_plans`). Everything is loaded as
+plain rows from pre-generated name pools by :mod:`kartoteka.core.bulk_load`, so a million
+contacts with five million activities load in minutes. Running it again adds only what is
+missing, so it is safe to call on every start.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import datetime
 import random
 import secrets
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,13 +37,17 @@ from kartoteka.clients.models import (
     Employment,
     RelatedPerson,
 )
-from kartoteka.core import search
+from kartoteka.core import bulk_load, search
 from kartoteka.core.inn import inn_with_check_digits
-from kartoteka.demo_activities import create_history
+from kartoteka.demo_activities import add_history
+from kartoteka.demo_plans import add_meetings, add_tasks
 from kartoteka.records.models import Tag
 
 SIZES = {"small": 600, "medium": 20_000, "large": 200_000}
 BATCH = 5_000
+#: rows loaded from which SQLite's planner gets fresh statistics too (PostgreSQL always gets
+#: them); below that its defaults serve as well, and stale figures of a tiny demo would not
+ANALYZE_FROM = 100_000
 BRANCHES = [
     ("Москва", "Москва"),
     ("Санкт-Петербург", "Санкт-Петербург"),
@@ -254,12 +262,9 @@ TAGS = [
 ]
 
 
-def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[int, int]:
-    owners = [
-        user
-        for user in people
-        if user.roles.filter(code__in=["sales_manager", "branch_head"]).exists()
-    ]
+def _add_clients(
+    contacts_wanted: int, owners: list[User], seed: int, log: Callable[[str], None] | None
+) -> tuple[int, int]:
     cities = dict(Branch.objects.values_list("pk", "city"))
     tags = [
         Tag.objects.get_or_create(name=name, defaults={"color": color})[0] for name, color in TAGS
@@ -269,141 +274,188 @@ def _add_clients(contacts_wanted: int, people: list[User], seed: int) -> tuple[i
     companies_wanted = contacts_wanted * 3 // 10
     new_companies = max(0, companies_wanted - Company.all_objects.count())
     new_contacts = max(0, contacts_wanted - Contact.all_objects.count())
-    for step in _batches(new_companies):
-        with transaction.atomic():
-            batch = []
-            for _ in range(step):
-                owner = rnd.choice(owners)
-                name = pools.company_name()
-                batch.append(
-                    Company(
-                        name=name,
-                        legal_form=name.split(" ", 1)[0],
-                        inn=pools.inn(),
-                        industry=rnd.choice(INDUSTRIES),
-                        city=cities.get(owner.branch_id, ""),
-                        region=REGIONS.get(cities.get(owner.branch_id, ""), ""),
-                        source=rnd.choice(SOURCES),
-                        status=rnd.choice(["prospect", "client", "client", "former"]),
-                        owner=owner,
-                        branch_id=owner.branch_id,
-                    )
-                )
-            Company.objects.bulk_create(batch)
-            _insert(CompanyPhone(company_id=c.pk, number=pools.phone(), kind="work") for c in batch)
-            _insert(CompanyEmail(company_id=c.pk, address=pools.email("info")) for c in batch)
-            _insert(
-                Company.tags.through(company_id=c.pk, tag_id=rnd.choice(tags).pk)
-                for c in batch
-                if rnd.random() < 0.15
-            )
-    company_ids: dict[int, list[int]] = {}
-    for pk, branch_id in Company.objects.values_list("pk", "branch_id").order_by("pk")[:200_000]:
-        company_ids.setdefault(branch_id, []).append(pk)
-    for step in _batches(new_contacts):
-        with transaction.atomic():
-            contact_batch: list[Contact] = []
-            for _ in range(step):
-                owner = rnd.choice(owners)
-                first, last, middle = pools.person()
-                birthday = (
-                    datetime.date(rnd.randint(1955, 2003), rnd.randint(1, 12), rnd.randint(1, 28))
-                    if rnd.random() < 0.6
-                    else None
-                )
-                contact_batch.append(
-                    Contact(
-                        first_name=first,
-                        last_name=last,
-                        middle_name=middle,
-                        birthday=birthday,
-                        owner=owner,
-                        branch_id=owner.branch_id,
-                    )
-                )
-            Contact.objects.bulk_create(contact_batch)
-            _insert(ContactPhone(contact_id=c.pk, number=pools.phone()) for c in contact_batch)
-            _insert(
-                ContactEmail(contact_id=c.pk, address=pools.email("client"))
-                for c in contact_batch
-                if rnd.random() < 0.8
-            )
-            jobs = []
-            for contact in contact_batch:
-                in_branch = company_ids.get(contact.branch_id, [])
-                if in_branch and rnd.random() < 0.7:
-                    jobs.append(
-                        Employment(
-                            contact_id=contact.pk,
-                            company_id=rnd.choice(in_branch),
-                            position=rnd.choice(POSITIONS),
+    company, contact = (
+        bulk_load.Table(Company, with_id=True),
+        bulk_load.Table(Contact, with_id=True),
+    )
+    company_phone, company_email = bulk_load.Table(CompanyPhone), bulk_load.Table(CompanyEmail)
+    company_tag = bulk_load.Table(Company.tags.through)
+    phone, email = bulk_load.Table(ContactPhone), bulk_load.Table(ContactEmail)
+    job, relative = bulk_load.Table(Employment), bulk_load.Table(RelatedPerson)
+    with ExitStack() as indexes:
+        # Into (nearly) empty tables, each index is built once at the end (see bulk_load).
+        loads: list[tuple[type[Model], int]] = [
+            (Company, new_companies),
+            (CompanyPhone, new_companies),
+            (CompanyEmail, new_companies),
+            (Company.tags.through, new_companies // 7),
+            (Contact, new_contacts),
+            (ContactPhone, new_contacts),
+            (ContactEmail, new_contacts * 8 // 10),
+            (Employment, new_contacts * 7 // 10),
+            (RelatedPerson, new_contacts // 10),
+        ]
+        for model, adding in loads:
+            indexes.enter_context(bulk_load.indexes_built_after(model, adding, log))
+        for step in _batches(new_companies):
+            with transaction.atomic():
+                firms = []
+                for pk in bulk_load.new_ids(Company, step):
+                    owner = rnd.choice(owners)
+                    name = pools.company_name()
+                    firms.append(
+                        company.row(
+                            id=pk,
+                            name=name,
+                            legal_form=name.split(" ", 1)[0],
+                            inn=pools.inn(),
+                            industry=rnd.choice(INDUSTRIES),
+                            city=cities.get(owner.branch_id, ""),
+                            region=REGIONS.get(cities.get(owner.branch_id, ""), ""),
+                            source=rnd.choice(SOURCES),
+                            status=rnd.choice(["prospect", "client", "client", "former"]),
+                            owner_id=owner.pk,
+                            branch_id=owner.branch_id,
                         )
                     )
-            _insert(jobs)
-            _insert(
-                RelatedPerson(
-                    contact_id=c.pk,
-                    name=pools.person()[0],
-                    relation=rnd.choice(["spouse", "child"]),
-                    birthday=datetime.date(
-                        rnd.randint(1960, 2020), rnd.randint(1, 12), rnd.randint(1, 28)
-                    ),
+                company.load(firms)
+                ids = [row[company.position["id"]] for row in firms]
+                company_phone.load(
+                    [
+                        company_phone.row(company_id=pk, number=pools.phone(), kind="work")
+                        for pk in ids
+                    ]
                 )
-                for c in contact_batch
-                if rnd.random() < 0.1
-            )
+                company_email.load(
+                    [company_email.row(company_id=pk, address=pools.email("info")) for pk in ids]
+                )
+                company_tag.load(
+                    [
+                        company_tag.row(company_id=pk, tag_id=rnd.choice(tags).pk)
+                        for pk in ids
+                        if rnd.random() < 0.15
+                    ]
+                )
+        company_ids: dict[int, list[int]] = {}
+        for pk, branch_id in Company.objects.values_list("pk", "branch_id").order_by("pk")[
+            :200_000
+        ]:
+            company_ids.setdefault(branch_id, []).append(pk)
+        for step in _batches(new_contacts):
+            with transaction.atomic():
+                people, branches = [], []
+                for pk in bulk_load.new_ids(Contact, step):
+                    owner = rnd.choice(owners)
+                    first, last, middle = pools.person()
+                    birthday = (
+                        datetime.date(
+                            rnd.randint(1955, 2003), rnd.randint(1, 12), rnd.randint(1, 28)
+                        )
+                        if rnd.random() < 0.6
+                        else None
+                    )
+                    people.append(
+                        contact.row(
+                            id=pk,
+                            first_name=first,
+                            last_name=last,
+                            middle_name=middle,
+                            birthday=birthday,
+                            owner_id=owner.pk,
+                            branch_id=owner.branch_id,
+                        )
+                    )
+                    branches.append((pk, owner.branch_id))
+                contact.load(people)
+                phone.load([phone.row(contact_id=pk, number=pools.phone()) for pk, _ in branches])
+                email.load(
+                    [
+                        email.row(contact_id=pk, address=pools.email("client"))
+                        for pk, _ in branches
+                        if rnd.random() < 0.8
+                    ]
+                )
+                jobs = []
+                for pk, branch_id in branches:
+                    in_branch = company_ids.get(branch_id, [])
+                    if in_branch and rnd.random() < 0.7:
+                        jobs.append(
+                            job.row(
+                                contact_id=pk,
+                                company_id=rnd.choice(in_branch),
+                                position=rnd.choice(POSITIONS),
+                            )
+                        )
+                job.load(jobs)
+                relative.load(
+                    [
+                        relative.row(
+                            contact_id=pk,
+                            name=pools.person()[0],
+                            relation=rnd.choice(["spouse", "child"]),
+                            birthday=datetime.date(
+                                rnd.randint(1960, 2020), rnd.randint(1, 12), rnd.randint(1, 28)
+                            ),
+                        )
+                        for pk, _ in branches
+                        if rnd.random() < 0.1
+                    ]
+                )
     return new_companies, new_contacts
 
 
-def _insert(objs: Iterable[Model]) -> None:
-    """Insert new rows of one model as plain values in one executemany.
-
-    ``bulk_create`` passes every value of every row through the field machinery; for the few
-    million phones, emails, jobs and relatives of a big demo that was most of the run. Only for
-    rows of plain values (text, numbers, dates, foreign key ids): nothing here needs converting.
-    """
-    rows = list(objs)
-    if not rows:
-        return
-    meta = rows[0]._meta
-    # Generated columns (a phone's last digits) are computed by the database, never inserted.
-    fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model's meta
-        quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    names = [f.attname for f in fields]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [tuple(getattr(row, name) for name in names) for row in rows])
+def _with_role(people: list[User], *codes: str) -> list[User]:
+    return [user for user in people if any(role.code in codes for role in user.roles.all())]
 
 
 def create_demo(
-    *, size: str = "small", seed: int = 2026, reset_password: bool = False
+    *,
+    size: str = "small",
+    seed: int = 2026,
+    reset_password: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Create (or top up) the demo company; returns lines to print, the password among them."""
+    """Create (or top up) the demo company; returns lines to print, the password among them.
+    ``log`` hears each phase's time as it ends (``kartoteka demo`` prints them)."""
     contacts_wanted = target_size(size)
     password = _demo_password(reset_password)
     people = _ensure_people(password, reset_password)
-    new_companies, new_contacts = _add_clients(contacts_wanted, people, seed)
-    history = create_history(people, seed)
-    # Birthdays in the next days become the owners' tasks at once, as the daily job would.
-    reminded = run_important_dates().tasks
-    # Bulk inserts skip the services, so the search index is redone in one pass at the end
-    # (also when an older database without an index is topped up with nothing new).
-    if new_companies or new_contacts or not search.is_complete():
-        search.rebuild()
-    if (new_companies or new_contacts or history.activities) and connection.vendor == "postgresql":
-        # Fresh statistics after a bulk load, or the planner guesses table sizes wildly wrong.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    began = time.perf_counter()
+
+    def phase(text: str) -> None:
+        nonlocal began
+        if log:
+            log(f"{text} in {time.perf_counter() - began:.1f} s")
+        began = time.perf_counter()
+
+    owners = _with_role(people, "sales_manager", "branch_head")
+    heads = _with_role(people, "branch_head", "head_of_sales")
+    with bulk_load.bulk_session():
+        new_companies, new_contacts = _add_clients(contacts_wanted, owners, seed, log)
+        phase(f"clients: +{new_companies} companies, +{new_contacts} contacts")
+        activities, hot = add_history(owners, seed, log=log)
+        phase(f"history: +{activities} activities" + (f" (company {hot} the most)" if hot else ""))
+        tasks = add_tasks(owners, heads, seed, log=log)
+        phase(f"tasks: +{tasks}")
+        meetings = add_meetings(owners, seed)
+        phase(f"meetings: +{meetings}")
+        # Birthdays in the next days become the owners' tasks at once, as the daily job would.
+        reminded = run_important_dates().tasks
+        phase(f"important dates: +{reminded} tasks")
+        # Bulk inserts skip the services, so the search index is redone in one pass at the end
+        # (also when an older database without an index is topped up with nothing new).
+        if new_companies or new_contacts or not search.is_complete():
+            search.rebuild()
+            phase("search index")
+        loaded = new_companies + new_contacts + activities + tasks
+        if loaded and (connection.vendor == "postgresql" or loaded >= ANALYZE_FROM):
+            bulk_load.analyze()
+            phase("statistics (ANALYZE)")
     return [
         f"Demo company ready: {len(BRANCHES)} branches, {len(people)} users, "
         f"{Company.objects.count()} companies (+{new_companies}), "
         f"{Contact.objects.count()} contacts (+{new_contacts}); "
-        f"+{history.activities} activities, +{history.tasks + reminded} tasks, "
-        f"+{history.events} meetings.",
+        f"+{activities} activities, +{tasks + reminded} tasks, +{meetings} meetings.",
         f"Log in at http://{settings.SERVER_HOST}:{settings.SERVER_PORT}/login/",
         "  as the administrator: admin",
         f"  password (every demo user has it): {password}",
