@@ -131,8 +131,8 @@ def upcoming(queryset: QuerySet[Task], today: datetime.date) -> QuerySet[Task]:
 def own_tasks(user: User) -> QuerySet[Task]:
     """The tasks assigned to ``user`` that they may see. Where the role's scope covers one's own
     tasks whatever their branch (own, team, all) this is a plain filter on the assignee, so the
-    (assignee, done, due date) index serves it; the full rule's OR (shares, tasks one set) would
-    make the database walk every task the reader can see."""
+    open tasks' (assignee, due date) index serves it; the full rule's OR (shares, tasks one set)
+    would make the database walk every task the reader can see."""
     if access.scopes_for(user, "tasks", "view") & {"own", "team", "all"}:
         return Task.objects.filter(owner=user).select_related(
             "owner", "author", "company", "contact"
