@@ -226,16 +226,28 @@ def team_overdue(user: User, today: datetime.date) -> list[tuple[User, int, date
     ]
 
 
-def meetings_on(user: User, day: datetime.date) -> QuerySet[CalendarEvent]:
-    """Calendar events on ``day`` that ``user`` organises or takes part in."""
+def meetings_on(user: User, day: datetime.date, limit: int = SHOWN) -> QuerySet[CalendarEvent]:
+    """The first ``limit`` calendar events on ``day`` (by start) that ``user`` organises or
+    takes part in. Two queries: the day's ids, then the rows."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     end = start + datetime.timedelta(days=1)
     mine = EventParticipant.objects.filter(user=user).values("event_id")
-    return (
+    # On the day: started during it, or before it and still running (an event never ends
+    # before it starts). As these two ranges the database reads the index entries of the day's
+    # events and of the unfinished ones, where "starts before tonight, ends after this morning"
+    # walks every event that ever started. The ids come unordered and unsliced (a person's day
+    # holds few events): asked for the first 30 by start, PostgreSQL expects them early in the
+    # start-time index and walks that instead.
+    found = (
         events(user)
-        .filter(Q(owner=user) | Q(pk__in=mine), starts_at__lt=end, ends_at__gte=start)
-        .order_by("starts_at", "id")
+        .filter(Q(owner=user) | Q(pk__in=mine))
+        .filter(
+            Q(starts_at__gte=start, starts_at__lt=end) | Q(starts_at__lt=start, ends_at__gte=start)
+        )
+        .values_list("starts_at", "pk")
     )
+    first = [pk for _starts, pk in sorted(found)[:limit]]
+    return events(user).filter(pk__in=first).order_by("starts_at", "id")
 
 
 # --- The calendar ------------------------------------------------------------------------------

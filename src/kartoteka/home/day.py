@@ -76,5 +76,5 @@ def my_day(user: User, now: datetime.datetime, *, team: bool = False) -> Day:
         )
         if counts[key]
     ]
-    meetings = list(queries.meetings_on(user, today)[:MEETINGS_SHOWN])
+    meetings = list(queries.meetings_on(user, today, MEETINGS_SHOWN))
     return Day(today=today, buckets=buckets, meetings=meetings, head=head)

@@ -412,6 +412,9 @@ class CalendarEvent(Record):
         indexes = [
             models.Index(fields=["owner", "starts_at"], name="event_owner_start"),
             models.Index(fields=["starts_at"], name="event_start"),
+            # Events still running at a moment (``ends_at`` after it, ``starts_at`` before it):
+            # the unfinished ones' entries only, however long the calendar's history.
+            models.Index(fields=["ends_at", "starts_at"], name="event_end_start"),
         ]
         constraints = [
             models.CheckConstraint(
