@@ -27,7 +27,8 @@ def _sqlite_column(expression: Any) -> Any:
 
 class NullsIndex(models.Index):
     """A ``models.Index`` of expressions whose NULLS FIRST/LAST PostgreSQL gets as written and
-    SQLite as its default order where that is the same; any other it cannot index refuses."""
+    SQLite as its default order, where that is the same order (SQLite cannot index any other:
+    there the migration fails, as it should)."""
 
     def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
         if schema_editor.connection.vendor != "sqlite":
