@@ -6,13 +6,17 @@ from the code, so a change to a built-in role or to the scoping rule shows up he
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
-from kartoteka.accounts.models import Role, RoleGrant
+from kartoteka.accounts.models import Role, RoleGrant, User
 from kartoteka.clients.models import Company, Contact
 from kartoteka.core import access, kinds
+from kartoteka.core.models import RecordShare
 from tests.factories.clients import CompanyFactory, ContactFactory
 
 RECORDS = ("own", "team", "branch", "other_branch")
@@ -216,3 +220,24 @@ def test_builtin_roles_people_and_settings_cells(db: Any, code: str) -> None:
         )
     }
     assert held == PEOPLE_AND_SETTINGS[code]
+
+
+def test_the_rules_alternatives_admit_exactly_what_it_admits(personas: Any) -> None:
+    """``access.alternatives`` (the rule as separate conditions, a card's Prev/Next asks each)
+    admits together exactly the records :func:`access.scoped` does, for every persona."""
+    owners = [personas.manager_a, personas.teammate_a, personas.colleague_a, personas.manager_b]
+    companies = [CompanyFactory(owner=owner) for owner in owners for _ in range(2)]
+    RecordShare.objects.create(
+        content_type=ContentType.objects.get_for_model(Company),
+        object_id=companies[-1].pk,
+        branch=personas.branch_a,
+        created_by=personas.manager_b,
+    )
+    for user in vars(personas).values():
+        if not isinstance(user, User):
+            continue
+        parts = access.alternatives(user, Company)
+        expected = set(access.scoped(Company.objects.all(), user).values_list("pk", flat=True))
+        found = Company.objects.filter(reduce(or_, parts)) if parts else Company.objects.none()
+        admitted = set(found.values_list("pk", flat=True))
+        assert admitted == expected, user.username

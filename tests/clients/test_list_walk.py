@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from html import unescape
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company
+from kartoteka.core.models import RecordShare
 from kartoteka.core.templatetags.kartoteka import thousands
 from kartoteka.records.models import SavedView
 from tests.conftest import Personas
@@ -241,3 +244,64 @@ def test_profile_sets_the_density(client: Client, personas: Personas) -> None:
     response = client.post("/profile/density/", {"density": "comfortable", "next": "/profile/"})
     assert response["Location"] == "/profile/"
     assert 'value="comfortable" checked' in html_of(client, "/profile/")
+
+
+def test_card_arrows_follow_the_list_and_skip_what_the_viewer_cannot_see(
+    client: Client, personas: Personas
+) -> None:
+    """A sales manager walks his own companies and one shared with him, in the list's order;
+    a colleague's company, one in the trash and one whose share has run out are never the
+    next or previous card. The administrator, who sees everyone's, walks those too."""
+    me, colleague, kazan = personas.manager_a, personas.colleague_a, personas.manager_b
+
+    def company(owner: User, name: str) -> Any:
+        return CompanyFactory(owner=owner, name=name)
+
+    def share(target: Company, until: Any) -> None:
+        RecordShare.objects.create(
+            content_type=ContentType.objects.get_for_model(Company),
+            object_id=target.pk,
+            user=me,
+            until=until,
+            created_by=kazan,
+        )
+
+    # Created in this order (ids ascending); the names sort differently.
+    own_1 = company(me, "Н3")
+    hidden = company(colleague, "Н1а")
+    shared = company(kazan, "Н1")
+    share(shared, None)
+    trashed = company(me, "Н2а")
+    own_2 = company(me, "Н4")
+    lapsed = company(kazan, "Н3а")
+    share(lapsed, timezone.localdate() - timedelta(days=1))
+    own_3 = company(me, "Н2")
+    Company.all_objects.filter(pk=trashed.pk).update(deleted_at=timezone.now(), deleted_by=me)
+
+    def arrows(target: Company) -> tuple[int | None, int | None]:
+        card = html_of(client, f"/companies/{target.pk}/")
+        found = [link(card, marker) for marker in ("data-walk-prev", "data-walk-next")]
+        return tuple(  # type: ignore[return-value]
+            int(url.strip("/").split("/")[-1]) if url else None for url in found
+        )
+
+    client.force_login(me)
+    # The list newest first (no list opened yet): own_3, own_2, shared, own_1.
+    assert arrows(own_3) == (None, own_2.pk)
+    assert arrows(own_2) == (own_3.pk, shared.pk)
+    assert arrows(shared) == (own_2.pk, own_1.pk)
+    assert arrows(own_1) == (shared.pk, None)
+    # By name: Н1 (shared), Н2 (own_3), Н3 (own_1), Н4 (own_2), as the list shows them.
+    html_of(client, "/companies/?sort=name")
+    assert arrows(shared) == (None, own_3.pk)
+    assert arrows(own_3) == (shared.pk, own_1.pk)
+    assert arrows(own_1) == (own_3.pk, own_2.pk)
+    assert arrows(own_2) == (own_1.pk, None)
+    html_of(client, "/companies/?sort=-name")
+    assert arrows(own_1) == (own_2.pk, own_3.pk)
+
+    client.force_login(personas.admin)
+    html_of(client, "/companies/?sort=name")
+    # Everyone's: Н1, Н1а (the colleague's), Н2, Н3, Н3а (the lapsed share), Н4; not the trash.
+    assert arrows(own_3) == (hidden.pk, own_1.pk)
+    assert arrows(own_1) == (own_3.pk, lapsed.pk)

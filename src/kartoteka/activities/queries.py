@@ -131,8 +131,8 @@ def upcoming(queryset: QuerySet[Task], today: datetime.date) -> QuerySet[Task]:
 def own_tasks(user: User) -> QuerySet[Task]:
     """The tasks assigned to ``user`` that they may see. Where the role's scope covers one's own
     tasks whatever their branch (own, team, all) this is a plain filter on the assignee, so the
-    (assignee, done, due date) index serves it; the full rule's OR (shares, tasks one set) would
-    make the database walk every task the reader can see."""
+    open tasks' (assignee, due date) index serves it; the full rule's OR (shares, tasks one set)
+    would make the database walk every task the reader can see."""
     if access.scopes_for(user, "tasks", "view") & {"own", "team", "all"}:
         return Task.objects.filter(owner=user).select_related(
             "owner", "author", "company", "contact"
@@ -226,16 +226,28 @@ def team_overdue(user: User, today: datetime.date) -> list[tuple[User, int, date
     ]
 
 
-def meetings_on(user: User, day: datetime.date) -> QuerySet[CalendarEvent]:
-    """Calendar events on ``day`` that ``user`` organises or takes part in."""
+def meetings_on(user: User, day: datetime.date, limit: int = SHOWN) -> QuerySet[CalendarEvent]:
+    """The first ``limit`` calendar events on ``day`` (by start) that ``user`` organises or
+    takes part in. Two queries: the day's ids, then the rows."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     end = start + datetime.timedelta(days=1)
     mine = EventParticipant.objects.filter(user=user).values("event_id")
-    return (
+    # On the day: started during it, or before it and still running (an event never ends
+    # before it starts). As these two ranges the database reads the index entries of the day's
+    # events and of the unfinished ones, where "starts before tonight, ends after this morning"
+    # walks every event that ever started. The ids come unordered and unsliced (a person's day
+    # holds few events): asked for the first 30 by start, PostgreSQL expects them early in the
+    # start-time index and walks that instead.
+    found = (
         events(user)
-        .filter(Q(owner=user) | Q(pk__in=mine), starts_at__lt=end, ends_at__gte=start)
-        .order_by("starts_at", "id")
+        .filter(Q(owner=user) | Q(pk__in=mine))
+        .filter(
+            Q(starts_at__gte=start, starts_at__lt=end) | Q(starts_at__lt=start, ends_at__gte=start)
+        )
+        .values_list("starts_at", "pk")
     )
+    first = [pk for _starts, pk in sorted(found)[:limit]]
+    return events(user).filter(pk__in=first).order_by("starts_at", "id")
 
 
 # --- The calendar ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import BadRequest, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext as _
 
@@ -116,6 +116,16 @@ class SortKey:
             condition |= Q(**{f"{self.field}__isnull": True})
         return condition
 
+    def reach(self, value: Any, later: bool) -> Q | None:
+        """The rows after (``later``) or before ``value`` in this column's order, the value
+        itself included, as one range (None when it is not one). What :func:`beyond` ORs
+        together, no index can seek to; AND-ed to it, this lets a (…, column) index start at
+        the row instead of walking up to it."""
+        upward = later != self.descending
+        if value is None or (upward and self.nullable):  # NULLs come last: no single range
+            return None
+        return Q(**{f"{self.field}__{'gte' if upward else 'lte'}": value})
+
     def same(self, value: Any) -> Q:
         if value is None:
             return Q(**{f"{self.field}__isnull": True})
@@ -159,7 +169,10 @@ def beyond(keys: Sequence[SortKey], values: Sequence[Any], later: bool = True) -
         if past is not None:
             condition = equal & past if condition is None else condition | (equal & past)
         equal &= key.same(value)
-    return Q(pk__in=[]) if condition is None else condition
+    if condition is None:
+        return Q(pk__in=[])
+    reach = keys[0].reach(values[0], later) if len(keys) > 1 else None
+    return condition if reach is None else reach & condition
 
 
 def ordering(
@@ -257,10 +270,20 @@ def _cursor_of(row: Any, field: str) -> str:
 
 
 def neighbours(
-    queryset: QuerySet[M], params: Mapping[str, Any], obj: Any, sortable: Mapping[str, str]
+    queryset: QuerySet[M],
+    params: Mapping[str, Any],
+    obj: Any,
+    sortable: Mapping[str, str],
+    alternatives: Sequence[Q] | None = None,
 ) -> tuple[int | None, int | None]:
     """The ids of the rows just before and just after ``obj`` in the list ``params`` describe
-    (its filters went into ``queryset``): a card's Prev/Next. Two queries."""
+    (its filters went into ``queryset``): a card's Prev/Next. Two queries.
+
+    ``alternatives`` are conditions, any of which admits a row of ``queryset`` (the access
+    rule's: one's own records, one's branch's, those shared with one). With several, each
+    direction's query takes the first row of each alternative on its own (an index range that
+    stops at once) and the nearest of those: the database never walks the whole list for the
+    one row, as it would through their OR."""
     ordered, field, descending, _sort = ordering(queryset, params, sortable)
     value = obj.pk if field == "pk" else _attribute(obj, field)
     if value is None:
@@ -270,9 +293,22 @@ def neighbours(
     preceding = _reverse(ordered, field, descending).filter(
         _beyond(model, field, value, obj.pk, later=descending)
     )
-    previous_pk = preceding.values_list("pk", flat=True).first()
-    next_pk = following.values_list("pk", flat=True).first()
-    return previous_pk, next_pk
+    return _first(preceding, alternatives), _first(following, alternatives)
+
+
+def _first(ordered: QuerySet[M], alternatives: Sequence[Q] | None) -> int | None:
+    # The id of ``ordered``'s first row; one query either way.
+    if alternatives is None or len(alternatives) < 2:
+        found: int | None = ordered.values_list("pk", flat=True).first()
+        return found
+    # One scalar subquery per alternative, each its first row; the outer query orders those few.
+    nearest = Q()
+    for alternative in alternatives:
+        nearest |= Q(pk=Subquery(ordered.filter(alternative).values("pk")[:1]))
+    manager = ordered.model._base_manager
+    candidates = manager.filter(nearest).order_by(*ordered.query.order_by)
+    first: int | None = candidates.values_list("pk", flat=True).first()
+    return first
 
 
 def _attribute(obj: Any, path: str) -> Any:

@@ -57,8 +57,8 @@ def my_day(user: User, now: datetime.datetime, *, team: bool = False) -> Day:
             team=queries.team_overdue(user, today),
         )
     mine = queries.own_tasks(user)
-    # Each count is one range of the (assignee, done, due date) index, and stops at COUNTED:
-    # a long-neglected list costs no more than a short one.
+    # Each count is one range of the open tasks' (assignee, due date) index, read without the
+    # table, and stops at COUNTED: a long-neglected list costs no more than a short one.
     counts = {
         key: rows.order_by()[:COUNTED].count()
         for key, rows in (
@@ -76,5 +76,5 @@ def my_day(user: User, now: datetime.datetime, *, team: bool = False) -> Day:
         )
         if counts[key]
     ]
-    meetings = list(queries.meetings_on(user, today)[:MEETINGS_SHOWN])
+    meetings = list(queries.meetings_on(user, today, MEETINGS_SHOWN))
     return Day(today=today, buckets=buckets, meetings=meetings, head=head)

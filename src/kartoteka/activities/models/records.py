@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.core.dates import validate_working_date
+from kartoteka.core.indexes import NullsIndex
 from kartoteka.core.models import Record
 
 if TYPE_CHECKING:
@@ -283,7 +284,25 @@ class Task(Record):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         indexes = [
-            models.Index(fields=["owner", "done_at", "due_date"], name="task_owner_due"),
+            # The open tasks in the order "My day" and the task list show them (see
+            # ``queries.by_due``): a bucket's first 30 rows are the index's first 30 entries,
+            # and its count reads the index alone, however many tasks one has let slip.
+            # (It replaced an (owner, done_at, due_date) index, which SQLite's planner kept
+            # choosing for these ranges, then sorting; done tasks have their own below.)
+            NullsIndex(
+                F("owner"),
+                F("due_date"),
+                F("due_at").asc(nulls_first=True),
+                F("id"),
+                condition=Q(done_at__isnull=True, deleted_at__isnull=True),
+                name="task_open_due",
+            ),
+            # One's done tasks, latest first (the task list's "Done" tab), read backwards.
+            models.Index(
+                fields=["owner", "done_at", "id"],
+                condition=Q(done_at__isnull=False),
+                name="task_owner_done",
+            ),
             models.Index(fields=["remind_at"], name="task_remind_at"),
             models.Index(fields=["company", "-done_at"], name="task_company_done"),
             models.Index(fields=["contact", "-done_at"], name="task_contact_done"),
@@ -393,6 +412,9 @@ class CalendarEvent(Record):
         indexes = [
             models.Index(fields=["owner", "starts_at"], name="event_owner_start"),
             models.Index(fields=["starts_at"], name="event_start"),
+            # Events still running at a moment (``ends_at`` after it, ``starts_at`` before it):
+            # the unfinished ones' entries only, however long the calendar's history.
+            models.Index(fields=["ends_at", "starts_at"], name="event_end_start"),
         ]
         constraints = [
             models.CheckConstraint(

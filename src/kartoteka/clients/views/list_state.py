@@ -72,8 +72,9 @@ def walk(
     user = request.user
     assert isinstance(user, User)
     params = QueryDict(remembered(request, kind))
+    listed = listing(user, text=params.get("q", ""), params=params)
     previous_pk, next_pk = neighbours(
-        listing(user, text=params.get("q", ""), params=params), params, obj, sortable
+        listed, params, obj, sortable, access.alternatives(user, listed.model)
     )
 
     def card(pk: int | None) -> str:
