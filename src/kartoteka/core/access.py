@@ -7,6 +7,7 @@ never disagree. A record outside the user's scope does not exist for them: calle
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -47,16 +48,22 @@ def grants(user: User) -> dict[tuple[str, str], set[str]]:
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    table: dict[tuple[str, str], set[str]] = {}
+    rows: Iterable[Sequence[str]] = ()
     if user.is_authenticated and user.is_active:
         # Through the user's own relation: core reads the access table without importing accounts.
         rows = user.roles.filter(grants__isnull=False).values_list(
             "grants__entity", "grants__action", "grants__scope"
         )
-        for entity, action, scope in rows:
-            table.setdefault((entity, action), set()).add(scope)
+    remember_grants(user, rows)
+    return getattr(user, _CACHE_ATTRIBUTE)  # type: ignore[no-any-return]
+
+
+def remember_grants(user: User, rows: Iterable[Sequence[str]]) -> None:
+    """Keep grants read along with the user ((entity, action, scope) rows): no second query."""
+    table: dict[tuple[str, str], set[str]] = {}
+    for entity, action, scope in rows:
+        table.setdefault((entity, action), set()).add(scope)
     setattr(user, _CACHE_ATTRIBUTE, table)
-    return table
 
 
 def forget_grants(user: User) -> None:
