@@ -304,8 +304,19 @@ class Task(Record):
                 name="task_owner_done",
             ),
             models.Index(fields=["remind_at"], name="task_remind_at"),
-            models.Index(fields=["company", "-done_at"], name="task_company_done"),
-            models.Index(fields=["contact", "-done_at"], name="task_contact_done"),
+            # Only tasks on a client: most tasks have no company (or no contact), and SQLite's
+            # statistics then made a skip-scan over the empty key look cheaper than "My day"'s
+            # own index (task_open_due) — 10 ms instead of 0.1 ms per list for a busy manager.
+            models.Index(
+                fields=["company", "-done_at"],
+                condition=Q(company__isnull=False),
+                name="task_company_done",
+            ),
+            models.Index(
+                fields=["contact", "-done_at"],
+                condition=Q(contact__isnull=False),
+                name="task_contact_done",
+            ),
             models.Index(
                 fields=["activity"],
                 condition=Q(activity__isnull=False),
