@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from kartoteka.clients.models import Contact
 from kartoteka.core.asgi_handler import OneHopASGIHandler
 from tests.conftest import Personas
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def serve(
@@ -63,7 +64,9 @@ def serve(
         # A stream that ignored the client leaving would run for minutes: fail instead.
         await asyncio.wait_for(OneHopASGIHandler()(scope, receive, send), timeout=30)
 
-    asyncio.run(run())
+    # Its own thread and loop, as the server has: another test may have left a loop running here.
+    with ThreadPoolExecutor(max_workers=1) as server:
+        server.submit(asyncio.run, run()).result()
     start = sent[0]
     return start["status"], dict(start["headers"]), [m.get("body", b"") for m in sent[1:]]
 

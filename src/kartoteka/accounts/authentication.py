@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from kartoteka.accounts.services import token_authenticate
+from kartoteka.accounts.tokens import token_authenticate
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

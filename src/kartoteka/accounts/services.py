@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -579,56 +577,3 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
     if token.user_id != actor.pk and not access.can(actor, "edit", token.user):
         raise NotFoundError()
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-
-def token_authenticate(key: str) -> User | None:
-    """The active user a live token belongs to, with their grants already read; else None.
-
-    Every API call starts here, so it is one statement written once: the token, its user and
-    the user's grants (as JSON) together, read as the user model with its fields' own
-    conversions, instead of two ORM queries built anew on every call.
-    """
-    now = timezone.now()
-    found = list(User.objects.raw(_token_sql(), [ApiToken.hash_key(key), _db_moment(now)]))
-    if not found or not found[0].is_active:
-        return None
-    user = found[0]
-    access.remember_grants(user, json.loads(user.grants_json or "[]"))  # type: ignore[attr-defined]
-    last_used = user.token_last_used  # type: ignore[attr-defined]
-    if isinstance(last_used, str):
-        last_used = datetime.fromisoformat(last_used)
-    if last_used is not None and timezone.is_naive(last_used):  # SQLite keeps UTC, unmarked
-        last_used = timezone.make_aware(last_used, UTC)
-    # Touch at most once a minute, so a busy integration does not write on every call.
-    if last_used is None or now - last_used > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
-    return user
-
-
-def _db_moment(moment: datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(moment)
-
-
-@functools.cache
-def _token_sql_for(vendor: str) -> str:
-    quote = connection.ops.quote_name
-    user_table, token_table = quote(User._meta.db_table), quote(ApiToken._meta.db_table)
-    through = User.roles.through._meta
-    link = quote(through.db_table)
-    grant = quote(RoleGrant._meta.db_table)
-    triple = "json_array(g.entity, g.action, g.scope)"
-    grants = f"json_group_array({triple})"
-    if vendor == "postgresql":
-        grants = "json_agg(json_build_array(g.entity, g.action, g.scope))::text"
-    columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
-    return (
-        f"SELECT {columns}, t.id AS token_id, t.last_used_at AS token_last_used, "  # noqa: S608
-        f"(SELECT {grants} FROM {link} r JOIN {grant} g ON g.role_id = r.role_id"
-        f" WHERE r.user_id = u.id) AS grants_json "
-        f"FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "
-        "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
-    )
-
-
-def _token_sql() -> str:
-    return _token_sql_for(connection.vendor)
