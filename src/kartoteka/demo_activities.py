@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
@@ -165,30 +165,25 @@ def _new_clients(
     employer, if any), then companies. Read by id ranges, so a million clients never sit in
     memory at once."""
     last_contact, last_company = last
-    after = last_contact
-    while True:
-        people = list(
-            Contact.objects.filter(pk__gt=after).order_by("pk").values_list("pk", "owner_id")[:size]
-        )
-        if not people:
-            break
-        after = people[-1][0]
+    for people in _id_batches(Contact.objects.all(), last_contact, size):
         # The last job wins, as the card shows it.
         employer = dict(
-            Employment.objects.filter(contact_id__gt=people[0][0] - 1, contact_id__lte=after)
+            Employment.objects.filter(contact_id__gte=people[0][0], contact_id__lte=people[-1][0])
             .order_by("contact_id", "id")
             .values_list("contact_id", "company_id")
         )
         yield [(pk, employer.get(pk), o, owners[o]) for pk, o in people if o in owners]
-    after = last_company
-    while True:
-        firms = list(
-            Company.objects.filter(pk__gt=after).order_by("pk").values_list("pk", "owner_id")[:size]
-        )
-        if not firms:
-            break
-        after = firms[-1][0]
+    for firms in _id_batches(Company.objects.all(), last_company, size):
         yield [(None, pk, o, owners[o]) for pk, o in firms if o in owners]
+
+
+def _id_batches(rows: QuerySet[Any], after: int, size: int) -> Iterator[list[tuple[int, int]]]:
+    """(id, owner id) of the rows after ``after``, ``size`` at a time, in id order."""
+    while batch := list(
+        rows.filter(pk__gt=after).order_by("pk").values_list("pk", "owner_id")[:size]
+    ):
+        yield batch
+        after = batch[-1][0]
 
 
 def _hot_clients(owners: dict[int, int]) -> list[Client]:
