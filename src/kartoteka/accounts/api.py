@@ -61,7 +61,19 @@ class UserSerializer(ReadOnceSerializer, serializers.ModelSerializer):  # type: 
         extra_kwargs: ClassVar[dict[str, Any]] = {"username": {"validators": []}}
 
 
-class MeSerializer(UserSerializer):
+class OwnRecordSerializer(UserSerializer):
+    """One's own user record, its roles and teams read as ids with the rest of it
+    (:func:`queries.myself`) rather than as objects."""
+
+    roles = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.IntegerField(), source="role_ids", read_only=True
+    )
+    teams = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.IntegerField(), source="team_ids", read_only=True
+    )
+
+
+class MeSerializer(OwnRecordSerializer):
     """One's own record, with what other modules add to it (see :mod:`kartoteka.core.me`)."""
 
     calendar_feed_url = serializers.URLField(
@@ -136,9 +148,10 @@ class UserViewSet(
     @extend_schema(responses=MeSerializer)
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
-        user = queries.myself(signed_in(request))
-        data = dict(self.get_serializer(user).data)
-        data.update(me.fields(request._request, user))
+        user = signed_in(request)
+        read = queries.myself(user)
+        data = dict(OwnRecordSerializer(user, context=self.get_serializer_context()).data)
+        data.update(me.fields(request._request, read))
         return Response(data)
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from typing import Any
+
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from kartoteka.accounts.models import ApiToken, Branch, Role, RoleGrant, Team, User
-from kartoteka.core import access
+from kartoteka.core import access, me
 from kartoteka.core.errors import NotFoundError
-from kartoteka.core.prefetch import prefetch
 
 
 def users(viewer: User, action: str = "view") -> QuerySet[User]:
@@ -23,14 +27,43 @@ def user(viewer: User, pk: int, action: str = "view") -> User:
     return access.one_or_404(users(viewer, action), pk=pk)
 
 
-def myself(viewer: User) -> User:
-    """The signed-in user's own record: always theirs to read, whatever their role grants.
+def myself(viewer: User) -> dict[str, Any]:
+    """The signed-in user's own record beyond the user row the request already read: their
+    role and team ids (``role_ids``, ``team_ids``, also set on ``viewer`` for the serializer)
+    and every value other apps add (:mod:`kartoteka.core.me`), read in one statement.
 
-    The request read the user from the database already (its token or session): their roles
-    and teams are added to that object rather than reading the user a second time.
+    Always theirs to read, whatever their role grants.
     """
-    prefetch([viewer], "roles", "teams")
-    return viewer
+    with connection.cursor() as cursor:
+        cursor.execute(_own_record_sql(), [viewer.pk])
+        names = [column[0] for column in cursor.description]
+        read = dict(zip(names, cursor.fetchone() or (), strict=False))
+    viewer.role_ids = sorted(json.loads(read.pop("role_ids") or "[]"))  # type: ignore[attr-defined]
+    viewer.team_ids = sorted(json.loads(read.pop("team_ids") or "[]"))  # type: ignore[attr-defined]
+    return read
+
+
+def _own_record_sql() -> str:
+    return _own_record_sql_for(connection.vendor, tuple(me.columns().items()))
+
+
+@functools.cache
+def _own_record_sql_for(vendor: str, extra: tuple[tuple[str, str], ...]) -> str:
+    quote = connection.ops.quote_name
+    ids = "json_agg({})::text" if vendor == "postgresql" else "json_group_array({})"
+
+    def linked(through: Any, column: str) -> str:
+        return (
+            f"(SELECT {ids.format(quote(column))} FROM {quote(through._meta.db_table)}"  # noqa: S608
+            f" WHERE {quote('user_id')} = u.id)"
+        )
+
+    columns = [
+        f"{linked(User.roles.through, 'role_id')} AS role_ids",
+        f"{linked(User.teams.through, 'team_id')} AS team_ids",
+        *(f"{sql} AS {quote(name)}" for name, sql in extra),
+    ]
+    return f"SELECT {', '.join(columns)} FROM {quote(User._meta.db_table)} u WHERE u.id = %s"  # noqa: S608
 
 
 def roles() -> QuerySet[Role]:

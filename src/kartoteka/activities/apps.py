@@ -9,6 +9,7 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activities import cards, kinds, reminders
+        from kartoteka.activities.queries import active_feed_key_column
         from kartoteka.activities.services import events, merge, tasks
         from kartoteka.activities.views.calendar import feed_url_of
         from kartoteka.core import me
@@ -22,4 +23,4 @@ class ActivitiesConfig(AppConfig):
         undo.register("task_done", tasks.undo_done)
         undo.register("task_snooze", tasks.undo_snooze)
         undo.register("event_move", events.undo_move)
-        me.register_field("calendar_feed_url", feed_url_of)
+        me.register_field("calendar_feed_url", active_feed_key_column, feed_url_of)

@@ -7,6 +7,7 @@ import hmac
 from collections import defaultdict
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -373,6 +374,16 @@ def _clashes(
 def active_feed(user: User) -> CalendarFeed | None:
     """``user``'s current iCalendar subscription, if they made one and did not revoke it."""
     return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).order_by("-pk").first()
+
+
+def active_feed_key_column() -> str:
+    """SQL over a user's row ``u``: the key of their live subscription (``active_feed``'s), for
+    reading with the rest of their own record."""
+    quote = connection.ops.quote_name
+    return (
+        f"(SELECT f.{quote('key')} FROM {quote(CalendarFeed._meta.db_table)} f"  # noqa: S608
+        " WHERE f.user_id = u.id AND f.revoked_at IS NULL ORDER BY f.id DESC LIMIT 1)"
+    )
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:

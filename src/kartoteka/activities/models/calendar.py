@@ -49,4 +49,8 @@ class CalendarFeed(models.Model):
     @property
     def token(self) -> str:
         """What the address carries: the key and its signature."""
-        return f"{self.key}.{self.signature(self.key)}"
+        return self.token_for(self.key)
+
+    @classmethod
+    def token_for(cls, key: str) -> str:
+        return f"{key}.{cls.signature(key)}"

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kartoteka.accounts.models import User
 from kartoteka.activities import ical, queries
 from kartoteka.activities.calendar_forms import EventForm, IcsUploadForm
-from kartoteka.activities.models import CalendarEvent, EventParticipant
+from kartoteka.activities.models import CalendarEvent, CalendarFeed, EventParticipant
 from kartoteka.activities.services import events as event_services
 from kartoteka.activities.services import feeds
 from kartoteka.activities.services.ical_import import IcalImportError, ical_import
@@ -131,10 +131,14 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
 
 
-def feed_url_of(request: HttpRequest, user: User) -> str | None:
-    """``user``'s subscription address, or None when they have none (the API's
+def feed_url_of(request: HttpRequest, key: str | None) -> str | None:
+    """The subscription address for ``key``, or None when the user has none (the API's
     ``calendar_feed_url``)."""
-    return _feed_url(request, queries.active_feed(user)) or None
+    if not key:
+        return None
+    return request.build_absolute_uri(
+        reverse("activities:calendar-ical", args=[CalendarFeed.token_for(key)])
+    )
 
 
 def _feed_url(request: HttpRequest, feed: Any) -> str:
