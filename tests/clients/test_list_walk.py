@@ -85,6 +85,29 @@ def test_pager_counts_the_whole_list_and_goes_both_ways(client: Client, personas
     assert names(again) == names(first) and pager_text(again) == "1–50 из 105"
 
 
+def test_a_very_long_list_is_counted_only_so_far(
+    client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the count limit the pager says "more than" rather than scanning the whole list on
+    every page; a page further than the limit says where it is without a number."""
+    monkeypatch.setattr("kartoteka.core.pagination.COUNT_LIMIT", 60)
+    for number in range(105):
+        CompanyFactory(owner=personas.admin, name=f"ООО «Длинный {number:03}»")
+    client.force_login(personas.admin)
+    first = html_of(client, "/companies/?sort=name")
+    assert pager_text(first) == "1–50 из более чем 60"
+    second = html_of(client, "/companies/" + (link(first, "data-pager-next") or ""))
+    assert pager_text(second) == "51–100 из более чем 60"
+    third = html_of(client, "/companies/" + (link(second, "data-pager-next") or ""))
+    assert pager_text(third) == "строки после первых 60"
+    assert names(third) == [f"ООО «Длинный {n:03}»" for n in range(100, 105)]
+    filtered = html_of(
+        client, "/companies/?sort=name&q=%D0%94%D0%BB%D0%B8%D0%BD%D0%BD%D1%8B%D0%B9%20010"
+    )
+    shown = len(names(filtered))
+    assert 1 <= shown < 60 and pager_text(filtered) == f"1–{shown} из {shown}"
+
+
 def test_card_walks_the_filtered_sorted_list_and_returns_to_it(
     client: Client, personas: Personas
 ) -> None:

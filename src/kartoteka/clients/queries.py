@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
-from kartoteka.clients.models import Company, Contact, ContactPhone, Employment
+from kartoteka.clients.models import Company, Contact, ContactPhone, Employment, RelatedPerson
 from kartoteka.core import access, kinds, search
 from kartoteka.core.ids import parse_id
+from kartoteka.core.json_lists import JsonList, with_lists
 from kartoteka.core.phones import normalize_phone
+from kartoteka.records.models import Tag
 from kartoteka.records.queries import filtered
 
 if TYPE_CHECKING:
@@ -131,12 +133,46 @@ def contact_hits(user: User) -> QuerySet[Contact]:
 
 def api_rows(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """``queryset`` loading what the API prints of each record: owner and branch as ids (no
-    joins) and its lists; pages also show names, which the page queries join in."""
-    lists: list[Any] = ["phones", "emails", "tags"]
-    if queryset.model is Contact:
-        ids = jobs(user).select_related(None).only("contact_id", "company_id", "position")
-        lists += [jobs_prefetch(user, ids), "related_persons"]
-    return queryset.select_related(None).prefetch_related(None).prefetch_related(*lists)
+    joins) and its lists, read inside the same statement (:mod:`kartoteka.core.json_lists`);
+    pages also show names, which the page queries join in."""
+    model = queryset.model
+    parent = "contact_id" if model is Contact else "company_id"
+    phone, email = model.phones.rel.related_model, model.emails.rel.related_model
+    lists = [
+        JsonList("phones", phone, parent, phone, _CHANNEL | {"number": "number"}, _BY),
+        JsonList("emails", email, parent, email, _CHANNEL | {"address": "address"}, _BY),
+        JsonList(
+            "tags",
+            model.tags.through,
+            parent,
+            Tag,
+            {"id": "tag_id", "name": "tag__name", "color": "tag__color"},
+            order=("name",),
+        ),
+    ]
+    if model is Contact:
+        lists += [
+            JsonList(
+                "employments",
+                jobs(user),
+                parent,
+                Employment,
+                {"id": "id", "company_id": "company_id", "position": "position"},
+            ),
+            JsonList(
+                "related_persons",
+                RelatedPerson,
+                parent,
+                RelatedPerson,
+                {name: name for name in ("id", "name", "relation", "birthday", "anniversary")},
+            ),
+        ]
+    return with_lists(queryset.select_related(None).prefetch_related(None), *lists)
+
+
+#: what phones and emails have besides their value, in the order they are listed
+_CHANNEL = {"id": "id", "position": "position", "kind": "kind"}
+_BY = ("position", "id")
 
 
 def company(user: User, pk: int, action: str = "view") -> Company:

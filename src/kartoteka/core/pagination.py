@@ -35,12 +35,21 @@ class KeysetPage(Generic[M]):
     previous: bool
     sort: str
     previous_before: str | None = None  # the cursor of the page back (``?before=``)
-    total: int | None = None  # the rows of the whole list, when counted
-    start: int = 1  # the first row's number in the whole list
+    total: int | None = None  # the rows of the whole list, when counted (up to COUNT_LIMIT + 1)
+    start: int | None = 1  # the first row's number in the whole list; None past COUNT_LIMIT
 
     @property
-    def end(self) -> int:
-        return self.start + len(self.rows) - 1
+    def end(self) -> int | None:
+        return None if self.start is None else self.start + len(self.rows) - 1
+
+    @property
+    def count_limit(self) -> int:
+        return COUNT_LIMIT
+
+    @property
+    def more_than_limit(self) -> bool:
+        """The list holds more rows than were counted ("of more than 10 000")."""
+        return self.total is not None and self.total > COUNT_LIMIT
 
 
 def _encode(value: Any, pk: int) -> str:
@@ -207,6 +216,16 @@ def _reverse(queryset: QuerySet[M], field: str, descending: bool) -> QuerySet[M]
     return order_by(queryset, sort_keys(queryset.model, [(field, not descending)]))
 
 
+#: lists are counted up to this many rows: past it a total costs a scan of the whole list on
+#: every page (160 ms at a million contacts) and tells a reader no more than "very many"
+COUNT_LIMIT = 10_000
+
+
+def counted(queryset: QuerySet[Any]) -> int:
+    """How many rows ``queryset`` holds, counted up to ``COUNT_LIMIT + 1``."""
+    return int(queryset.values("pk")[: COUNT_LIMIT + 1].count())
+
+
 def keyset_page(
     queryset: QuerySet[M],
     params: Mapping[str, Any],
@@ -217,7 +236,7 @@ def keyset_page(
     """One page of ``queryset`` in the list's order (see :func:`ordering`): after the cursor
     ``params["after"]``, or before ``params["before"]`` (the page back). One query, fetching one
     row more than shown; with ``count``, one more for the total and, past the first page, one
-    for the rows before it ("51–100 из 12 345")."""
+    for the rows before it ("51–100 из 12 345"), each counted up to :data:`COUNT_LIMIT`."""
     base = queryset
     queryset, field, descending, sort = ordering(queryset, params, sortable)
     after = str(params.get("after", "") or "")
@@ -253,15 +272,16 @@ def keyset_page(
         previous_before=previous_before,
     )
     if count:
-        page.total = base.count()
+        page.total = counted(base)
         if more_before and rows:
             first = rows[0]
             value = first.pk if field == "pk" else _attribute(first, field)
-            page.start = (
-                base.filter(_beyond(base.model, field, value, first.pk, later=descending)).count()
-                + 1
+            before_it = counted(
+                base.filter(_beyond(base.model, field, value, first.pk, later=descending))
             )
-        page.start = min(page.start, max(page.total, 1))
+            page.start = None if before_it > COUNT_LIMIT else before_it + 1
+        if page.start is not None and not page.more_than_limit:
+            page.start = min(page.start, max(page.total, 1))
     return page
 
 

@@ -18,8 +18,11 @@ from typing import Any
 
 from django.db import models
 from django.db.models import prefetch_related_objects
+from django.db.models.query import ModelIterable
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
+
+from kartoteka.core.json_lists import JsonList, fill
 
 #: the row lists read with prefetches during the current request (None outside a request)
 _read: ContextVar[list[list[Any]] | None] = ContextVar("kartoteka_prefetched_rows", default=None)
@@ -72,7 +75,21 @@ def _note(rows: list[Any]) -> None:
 
 
 class ReleasingQuerySet(models.QuerySet[Any]):
-    """A queryset whose prefetched rows are released when the request that read them ends."""
+    """A queryset whose prefetched rows are released when the request that read them ends,
+    and which reads the lists :func:`kartoteka.core.json_lists.with_lists` asked for."""
+
+    _json_lists: tuple[JsonList, ...] = ()
+
+    def _clone(self) -> ReleasingQuerySet:
+        clone: ReleasingQuerySet = super()._clone()  # type: ignore[misc]
+        clone._json_lists = self._json_lists
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None  # type: ignore[attr-defined]
+        super()._fetch_all()  # type: ignore[misc]
+        if fresh and self._json_lists and self._iterable_class is ModelIterable:  # type: ignore[attr-defined]
+            fill(self._result_cache or [], self._json_lists)  # type: ignore[attr-defined]
 
     def _prefetch_related_objects(self) -> None:
         super()._prefetch_related_objects()  # type: ignore[misc]

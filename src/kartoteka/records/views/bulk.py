@@ -26,7 +26,7 @@ from kartoteka.core.batches import Counts
 from kartoteka.core.errors import DomainError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch, Record
-from kartoteka.core.pagination import KeysetPage
+from kartoteka.core.pagination import COUNT_LIMIT, KeysetPage, counted
 from kartoteka.core.web import apply_domain_error, signed_in
 from kartoteka.records import queries
 from kartoteka.records.models import CustomField
@@ -74,14 +74,11 @@ def value_choices(
     return suggestions
 
 
-COUNT_LIMIT = 10_000
-
-
 def _matching_count(request: HttpRequest, kind: str) -> int:
     """How many records the list's filter matches, counted up to COUNT_LIMIT + 1."""
     text = request.GET.get("q", "")
     matching = queries.listing(_kind(kind), signed_in(request), text=text, params=request.GET)
-    return int(matching.values("pk")[: COUNT_LIMIT + 1].count())
+    return counted(matching)
 
 
 @login_required
