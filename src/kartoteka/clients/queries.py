@@ -8,9 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 
-from kartoteka.clients.models import Company, Contact, ContactPhone, Employment, RelatedPerson
+from kartoteka.clients.models import (
+    Company,
+    CompanyEmail,
+    CompanyPhone,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Employment,
+    RelatedPerson,
+)
 from kartoteka.core import access, kinds, search
 from kartoteka.core.ids import parse_id
 from kartoteka.core.json_lists import JsonList, with_lists
@@ -135,9 +145,28 @@ def api_rows(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """``queryset`` loading what the API prints of each record: owner and branch as ids (no
     joins) and its lists, read inside the same statement (:mod:`kartoteka.core.json_lists`);
     pages also show names, which the page queries join in."""
-    model = queryset.model
+    plain = queryset.select_related(None).prefetch_related(None)
+    return with_lists(plain, *_lists(user, queryset.model, related_persons=True))
+
+
+def page_rows(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """``queryset`` (a list page's: owner and branch joined) loading what a list page shows
+    of each record's lists (phones, emails, tags, the names of the companies a person works
+    at) inside the same statement."""
+    plain = queryset.prefetch_related(None)
+    return with_lists(plain, *_lists(user, queryset.model, company_names=True))
+
+
+def _lists(
+    user: User,
+    model: type[Company] | type[Contact],
+    *,
+    related_persons: bool = False,
+    company_names: bool = False,
+) -> list[JsonList]:
     parent = "contact_id" if model is Contact else "company_id"
-    phone, email = model.phones.rel.related_model, model.emails.rel.related_model
+    phone: type[models.Model] = ContactPhone if model is Contact else CompanyPhone
+    email: type[models.Model] = ContactEmail if model is Contact else CompanyEmail
     lists = [
         JsonList("phones", phone, parent, phone, _CHANNEL | {"number": "number"}, _BY),
         JsonList("emails", email, parent, email, _CHANNEL | {"address": "address"}, _BY),
@@ -151,23 +180,21 @@ def api_rows(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
         ),
     ]
     if model is Contact:
-        lists += [
-            JsonList(
-                "employments",
-                jobs(user),
-                parent,
-                Employment,
-                {"id": "id", "company_id": "company_id", "position": "position"},
-            ),
+        job = {"id": "id", "company_id": "company_id", "position": "position"}
+        if company_names:
+            job["company__name"] = "company__name"
+        lists.append(JsonList("employments", jobs(user), parent, Employment, job))
+    if model is Contact and related_persons:
+        lists.append(
             JsonList(
                 "related_persons",
                 RelatedPerson,
                 parent,
                 RelatedPerson,
                 {name: name for name in ("id", "name", "relation", "birthday", "anniversary")},
-            ),
-        ]
-    return with_lists(queryset.select_related(None).prefetch_related(None), *lists)
+            )
+        )
+    return lists
 
 
 #: what phones and emails have besides their value, in the order they are listed

@@ -86,25 +86,44 @@ class JsonList:
         )
 
     def build(self, text: str | list[Any] | None) -> list[models.Model]:
-        """The children read for one record, in the list's order."""
+        """The children read for one record, in the list's order. An attribute named
+        ``<foreign key>__<field>`` becomes that field of the related row, loaded with it
+        (``company__name``: ``child.company.name`` with no query)."""
         if not text:
             return []
         read = json.loads(text) if isinstance(text, str) else text
         names = tuple(self.columns)
         convert = self._convert()
-        children = [
-            _loaded(
-                self.model, {name: convert[name](v) for name, v in zip(names, row, strict=True)}
-            )
-            for row in read
-        ]
+        related = self._related()
+        children = []
+        for row in read:
+            values = {name: convert[name](v) for name, v in zip(names, row, strict=True)}
+            child = _loaded(self.model, {k: v for k, v in values.items() if "__" not in k})
+            for link, (model, fields) in related.items():
+                loaded = {field: values[f"{link}__{field}"] for field in fields}
+                loaded.setdefault("id", child.__dict__.get(f"{link}_id"))
+                child._state.fields_cache[link] = _loaded(model, loaded)
+            children.append(child)
         children.sort(key=lambda child: tuple(getattr(child, name) for name in self.order))
         return children
+
+    def _related(self) -> dict[str, tuple[type[models.Model], list[str]]]:
+        related: dict[str, tuple[type[models.Model], list[str]]] = {}
+        for name in self.columns:
+            if "__" in name:
+                link, field = name.split("__", 1)
+                model = _column(self.model, link).related_model
+                related.setdefault(link, (model, []))[1].append(field)
+        return related
 
     def _convert(self) -> dict[str, Callable[[Any], Any]]:
         if not self._converters:
             for name in self.columns:
-                found = _column(self.model, name)
+                model, field = self.model, name
+                if "__" in name:
+                    link, field = name.split("__", 1)
+                    model = _column(model, link).related_model
+                found = _column(model, field)
                 text = isinstance(found, models.CharField | models.TextField)
                 # JSON already gives numbers and text; dates arrive as ISO text.
                 plain = text or isinstance(found, models.IntegerField | models.AutoField)

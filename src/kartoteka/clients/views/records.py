@@ -147,7 +147,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     text = request.GET.get("q", "")
     page = keyset_page(
-        spec["list"](user, text=text, params=request.GET),
+        queries.page_rows(user, spec["list"](user, text=text, params=request.GET)),
         request.GET,
         sortable=spec["sortable"],
         count=True,
