@@ -85,13 +85,12 @@ def _company_people(user: User, kind: str, client: Any) -> list[tuple[int, str]]
 
 
 def _editable(user: User, items: list[timeline.Item]) -> tuple[set[int], set[int]]:
-    """Which of the page's activities ``user`` may edit and delete: two queries per page."""
+    """Which of the page's activities ``user`` may edit and delete: one query per page."""
     ids = [item.id for item in items if item.source == timeline.ACTIVITY]
     if not ids:
         return set(), set()
-    edit = set(queries.activities(user, "edit").filter(pk__in=ids).values_list("pk", flat=True))
-    delete = set(queries.activities(user, "delete").filter(pk__in=ids).values_list("pk", flat=True))
-    return edit, delete
+    rows = queries.may_change(user, ids)
+    return {pk for pk, edit, _ in rows if edit}, {pk for pk, _, delete in rows if delete}
 
 
 def _context(
