@@ -202,13 +202,21 @@ _CHANNEL = {"id": "id", "position": "position", "kind": "kind"}
 _BY = ("position", "id")
 
 
-def company(user: User, pk: int, action: str = "view") -> Company:
+def company(user: User, pk: int, action: str = "view", *, bare: bool = False) -> Company:
+    """One company ``user`` may ``action`` with its lists; ``bare``: without them, for pages
+    that only name it (its timeline)."""
     queryset = companies(user, action=action)
+    if bare:
+        queryset = queryset.prefetch_related(None)
     return access.one_or_404(queryset, pk=pk)
 
 
-def contact(user: User, pk: int, action: str = "view") -> Contact:
-    queryset = contacts(user, action=action).prefetch_related("related_persons")
+def contact(user: User, pk: int, action: str = "view", *, bare: bool = False) -> Contact:
+    """One contact ``user`` may ``action`` with its lists; ``bare``: without them."""
+    queryset = contacts(user, action=action)
+    queryset = (
+        queryset.prefetch_related(None) if bare else queryset.prefetch_related("related_persons")
+    )
     return access.one_or_404(queryset, pk=pk)
 
 

@@ -45,7 +45,8 @@ def _htmx(request: HttpRequest) -> bool:
 
 def _client(request: HttpRequest, kind: str, pk: int) -> Any:
     try:
-        return KINDS[kind](signed_in(request), pk)
+        # The timeline names the client; its phones, emails and tags are the card's.
+        return KINDS[kind](signed_in(request), pk, bare=True)
     except NotFoundError:
         raise Http404 from None
 
