@@ -4,21 +4,25 @@ queries for every persona."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from kartoteka.accounts.models import User
-from kartoteka.activities.models import CalendarEvent, EventParticipant
+from kartoteka.activities.models import CalendarEvent, EventParticipant, Task
 from kartoteka.home.day import my_day
 from tests.activities.task_helpers import make_task
 from tests.conftest import Personas
-from tests.factories.clients import CompanyFactory
+from tests.factories.clients import CompanyFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +125,92 @@ def test_the_page_keeps_the_heading_and_the_toggle(personas: Personas, login: An
     assert 'id="team-overdue"' in team
     manager = login(personas.manager_a).get("/").content.decode()
     assert 'href="?view=team"' not in manager
+
+
+#: Tuesday 1 December 2026, noon in Moscow: "in an hour" and "in three hours" are still today
+NOON = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+def _row(page: str, task: Task) -> str:
+    start = page.index(f'data-task-row data-id="{task.pk}"')
+    return page[start : page.index("</li>", start)]
+
+
+def _without_csrf_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)
+
+
+def test_each_row_links_its_task_and_says_it_in_the_readers_language(
+    personas: Personas, login: Any
+) -> None:
+    """The rows' links, labels and dates are worked out in Python (home/day.py): each still
+    points at its own task, is escaped, dated per bucket, and in Russian."""
+    me, colleague = personas.manager_a, personas.colleague_a
+    User.objects.filter(pk=me.pk).update(language="ru")
+    company = CompanyFactory(owner=me, name="ООО «Ромашка & Ко»")
+    contact = ContactFactory(owner=me, last_name="Петров", first_name="Пётр")
+    kazan = CompanyFactory(owner=personas.manager_b)  # another branch's: not the reader's to see
+    late = make_task(
+        me,
+        'Счёт <b>"срочно"</b>',
+        due_date=_at(-2),
+        company=company,
+        contact=contact,
+        author=colleague,
+        priority=Task.Priority.HIGH,
+    )
+    timed = make_task(
+        me,
+        "Позвонить",
+        due_date=TODAY,
+        due_at=timezone.make_aware(datetime.datetime(2026, 12, 1, 15)),
+        company=kazan,
+    )
+    later = make_task(me, "Отправить КП", due_date=_at(6), contact=contact)
+    client: Client = login(me)
+    with mock.patch("django.utils.timezone.now", return_value=NOON):
+        response = client.get("/")
+    page = response.content.decode()
+    title = escape(late.title)
+    assert "&lt;b&gt;&quot;срочно&quot;&lt;/b&gt;" in title
+
+    row = _row(page, late)
+    detail = reverse("activities:task-detail", args=[late.pk])
+    assert f'<a class="task-title" href="{detail}" title="{title}">{title}</a>' in row
+    assert (
+        '<span class="task-meta"><span class="badge priority-high" title="Высокий приоритет">!'
+        f"</span> ООО «Ромашка &amp; Ко» · Петров Пётр · Поставил(а): {escape(colleague)}</span>"
+    ) in row
+    assert '<span class="task-due is-overdue nowrap" title="29.11.2026">29.11</span>' in row
+    assert f'aria-label="Отметить выполненной: {title}"' in row
+    assert f'aria-label="Отложить: {title}">Отложить</summary>' in row
+    snooze = reverse("activities:task-snooze", args=[late.pk])
+    assert f'<form method="post" action="{snooze}" data-task-snooze' in row
+    assert f'<input type="hidden" name="version" value="{late.version}">' in row
+    assert (
+        '<button type="submit" name="choice" value="tomorrow">Завтра '
+        '<span class="muted small">Ср, 02.12</span></button>'
+    ) in row
+    # The tick is the task list's, for an open task (the page prints it without the include).
+    tick = render_to_string(
+        "activities/_task_tick.html",
+        {"task": late, "next_url": reverse("home")},
+        request=response.wsgi_request,
+    )
+    assert reverse("activities:task-complete", args=[late.pk]) in tick
+    assert _without_csrf_tokens(tick.strip()) in _without_csrf_tokens(row)
+
+    row = _row(page, timed)
+    assert '<span class="task-meta"></span>' in row  # Kazan's company is not named
+    assert '<span class="task-due nowrap">15:00</span>' in row
+    assert 'value="hour">Через 1 час <span class="muted small">13:00</span>' in row
+    assert 'value="monday">В понедельник <span class="muted small">Пн, 07.12 15:00</span>' in row
+
+    row = _row(page, later)
+    assert f'href="{reverse("activities:task-detail", args=[later.pk])}"' in row
+    assert '<span class="task-meta">Петров Пётр</span>' in row
+    assert '<span class="task-due nowrap">Пн, 07.12</span>' in row
+    assert "task-snooze" not in row  # the next days' tasks are already later
 
 
 def _grow(personas: Personas, rows: int) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.activities.views.tasks import mark_clients, mark_snoozes
 from kartoteka.core import access, dates
 from kartoteka.core.web import signed_in
-from kartoteka.home.day import my_day
+from kartoteka.home.day import add_rows, my_day
 
 
 @login_required
@@ -22,11 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     team = request.GET.get("view") == "team"
     now = timezone.now()
     day = my_day(user, now, team=team)
-    mark_clients(user, [task for bucket in day.buckets for task in bucket.tasks])
-    # What is due now or already late can be put off; the next days' tasks are already later.
-    mark_snoozes(
-        [task for bucket in day.buckets if bucket.key != "upcoming" for task in bucket.tasks], now
-    )
+    add_rows(user, day, now)
     titles = {"overdue": _("Overdue"), "today": _("Today"), "upcoming": _("Next 7 days")}
     # ``?fragment=tasks``: only the task column, which the page swaps in after a snooze.
     fragment = request.GET.get("fragment") == "tasks" and not team
@@ -44,5 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # Where a tick's or a snooze's answer and its "Undo" lead: the page, never the
             # fragment it may have come in.
             "next_url": reverse("home"),
+            # Each row's two forms print this; a ``{% csrf_token %}`` each cost a millisecond.
+            "csrf_input": csrf_input(request),
         },
     )

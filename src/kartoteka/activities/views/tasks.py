@@ -62,23 +62,26 @@ def _task_or_404(request: HttpRequest, pk: int) -> Task:
     return task
 
 
+#: each client link of a task, its model, and the columns its name (``__str__``) is made of
+CLIENT_NAMES = (
+    ("company", Company, ("name",)),
+    ("contact", Contact, ("last_name", "first_name", "middle_name")),
+)
+
+
 def mark_clients(user: User, rows: list[Task]) -> None:
     """Set ``shown_company``/``shown_contact`` on each task: its client if ``user`` may see it.
 
     A task one set for a colleague may name a client of theirs one cannot see: its name must not
-    show. Two queries for the whole list.
+    show. Two queries for the whole list, which bring the clients' names too: the rows need not
+    join their clients.
     """
-    seen: dict[str, set[int]] = {}
-    for name, model in (("company", Company), ("contact", Contact)):
+    for name, model, columns in CLIENT_NAMES:
         ids = {getattr(row, f"{name}_id") for row in rows} - {None}
-        seen[name] = (
-            set(access.scoped(model.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
-            if ids
-            else set()
-        )
-    for row in rows:
-        row.shown_company = row.company if row.company_id in seen["company"] else None  # type: ignore[attr-defined]
-        row.shown_contact = row.contact if row.contact_id in seen["contact"] else None  # type: ignore[attr-defined]
+        seen = access.scoped(model.objects.filter(pk__in=ids), user).only(*columns) if ids else []
+        shown = {client.pk: client for client in seen}
+        for row in rows:
+            setattr(row, f"shown_{name}", shown.get(getattr(row, f"{name}_id")))
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -271,17 +274,22 @@ SNOOZE_LABELS = {
 
 def mark_snoozes(rows: list[Task], now: Any) -> None:
     """Set ``snoozes`` on each task: the "Snooze" menu's (choice, label, new due as text)
-    entries as of ``now``; computed from the rows alone, no queries."""
+    entries as of ``now``; computed from the rows alone, no queries. Rows mostly share their
+    choices (every task without a time has the same two), so each distinct one is worded once."""
+    worded: dict[tuple[str, Any, Any], tuple[str, str, str]] = {}
     for row in rows:
         entries = []
         for key, (due_date, due_at) in task_services.snooze_choices(row, now).items():
-            if due_at is None:
-                hint = date_format(due_date, "D, d.m")
-            elif key in ("hour", "three_hours"):
-                hint = date_format(timezone.localtime(due_at), "H:i")
-            else:
-                hint = date_format(timezone.localtime(due_at), "D, d.m H:i")
-            entries.append((key, SNOOZE_LABELS[key], hint))
+            entry = worded.get((key, due_date, due_at))
+            if entry is None:
+                if due_at is None:
+                    hint = date_format(due_date, "D, d.m")
+                elif key in ("hour", "three_hours"):
+                    hint = date_format(timezone.localtime(due_at), "H:i")
+                else:
+                    hint = date_format(timezone.localtime(due_at), "D, d.m H:i")
+                entry = worded[key, due_date, due_at] = (key, str(SNOOZE_LABELS[key]), hint)
+            entries.append(entry)
         row.snoozes = entries  # type: ignore[attr-defined]
 
 
