@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.models import Branch, User
-from kartoteka.clients import fields, queries
+from kartoteka.clients import fields, list_rows, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
     CompanyForm,
@@ -201,7 +201,13 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "columns": column_keys,
             "custom_columns": custom_columns,
             "all_columns": columns.columns(record_kind),
-            "column_labels": {column.key: column.label for column in columns.columns(record_kind)},
+            "rows": list_rows.rows(
+                kind,
+                page.rows,
+                column_keys,
+                {column.key: str(column.label) for column in columns.columns(record_kind)},
+                custom_columns,
+            ),
             "more_filters": any(key not in PRIMARY_FILTERS for key in filters),
             "column_params": [
                 (k, v) for k, vs in request.GET.lists() if k not in (*PAGING, "cols") for v in vs
