@@ -10,16 +10,17 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from kartoteka.accounts.models import ApiToken, RoleGrant, User
+from kartoteka.accounts.models import ApiToken, Branch, RoleGrant, User
 from kartoteka.core import access
 
 
 def token_authenticate(key: str) -> User | None:
     """The active user a live token belongs to, with their grants already read; else None.
 
-    Every API call starts here, so it is one statement written once: the token, its user and
-    the user's grants (as JSON) together, read as the user model with its fields' own
-    conversions, instead of two ORM queries built anew on every call.
+    Every API call starts here, so it is one statement written once: the token, its user, the
+    user's branch and grants (as JSON) together, read as the user model with its fields' own
+    conversions, instead of three ORM queries built anew on every call (a record written by
+    the caller goes to their branch, named in its audit entry).
     """
     now = timezone.now()
     found = list(User.objects.raw(_token_sql(), [ApiToken.hash_key(key), _db_moment(now)]))
@@ -27,6 +28,7 @@ def token_authenticate(key: str) -> User | None:
         return None
     user = found[0]
     access.remember_grants(user, json.loads(user.grants_json or "[]"))  # type: ignore[attr-defined]
+    _remember_branch(user)
     last_used = user.token_last_used  # type: ignore[attr-defined]
     if isinstance(last_used, str):
         last_used = datetime.fromisoformat(last_used)
@@ -36,6 +38,21 @@ def token_authenticate(key: str) -> User | None:
     if last_used is None or now - last_used > timedelta(minutes=1):
         ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
     return user
+
+
+#: the branch's columns, read beside the user's under these names
+_BRANCH_COLUMNS = {f"of_branch_{field.attname}": field for field in Branch._meta.concrete_fields}
+
+
+def _remember_branch(user: User) -> None:
+    """Make the branch read with ``user`` theirs, as ``select_related`` would."""
+    row = {name: user.__dict__.pop(name) for name in _BRANCH_COLUMNS}
+    branch = Branch.from_db(
+        connection.alias,
+        [field.attname for field in _BRANCH_COLUMNS.values()],
+        [field.to_python(row[name]) for name, field in _BRANCH_COLUMNS.items()],
+    )
+    User.branch.field.set_cached_value(user, branch)
 
 
 def _db_moment(moment: datetime) -> Any:
@@ -54,11 +71,17 @@ def _token_sql_for(vendor: str) -> str:
     if vendor == "postgresql":
         grants = "json_agg(json_build_array(g.entity, g.action, g.scope))::text"
     columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
+    branch_table = quote(Branch._meta.db_table)
+    branch_columns = ", ".join(
+        f"b.{quote(field.column)} AS {name}" for name, field in _BRANCH_COLUMNS.items()
+    )
     return (
-        f"SELECT {columns}, t.id AS token_id, t.last_used_at AS token_last_used, "  # noqa: S608
+        f"SELECT {columns}, {branch_columns}, "  # noqa: S608
+        "t.id AS token_id, t.last_used_at AS token_last_used, "
         f"(SELECT {grants} FROM {link} r JOIN {grant} g ON g.role_id = r.role_id"
         f" WHERE r.user_id = u.id) AS grants_json "
         f"FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "
+        f"JOIN {branch_table} b ON b.id = u.{quote(User.branch.field.column)} "
         "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
     )
 

@@ -34,7 +34,8 @@ from kartoteka.clients.models import (
 )
 from kartoteka.clients.models.channels import SUFFIX
 from kartoteka.core import search
-from kartoteka.core.prefetch import prefetched
+from kartoteka.core.prefetch import prefetched, remembered
+from kartoteka.core.records import reads_back_as_is
 from kartoteka.core.search.text import document_text, phone_digits
 
 Values = dict[int, list[Any]]
@@ -105,6 +106,27 @@ def company_documents(ids: Sequence[int]) -> dict[int, str]:
     return texts
 
 
+def company_document(company: Company) -> str | None:
+    """:func:`company_documents`' text of a company as its creation wrote it, from the record
+    and the lists left on it; None when they are not all there (or would read back otherwise)."""
+    lists = _as_written(company)
+    if lists is None:
+        return None
+    return document_text(
+        [
+            company.name,
+            company.legal_form,
+            company.inn,
+            company.city,
+            company.region,
+            *(phone_digits(phone.number) for phone in lists["phones"]),
+            *(email.address for email in lists["emails"]),
+            *(tag.name for tag in lists["tags"]),
+            *_custom_values(company.custom_fields),
+        ]
+    )
+
+
 def contact_documents(ids: Sequence[int]) -> dict[int, str]:
     phones = _grouped(
         ContactPhone.objects.filter(_among("contact_id", ids)).values_list("contact_id", "number")
@@ -140,6 +162,44 @@ def contact_documents(ids: Sequence[int]) -> dict[int, str]:
             ]
         )
     return texts
+
+
+def contact_document(contact: Contact) -> str | None:
+    """:func:`contact_documents`' text of a person as their creation wrote them (see
+    :func:`company_document`)."""
+    lists = _as_written(contact)
+    if lists is None:
+        return None
+    messengers = contact.messengers
+    handles = [m.get("handle") for m in messengers or [] if isinstance(m, dict)]
+    return document_text(
+        [
+            contact.last_name,
+            contact.first_name,
+            contact.middle_name,
+            contact.address,
+            *(phone_digits(phone.number) for phone in lists["phones"]),
+            *(email.address for email in lists["emails"]),
+            *(tag.name for tag in lists["tags"]),
+            *handles,
+            *_custom_values(contact.custom_fields),
+        ]
+    )
+
+
+def _as_written(record: Any) -> dict[str, list[Any]] | None:
+    """The phones, emails and tags left on ``record`` by the write that created it, when the
+    document made from them and the record is the one ``*_documents`` would read back: every
+    list there, at most one tag (the database returns several in an order of its own), and
+    JSON values the database gives back as they are (``records.reads_back_as_is``)."""
+    lists = remembered(record, "phones", "emails", "tags")
+    if lists is None or len(lists["tags"]) > 1 or record.deleted_at is not None:
+        return None
+    if not all(
+        reads_back_as_is(getattr(record, name, None)) for name in ("custom_fields", "messengers")
+    ):
+        return None
+    return lists
 
 
 def people_at(companies: QuerySet[Any]) -> QuerySet[Any]:
@@ -238,6 +298,7 @@ def company_source() -> search.Source:
         group="companies",
         model=Company,
         documents=company_documents,
+        document=company_document,
         listing=queries.company_hits,
         hit=company_hit,
         ordering=("name", "pk"),
@@ -253,6 +314,7 @@ def contact_source() -> search.Source:
         group="contacts",
         model=Contact,
         documents=contact_documents,
+        document=contact_document,
         listing=queries.contact_hits,
         hit=contact_hit,
         ordering=("last_name", "first_name", "pk"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import BaseConstraint, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -94,6 +97,110 @@ class Record(TimeStamped, Versioned, SoftDeletable, Owned):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """Django's field checks, except that a link given as a record read from the database
+        (the actor as owner, their branch, a client resolved under the access rule) is not
+        looked up again: Django's check reads every link once more, a round trip per link on
+        every checked write. The database's foreign keys still refuse a missing one."""
+        skip = set(exclude or ())
+        for field in self._meta.concrete_fields:
+            if field.many_to_one and _read_link(self, field):
+                skip.add(field.name)
+        super().clean_fields(exclude=skip)
+
+    def get_constraints(self) -> list[tuple[type[models.Model], Sequence[BaseConstraint]]]:
+        # What Django checks with a query: all but what validate_constraints decides itself.
+        return [
+            (model, [c for c in constraints if _emptiness_fields(self, c) is None])
+            for model, constraints in super().get_constraints()
+        ]
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        """Django's constraint checks, except that a check asking only which fields are empty
+        (an activity names a company or a contact) is decided from the values in hand: Django
+        asks the database, a round trip and more query building than the rest of the check,
+        on every checked write. Skipped, as Django skips it, if a field it tests is excluded."""
+        errors: dict[str, Any] = {}
+        for _model, constraints in super().get_constraints():
+            for constraint in constraints:
+                fields = _emptiness_fields(self, constraint)
+                if fields is None or fields & set(exclude or ()):
+                    continue
+                if not _holds(constraint.condition, self):  # type: ignore[attr-defined]
+                    errors = ValidationError(
+                        constraint.get_violation_error_message(),
+                        code=constraint.violation_error_code,
+                    ).update_error_dict(errors)
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+def _emptiness_fields(obj: models.Model, constraint: Any) -> set[str] | None:
+    """The names of the fields a check constraint of ``obj``'s tests, if it is made only of
+    ``<field>__isnull`` tests (with AND, OR, NOT) on ``obj``'s own columns holding plain values;
+    else None (Django checks it)."""
+    if not isinstance(constraint, models.CheckConstraint) or not isinstance(
+        constraint.condition, Q
+    ):
+        return None
+    names: set[str] = set()
+    pending = [constraint.condition]
+    while pending:
+        condition = pending.pop()
+        if condition.connector not in (Q.AND, Q.OR):
+            return None
+        for child in condition.children:
+            if isinstance(child, Q):
+                pending.append(child)
+                continue
+            lookup, wanted = child  # type: ignore[misc]
+            field = _local_column(obj, str(lookup).removesuffix("__isnull"))
+            if not str(lookup).endswith("__isnull") or field is None or type(wanted) is not bool:
+                return None
+            if hasattr(getattr(obj, field.attname), "resolve_expression"):
+                return None  # an expression (a database default): the database's to decide
+            names.add(field.name)
+    return names
+
+
+def _local_column(obj: models.Model, name: str) -> Any:
+    for field in obj._meta.local_concrete_fields:
+        if name in (field.name, field.attname) and not field.generated:
+            return field
+    return None
+
+
+def _holds(condition: Q, obj: models.Model) -> bool:
+    """A condition of ``__isnull`` tests (see :func:`_emptiness_fields`) for ``obj``'s values,
+    as SQL reads it."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            results.append(_holds(child, obj))
+        else:
+            lookup, wanted = child  # type: ignore[misc]
+            field = _local_column(obj, str(lookup).removesuffix("__isnull"))
+            results.append((getattr(obj, field.attname) is None) == wanted)
+    result = all(results) if condition.connector == Q.AND else any(results)
+    return not result if condition.negated else result
+
+
+def _read_link(obj: models.Model, field: Any) -> bool:
+    """Does ``obj``'s foreign key ``field`` hold a record read from (or saved to) the database,
+    the very one its id names, and no ``limit_choices_to`` that Django's check would apply?"""
+    if not field.is_cached(obj) or field.get_limit_choices_to():
+        return False
+    target = field.get_cached_value(obj)
+    return (
+        target is not None
+        and not target._state.adding
+        and getattr(target, field.target_field.attname) == getattr(obj, field.attname)
+    )
 
 
 class AuditEntry(models.Model):

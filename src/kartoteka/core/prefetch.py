@@ -40,6 +40,33 @@ def prefetched(record: Any, name: str) -> list[Any]:
     return list(getattr(record, name).all())
 
 
+def remember(record: Any, name: str, rows: Iterable[Any]) -> None:
+    """Put ``rows`` on ``record`` as its prefetched ``name`` list, as a prefetch would have.
+
+    For a write that knows a list whole (a record it has just created, with the rows it has
+    just inserted): whoever reads the list next (the search document, the API's answer) need
+    not read it back. Django drops the list again if the relation is then changed through its
+    manager (``add``, ``remove``...). Released like a :class:`ReleasingQuerySet`'s rows.
+    """
+    cache = getattr(record, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = record._prefetched_objects_cache = {}
+    cache.pop(name, None)
+    queryset = getattr(record, name).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    cache[name] = queryset
+    _note([record])
+
+
+def remembered(record: Any, *names: str) -> dict[str, list[Any]] | None:
+    """``record``'s prefetched lists ``names``, or None unless every one of them is there."""
+    cache = getattr(record, "_prefetched_objects_cache", None) or {}
+    if not all(name in cache for name in names):
+        return None
+    return {name: list(cache[name]) for name in names}
+
+
 def release(rows: Iterable[Any]) -> None:
     """Drop the prefetch caches of ``rows`` and of every row reached from them, through their
     prefetched lists or their joined (``select_related``) rows: the links that close the

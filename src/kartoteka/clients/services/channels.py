@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kartoteka.clients.models.channels import EmailKind, MessengerKind, PhoneKind
 from kartoteka.clients.models.relation import Relation
 from kartoteka.core.phones import format_phone, normalize_phone
+from kartoteka.core.prefetch import remember
 from kartoteka.records.models import Tag
 
 Errors = dict[str, list[str]]
@@ -157,15 +158,23 @@ def clean_related_persons(raw: list[dict[str, Any]], errors: Errors) -> list[dic
     return people
 
 
+# ``fresh``: the record was inserted in this very change, so it has no rows to read for the
+# audit's "before" nor to remove (two round trips less per list on every creation), and the
+# rows written are the whole list: they stay on the record (``prefetch.remember``) for the
+# search document and the API's answer to read.
+
+
 def _replace(
     manager: Any,
     model: type[models.Model],
     owner_field: str,
     owner: models.Model,
     rows: list[dict[str, Any]],
-) -> None:
-    manager.all().delete()
-    model._default_manager.bulk_create(
+    fresh: bool,
+) -> list[models.Model]:
+    if not fresh:
+        manager.all().delete()
+    return model._default_manager.bulk_create(
         [model(**{owner_field: owner, "position": index, **row}) for index, row in enumerate(rows)]
     )
 
@@ -174,37 +183,59 @@ def phones_display(obj: Any) -> list[str]:
     return [f"{format_phone(p.number)} ({p.kind})" for p in obj.phones.all()]
 
 
-def write_phones(obj: Any, owner_field: str, phones: list[dict[str, str]]) -> dict[str, list[Any]]:
-    before = phones_display(obj)
-    _replace(obj.phones, obj.phones.model, owner_field, obj, phones)
+def write_phones(
+    obj: Any, owner_field: str, phones: list[dict[str, str]], *, fresh: bool = False
+) -> dict[str, list[Any]]:
+    before = [] if fresh else phones_display(obj)
+    written = _replace(obj.phones, obj.phones.model, owner_field, obj, phones, fresh)
+    if fresh:
+        remember(obj, "phones", written)
     after = [f"{format_phone(p['number'])} ({p['kind']})" for p in phones]
     return {"phones": [before, after]} if before != after else {}
 
 
-def write_emails(obj: Any, owner_field: str, emails: list[dict[str, str]]) -> dict[str, list[Any]]:
-    before = [f"{e.address} ({e.kind})" for e in obj.emails.all()]
-    _replace(obj.emails, obj.emails.model, owner_field, obj, emails)
+def write_emails(
+    obj: Any, owner_field: str, emails: list[dict[str, str]], *, fresh: bool = False
+) -> dict[str, list[Any]]:
+    before = [] if fresh else [f"{e.address} ({e.kind})" for e in obj.emails.all()]
+    written = _replace(obj.emails, obj.emails.model, owner_field, obj, emails, fresh)
+    if fresh:
+        remember(obj, "emails", written)
     after = [f"{e['address']} ({e['kind']})" for e in emails]
     return {"emails": [before, after]} if before != after else {}
 
 
-def write_tags(obj: Any, tags: list[Tag]) -> dict[str, list[Any]]:
-    before = sorted(tag.name for tag in obj.tags.all())
-    obj.tags.set(tags)
+def write_tags(obj: Any, tags: list[Tag], *, fresh: bool = False) -> dict[str, list[Any]]:
+    before = [] if fresh else sorted(tag.name for tag in obj.tags.all())
+    if fresh:
+        obj.tags.add(*tags)  # nothing to compare with: the links are inserted
+        remember(obj, "tags", tags)
+    else:
+        obj.tags.set(tags)
     after = sorted(tag.name for tag in tags)
     return {"tags": [before, after]} if before != after else {}
 
 
-def write_related_persons(contact: Any, people: list[dict[str, Any]]) -> dict[str, list[Any]]:
+def write_related_persons(
+    contact: Any, people: list[dict[str, Any]], *, fresh: bool = False
+) -> dict[str, list[Any]]:
     def show(name: str, relation: str, birthday: Any, anniversary: Any) -> str:
         dates = ", ".join(str(d) for d in (birthday, anniversary) if d)
         return f"{name} ({relation}{', ' + dates if dates else ''})"
 
-    before = [
-        show(p.name, p.relation, p.birthday, p.anniversary) for p in contact.related_persons.all()
-    ]
-    contact.related_persons.all().delete()
+    before = (
+        []
+        if fresh
+        else [
+            show(p.name, p.relation, p.birthday, p.anniversary)
+            for p in contact.related_persons.all()
+        ]
+    )
+    if not fresh:
+        contact.related_persons.all().delete()
     model = contact.related_persons.model
-    model.objects.bulk_create([model(contact=contact, **person) for person in people])
+    written = model.objects.bulk_create([model(contact=contact, **person) for person in people])
+    if fresh:
+        remember(contact, "related_persons", written)
     after = [show(p["name"], p["relation"], p["birthday"], p["anniversary"]) for p in people]
     return {"related_persons": [before, after]} if before != after else {}

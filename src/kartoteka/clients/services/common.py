@@ -150,8 +150,9 @@ def create(actor: User, model: type[R], plan: Plan) -> R:
             values=values,
             related=plan.writer,
             follow=rule_effects.change_follow_up(plan.tags, owner_chosen=owner_chosen),
+            checked=True,
         )
-        search.index(obj)
+        search.index(obj, as_written=True)
     return obj
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from kartoteka.accounts.models import User
 from kartoteka.clients.models import Company
 from kartoteka.clients.services import channels, common
+from kartoteka.core.prefetch import remember, remembered
 
 FIELDS = (
     "name",
@@ -24,6 +25,8 @@ FIELDS = (
     "status",
     "notes",
 )
+#: a company's lists of rows (the relations' names)
+LISTS = ("phones", "emails", "tags")
 
 
 def _prepare(actor: User, values: dict[str, Any], current: Company | None) -> common.Plan:
@@ -35,14 +38,25 @@ def _prepare(actor: User, values: dict[str, Any], current: Company | None) -> co
     if "custom_fields" in cleaned:
         scalars["custom_fields"] = cleaned.pop("custom_fields")
 
+    fresh = current is None  # a company being created has no lists to replace yet
+
     def write(company: Company) -> dict[str, list[Any]]:
         changes: dict[str, list[Any]] = {}
         if "phones" in cleaned:
-            changes.update(channels.write_phones(company, "company", cleaned["phones"]))
+            changes.update(
+                channels.write_phones(company, "company", cleaned["phones"], fresh=fresh)
+            )
         if "emails" in cleaned:
-            changes.update(channels.write_emails(company, "company", cleaned["emails"]))
+            changes.update(
+                channels.write_emails(company, "company", cleaned["emails"], fresh=fresh)
+            )
         if "tags" in cleaned:
-            changes.update(channels.write_tags(company, cleaned["tags"]))
+            changes.update(channels.write_tags(company, cleaned["tags"], fresh=fresh))
+        if fresh:
+            # A new company has no rows in the lists not sent: known without asking.
+            for name in LISTS:
+                if remembered(company, name) is None:
+                    remember(company, name, [])
         return changes
 
     return common.Plan(scalars=scalars, lists=cleaned, errors=errors, writer=write)

@@ -12,6 +12,7 @@ from kartoteka.clients.models import Company, Contact, Employment
 from kartoteka.clients.services import channels, common
 from kartoteka.core import access, audit
 from kartoteka.core.ids import parse_id
+from kartoteka.core.prefetch import remember, remembered
 
 FIELDS = (
     "last_name",
@@ -24,6 +25,8 @@ FIELDS = (
     "email_consent",
 )
 LIST_KEYS = (*common.LIST_KEYS, "companies", "employments", "related_persons")
+#: a contact's lists of rows (the relations' names)
+LISTS = ("phones", "emails", "tags", "employments", "related_persons")
 
 
 def _employments(actor: User, raw: list[Any], errors: common.Errors) -> list[dict[str, Any]]:
@@ -59,23 +62,28 @@ def job_label(company: Company, position: str) -> dict[str, Any]:
 
 
 def write_employments(
-    actor: User, contact: Contact, employments: list[dict[str, Any]]
+    actor: User, contact: Contact, employments: list[dict[str, Any]], *, fresh: bool = False
 ) -> dict[str, list[Any]]:
     """Replace the contact's employments that ``actor`` may see with ``employments``.
 
     Links to companies the actor cannot see (another's, or in the trash) are neither shown to
     them nor theirs to remove: they stay as they are, and come back into view when the
-    company does (restored from the trash, shared).
+    company does (restored from the trash, shared). A ``fresh`` contact (being created) has
+    none to read or remove.
     """
-    seen = list(queries.jobs(actor).filter(contact=contact))
+    seen = [] if fresh else list(queries.jobs(actor).filter(contact=contact))
     before = [job_label(job.company, job.position) for job in seen]
-    Employment.objects.filter(pk__in=[job.pk for job in seen]).delete()
-    Employment.objects.bulk_create(
+    if seen:
+        Employment.objects.filter(pk__in=[job.pk for job in seen]).delete()
+    written = Employment.objects.bulk_create(
         [
             Employment(contact=contact, company=e["company"], position=e.get("position", ""))
             for e in employments
         ]
     )
+    if fresh:
+        # Every company was checked visible to the actor: the list as they may read it.
+        remember(contact, "employments", written)
     after = [job_label(e["company"], e.get("position", "")) for e in employments]
     return {"companies": [before, after]} if before != after else {}
 
@@ -103,18 +111,31 @@ def _prepare(actor: User, values: dict[str, Any], current: Contact | None) -> co
             raw = []
         scalars["messengers"] = channels.clean_messengers(list(raw or []), errors)
 
+    fresh = current is None  # a person being created has no lists to replace yet
+
     def write(contact: Contact) -> dict[str, list[Any]]:
         changes: dict[str, list[Any]] = {}
         if "phones" in cleaned:
-            changes.update(channels.write_phones(contact, "contact", cleaned["phones"]))
+            changes.update(
+                channels.write_phones(contact, "contact", cleaned["phones"], fresh=fresh)
+            )
         if "emails" in cleaned:
-            changes.update(channels.write_emails(contact, "contact", cleaned["emails"]))
+            changes.update(
+                channels.write_emails(contact, "contact", cleaned["emails"], fresh=fresh)
+            )
         if "tags" in cleaned:
-            changes.update(channels.write_tags(contact, cleaned["tags"]))
+            changes.update(channels.write_tags(contact, cleaned["tags"], fresh=fresh))
         if "employments" in cleaned:
-            changes.update(write_employments(actor, contact, cleaned["employments"]))
+            changes.update(write_employments(actor, contact, cleaned["employments"], fresh=fresh))
         if "related_persons" in cleaned:
-            changes.update(channels.write_related_persons(contact, cleaned["related_persons"]))
+            changes.update(
+                channels.write_related_persons(contact, cleaned["related_persons"], fresh=fresh)
+            )
+        if fresh:
+            # A new person has no rows in the lists not sent: known without asking.
+            for name in LISTS:
+                if remembered(contact, name) is None:
+                    remember(contact, name, [])
         return changes
 
     return common.Plan(scalars=scalars, lists=cleaned, errors=errors, writer=write)

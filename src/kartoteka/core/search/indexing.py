@@ -67,6 +67,9 @@ class Source:
     found_through: tuple[
         tuple[type[models.Model], Callable[[QuerySet[Any]], QuerySet[Any]]], ...
     ] = ()
+    #: the text ``documents`` would read back for a record just created, made from the record
+    #: and the lists its write left on it (``prefetch.remember``); None when it cannot tell
+    document: Callable[[Any], str | None] = lambda record: None
 
 
 _SOURCES: dict[type[models.Model], Source] = {}
@@ -95,22 +98,31 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
         yield chunk
 
 
-def _write(source: Source, ids: list[int], *, fresh: bool = False) -> None:
-    texts = source.documents(ids)
-    rows = [SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()]
-    if fresh:
-        SearchDocument.objects.bulk_create(rows, batch_size=BATCH)
-        return
+def _store(source: Source, texts: dict[int, str]) -> None:
+    """Write these documents over the ones there (one statement per :data:`BATCH`)."""
     SearchDocument.objects.bulk_create(
-        rows,
+        [SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()],
         batch_size=BATCH,
         update_conflicts=True,
         unique_fields=["kind", "object_id"],
         update_fields=["body"],
     )
-    # Asked even when nothing is gone, so the number of queries never depends on the data.
-    gone = [pk for pk in ids if pk not in texts] or [0]
-    SearchDocument.objects.filter(kind=source.kind, object_id__in=gone).delete()
+
+
+def _write(source: Source, ids: list[int], *, fresh: bool = False) -> None:
+    texts = source.documents(ids)
+    if fresh:
+        rows = [
+            SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()
+        ]
+        SearchDocument.objects.bulk_create(rows, batch_size=BATCH)
+        return
+    _store(source, texts)
+    # A statement each for what stays and what goes, only when there is some: a live record
+    # (re)indexed after its write costs one.
+    gone = [pk for pk in ids if pk not in texts]
+    if gone:
+        SearchDocument.objects.filter(kind=source.kind, object_id__in=gone).delete()
 
 
 def index_many(
@@ -129,7 +141,9 @@ def index_many(
     source = source_for(model)
     if source is None:
         return
-    with transaction.atomic():
+    # Part of the caller's transaction when there is one, without a savepoint (two round trips
+    # per write): an index that failed to follow its record takes the whole change back.
+    with transaction.atomic(savepoint=False):
         for chunk in _chunks(dict.fromkeys(ids)):
             _write(source, chunk)
             if dependents:
@@ -139,9 +153,21 @@ def index_many(
                 progress.advance(len(chunk))
 
 
-def index(obj: models.Model) -> None:
-    """Bring one record's document up to date (and the documents that quote it)."""
-    index_many(type(obj), [obj.pk])
+def index(obj: models.Model, *, as_written: bool = False) -> None:
+    """Bring one record's document up to date (and the documents that quote it).
+
+    ``as_written``: ``obj`` is the record its creation has just written, in this transaction,
+    so its document can be made from it (``Source.document``) instead of read back.
+    """
+    source = source_for(type(obj))
+    text = source.document(obj) if source is not None and as_written else None
+    if source is None or text is None:
+        index_many(type(obj), [obj.pk])
+        return
+    with transaction.atomic(savepoint=False):
+        _store(source, {obj.pk: text})
+        for other, other_ids in source.dependents([obj.pk]).items():
+            index_many(other, other_ids, dependents=False)
 
 
 def remove(obj: models.Model) -> None:
