@@ -1,6 +1,7 @@
-"""A record's lists (phones, emails, tags, companies, close people) come with the record, in
-the record's own statement: the caller-ID lookup is two statements (the token, the lookup)
-for every persona, and shows each list in order and within the caller's access."""
+"""A record's lists (phones, emails, tags, companies, close people) come with the record: in the
+record's own statement on PostgreSQL (the caller-ID lookup is two statements: the token, the
+lookup), in one more right after it on SQLite (no round trip there, and the lists of only the
+rows read), for every persona, each list in order and within the caller's access."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from kartoteka.clients.models import (
 from kartoteka.records.models import Tag
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
+
+#: the token's statement, the rows' and (SQLite) their lists'
+STATEMENTS = 3 if connection.vendor == "sqlite" else 2
 
 PERSONAS = [
     "admin",
@@ -72,10 +76,10 @@ def test_caller_id_reads_the_contact_and_its_lists_in_one_statement(
     rows = response.json()["results"]
     if not sees:
         # Someone with no right to contacts at all is answered without asking the database.
-        assert len(captured.captured_queries) <= 2
+        assert len(captured.captured_queries) <= STATEMENTS
         assert rows == []
         return
-    assert len(captured.captured_queries) == 2, [q["sql"][:120] for q in captured]
+    assert len(captured.captured_queries) == STATEMENTS, [q["sql"][:120] for q in captured]
     (row,) = rows
     assert [p["number"] for p in row["phones"]] == ["+79035550000", "+79161234567"]
     assert [e["address"] for e in row["emails"]] == ["a@example.ru", "b@example.ru"]
@@ -100,7 +104,28 @@ def test_a_company_reads_its_lists_in_one_statement(personas: Personas, api: Any
     client.get(f"/api/v1/companies/{company.pk}/")
     with CaptureQueriesContext(connection) as captured:
         data = client.get(f"/api/v1/companies/{company.pk}/").json()
-    assert len(captured.captured_queries) == 2
+    assert len(captured.captured_queries) == STATEMENTS
     assert [p["number"] for p in data["phones"]] == ["+74951110000", "+74951112233"]
     assert data["emails"] == [{"address": "office@example.ru", "kind": "work"}]
     assert data["tags"] == ["Опт"]
+
+
+def test_a_sorted_page_reads_the_lists_of_its_rows_only(personas: Personas, api: Any) -> None:
+    """A manager's own contacts, newest first, sorted without an index (his rows are found
+    through two indexes): the lists are read for the page's rows, not for every candidate."""
+    made = [ContactFactory(owner=personas.manager_a) for _ in range(12)]
+    for contact in made:
+        ContactEmail.objects.create(contact=contact, address=f"c{contact.pk}@example.ru")
+    client = api(personas.manager_a)
+    client.get("/api/v1/contacts/?limit=5")
+    with CaptureQueriesContext(connection) as captured:
+        rows = client.get("/api/v1/contacts/?limit=5").json()["results"]
+    assert [row["id"] for row in rows] == [c.pk for c in reversed(made)][:5]
+    assert [row["emails"][0]["address"] for row in rows] == [
+        f"c{row['id']}@example.ru" for row in rows
+    ]
+    assert len(captured.captured_queries) == STATEMENTS
+    if connection.vendor == "sqlite":
+        # The page's rows and the one that tells there is a next page: not all twelve.
+        listed = captured.captured_queries[-1]["sql"].rsplit(" IN (", 1)[1].rstrip(")")
+        assert [int(pk) for pk in listed.split(", ")] == [c.pk for c in reversed(made)][:6]

@@ -197,16 +197,45 @@ def _column(model: type[models.Model], name: str) -> Any:
 def with_lists(queryset: QuerySet[Any], *lists: JsonList) -> QuerySet[Any]:
     """``queryset`` reading ``lists`` inside its own statement; its rows come back with them
     where a prefetch would have put them. Needs a :class:`~kartoteka.core.prefetch.
-    ReleasingQuerySet` (every record's manager gives one)."""
+    ReleasingQuerySet` (every record's manager gives one).
+
+    On SQLite the lists are read right after the rows instead, in one more statement for the
+    rows read: SQLite works out a statement's columns before sorting its rows, so a list sorted
+    without an index (a manager's own clients, newest first) would read the lists of every
+    candidate, not of the page's 50. A statement costs SQLite no round trip.
+    """
     record = queryset.model
-    annotated = queryset.annotate(**{PREFIX + e.name: e.subquery(record) for e in lists})
-    annotated._json_lists = (*getattr(queryset, "_json_lists", ()), *lists)  # type: ignore[attr-defined]
-    return annotated
+    if connection.vendor == "sqlite":
+        chained = queryset.all()
+    else:
+        chained = queryset.annotate(**{PREFIX + e.name: e.subquery(record) for e in lists})
+    chained._json_lists = (*getattr(queryset, "_json_lists", ()), *lists)  # type: ignore[attr-defined]
+    return chained
 
 
 def fill(rows: Iterable[Any], lists: tuple[JsonList, ...]) -> None:
-    """Parse each row's lists (read by :func:`with_lists`) into its prefetch cache."""
+    """Parse each row's lists (read by :func:`with_lists`) into its prefetch cache, first
+    reading those the rows' own statement did not (SQLite) in one statement."""
+    rows = list(rows)
+    if not rows:
+        return
+    later = [each for each in lists if PREFIX + each.name not in rows[0].__dict__]
+    if later:
+        _read_after(rows, later)
     for row in rows:
         cache = row.__dict__.setdefault("_prefetched_objects_cache", {})
         for each in lists:
             cache[each.name] = each.build(row.__dict__.pop(PREFIX + each.name, None))
+
+
+def _read_after(rows: list[Any], lists: list[JsonList]) -> None:
+    model = type(rows[0])
+    names = [PREFIX + each.name for each in lists]
+    read = (
+        model._base_manager.filter(pk__in=[row.pk for row in rows])
+        .annotate(**{PREFIX + each.name: each.subquery(model) for each in lists})
+        .values_list("pk", *names)
+    )
+    by_pk = {pk: values for pk, *values in read}
+    for row in rows:
+        row.__dict__.update(zip(names, by_pk.get(row.pk, [None] * len(names)), strict=True))
