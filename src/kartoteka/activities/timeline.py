@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q, QuerySet, prefetch_related_objects
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -147,29 +146,21 @@ def _first(
 ) -> list[Any]:
     """The first ``size`` rows about ``client`` in ``order``.
 
-    With several branches (a company: its own rows, its people's), each branch picks the ids of
+    With several branches (a company: its own rows, its people's), each branch gives the ids of
     its own first ``size`` (narrow rows: a company's people may have thousands of rows to sort,
-    and sorting whole joined rows costs ten times more) in a sub-select of one statement
-    (``id IN (<branch 1's ids> UNION ALL <branch 2's ids>)``), which reads those rows; the merge
-    keeps the first ``size`` (a row about both a company and one of its people once). ``key``
-    sorts rows in Python as ``order`` does in SQL, ascending.
+    and sorting whole joined rows costs ten times more), the merge keeps the first ``size`` (a
+    row about both a company and one of its people once), and one query reads those rows.
+    ``key`` sorts rows in Python as ``order`` does in SQL, ascending.
     """
     branches = _client_filters(client)
     if len(branches) == 1:
         return list(queryset.filter(branches[0]).order_by(*order)[:size])
-    picks = [
-        queryset.filter(branch).order_by(*order).values_list("pk", flat=True)[:size].query
-        for branch in branches
-    ]
-    compiled = [pick.sql_with_params() for pick in picks]
-    # Each branch as a derived table: SQLite takes no LIMIT in a bare UNION member.
-    sql = " UNION ALL ".join(
-        f"SELECT * FROM ({part}) AS branch{number}"  # noqa: S608 - ORM-compiled parts
-        for number, (part, _params) in enumerate(compiled)
-    )
-    params = tuple(param for _part, part_params in compiled for param in part_params)
-    rows = queryset.filter(pk__in=RawSQL(sql, params))  # noqa: S611
-    return sorted(rows, key=key)[:size]
+    ids: set[int] = set()
+    for branch in branches:
+        ids.update(queryset.filter(branch).order_by(*order).values_list("pk", flat=True)[:size])
+    if not ids:
+        return []
+    return sorted(queryset.filter(pk__in=ids), key=key)[:size]
 
 
 def _newest(row: Activity | Task | AuditEntry, moment: str) -> tuple[float, int]:
