@@ -13,8 +13,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from kartoteka.accounts.models import User
+from kartoteka.accounts.services import token_create
 from kartoteka.activities.models import CalendarEvent, CalendarFeed, EventParticipant
 from kartoteka.activities.services.events import event_create
 from kartoteka.activities.services.feeds import feed_create, feed_revoke
@@ -398,6 +400,12 @@ def test_the_subscription_answers_valid_icalendar(
     subscription = feed_create(actor=a)
     me = login(a).get("/api/v1/users/me/").json()
     assert me["calendar_feed_url"].endswith(f"/calendar/ical/{subscription.token}.ics")
+    # A program signed in with a token reads the same, with its sign-in's one statement.
+    program = APIClient()
+    program.credentials(HTTP_AUTHORIZATION="Bearer " + token_create(actor=None, user=a, name="t"))
+    by_token = program.get("/api/v1/users/me/").json()
+    assert by_token["calendar_feed_url"] == me["calendar_feed_url"]
+    assert sorted(by_token["teams"]) == sorted(a.teams.values_list("pk", flat=True)) != []
     client.logout()
     response = client.get(f"/calendar/ical/{subscription.token}.ics")
     assert response.status_code == 200

@@ -30,25 +30,43 @@ def user(viewer: User, pk: int, action: str = "view") -> User:
 def myself(viewer: User) -> dict[str, Any]:
     """The signed-in user's own record beyond the user row the request already read: their
     role and team ids (``role_ids``, ``team_ids``, also set on ``viewer`` for the serializer)
-    and every value other apps add (:mod:`kartoteka.core.me`), read in one statement.
+    and every value other apps add (:mod:`kartoteka.core.me`).
 
-    Always theirs to read, whatever their role grants.
+    A token's sign-in read them already (:func:`kartoteka.accounts.tokens.
+    token_authenticate`); otherwise one statement reads them. Always theirs to read, whatever
+    their role grants.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_own_record_sql(), [viewer.pk])
-        names = [column[0] for column in cursor.description]
-        read = dict(zip(names, cursor.fetchone() or (), strict=False))
+    read = viewer.__dict__.pop(OWN_RECORD, None)
+    if read is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_own_record_sql(), [viewer.pk])
+            names = [column[0] for column in cursor.description]
+            read = dict(zip(names, cursor.fetchone() or (), strict=False))
     viewer.role_ids = sorted(json.loads(read.pop("role_ids") or "[]"))  # type: ignore[attr-defined]
     viewer.team_ids = sorted(json.loads(read.pop("team_ids") or "[]"))  # type: ignore[attr-defined]
-    return read
+    return dict(read)
+
+
+#: where a sign-in that read the own record with the user leaves it (``myself`` takes it)
+OWN_RECORD = "_own_record"
+
+
+def own_record_columns(prefix: str = "") -> dict[str, str]:
+    """The own record's values as SQL over the user's row ``u``, by ``prefix`` + name."""
+    return dict(_own_record_columns(connection.vendor, tuple(me.columns().items()), prefix))
 
 
 def _own_record_sql() -> str:
-    return _own_record_sql_for(connection.vendor, tuple(me.columns().items()))
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{sql} AS {quote(name)}" for name, sql in own_record_columns().items())
+    table = quote(User._meta.db_table)
+    return f"SELECT {columns} FROM {table} u WHERE u.id = %s"  # noqa: S608
 
 
 @functools.cache
-def _own_record_sql_for(vendor: str, extra: tuple[tuple[str, str], ...]) -> str:
+def _own_record_columns(
+    vendor: str, extra: tuple[tuple[str, str], ...], prefix: str
+) -> tuple[tuple[str, str], ...]:
     quote = connection.ops.quote_name
     ids = "json_agg({})::text" if vendor == "postgresql" else "json_group_array({})"
 
@@ -58,12 +76,11 @@ def _own_record_sql_for(vendor: str, extra: tuple[tuple[str, str], ...]) -> str:
             f" WHERE {quote('user_id')} = u.id)"
         )
 
-    columns = [
-        f"{linked(User.roles.through, 'role_id')} AS role_ids",
-        f"{linked(User.teams.through, 'team_id')} AS team_ids",
-        *(f"{sql} AS {quote(name)}" for name, sql in extra),
-    ]
-    return f"SELECT {', '.join(columns)} FROM {quote(User._meta.db_table)} u WHERE u.id = %s"  # noqa: S608
+    return (
+        (f"{prefix}role_ids", linked(User.roles.through, "role_id")),
+        (f"{prefix}team_ids", linked(User.teams.through, "team_id")),
+        *((f"{prefix}{name}", sql) for name, sql in extra),
+    )
 
 
 def roles() -> QuerySet[Role]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from kartoteka.accounts import queries
 from kartoteka.accounts.models import ApiToken, Branch, RoleGrant, User
 from kartoteka.core import access
 
@@ -29,6 +30,11 @@ def token_authenticate(key: str) -> User | None:
     user = found[0]
     access.remember_grants(user, json.loads(user.grants_json or "[]"))  # type: ignore[attr-defined]
     _remember_branch(user)
+    user.__dict__[queries.OWN_RECORD] = {
+        name.removeprefix(_OWN): user.__dict__.pop(name)
+        for name in list(user.__dict__)
+        if name.startswith(_OWN)
+    }
     last_used = user.token_last_used  # type: ignore[attr-defined]
     if isinstance(last_used, str):
         last_used = datetime.fromisoformat(last_used)
@@ -39,6 +45,9 @@ def token_authenticate(key: str) -> User | None:
         ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
     return user
 
+
+#: the prefix of the own record's values read beside the user's (``queries.myself``)
+_OWN = "own_"
 
 #: the branch's columns, read beside the user's under these names
 _BRANCH_COLUMNS = {f"of_branch_{field.attname}": field for field in Branch._meta.concrete_fields}
@@ -72,12 +81,18 @@ def _token_sql_for(vendor: str) -> str:
         grants = "json_agg(json_build_array(g.entity, g.action, g.scope))::text"
     columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
     branch_table = quote(Branch._meta.db_table)
+    # The caller's own record (role and team ids, what other apps add) costs the statement a
+    # few index lookups and spares users/me a round trip of its own.
+    own = ", ".join(
+        f"{sql} AS {quote(name)}" for name, sql in queries.own_record_columns(_OWN).items()
+    )
     branch_columns = ", ".join(
         f"b.{quote(field.column)} AS {name}" for name, field in _BRANCH_COLUMNS.items()
     )
     return (
         f"SELECT {columns}, {branch_columns}, "  # noqa: S608
         "t.id AS token_id, t.last_used_at AS token_last_used, "
+        f"{own}, "
         f"(SELECT {grants} FROM {link} r JOIN {grant} g ON g.role_id = r.role_id"
         f" WHERE r.user_id = u.id) AS grants_json "
         f"FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "
