@@ -60,6 +60,22 @@ class Personas:
     outsider: User  # active, but with no role at all
 
 
+#: every signed-in persona's name, in the order :class:`Personas` lists them
+SIGNED_IN = (
+    "admin",
+    "head",
+    "branch_head_a",
+    "manager_a",
+    "teammate_a",
+    "colleague_a",
+    "service_a",
+    "marketer",
+    "auditor",
+    "manager_b",
+    "outsider",
+)
+
+
 @pytest.fixture
 def personas(db: Any) -> Personas:
     branch_a = BranchFactory(name="Москва")

@@ -47,7 +47,7 @@ from kartoteka.core import audit, search
 from kartoteka.core.models import AuditEntry, Batch, JobRun, Notification, RecordShare
 from kartoteka.records.models import CustomField, GroupRule, SavedView, Tag
 from kartoteka.records.services.bulk import bulk_tag
-from tests.conftest import Personas
+from tests.conftest import SIGNED_IN, Personas
 from tests.factories.accounts import UserFactory
 from tests.factories.clients import CompanyFactory, ContactFactory
 from tests.kindtest.models import Gadget
@@ -55,20 +55,7 @@ from tests.kindtest.models import Gadget
 WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 # "patch-plain" is a PATCH of one ordinary field; "patch" carries the fields that move access.
 METHODS = ("get", "post", "put", "patch", "patch-plain", "delete")
-PERSONAS = (
-    "anonymous",
-    "admin",
-    "head",
-    "branch_head_a",
-    "manager_a",
-    "teammate_a",
-    "colleague_a",
-    "service_a",
-    "marketer",
-    "auditor",
-    "manager_b",
-    "outsider",
-)
+PERSONAS = ("anonymous", *SIGNED_IN)
 
 NAMES = {
     "CV": "ООО «Видимая»",

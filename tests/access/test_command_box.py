@@ -12,21 +12,9 @@ from kartoteka.clients.models import Employment
 from kartoteka.clients.services.companies import company_create
 from kartoteka.clients.services.contacts import contact_create
 from kartoteka.core import access, search
-from tests.conftest import Personas
+from tests.conftest import SIGNED_IN, Personas
 
-PERSONAS = (
-    "admin",
-    "head",
-    "branch_head_a",
-    "manager_a",
-    "teammate_a",
-    "colleague_a",
-    "service_a",
-    "marketer",
-    "auditor",
-    "manager_b",
-    "outsider",
-)
+PERSONAS = SIGNED_IN
 
 
 def _text(html: str) -> str:

@@ -20,25 +20,11 @@ from kartoteka.clients.models import (
     RelatedPerson,
 )
 from kartoteka.records.models import Tag
-from tests.conftest import Personas
+from tests.conftest import SIGNED_IN, Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 
 #: the token's statement, the rows' and (SQLite) their lists'
 STATEMENTS = 3 if connection.vendor == "sqlite" else 2
-
-PERSONAS = [
-    "admin",
-    "head",
-    "branch_head_a",
-    "manager_a",
-    "teammate_a",
-    "colleague_a",
-    "service_a",
-    "marketer",
-    "auditor",
-    "manager_b",
-    "outsider",
-]
 
 
 @pytest.fixture
@@ -60,7 +46,7 @@ def caller(personas: Personas) -> dict[str, Any]:
     return {"contact": contact, "visible": visible, "hidden": hidden}
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", SIGNED_IN)
 def test_caller_id_reads_the_contact_and_its_lists_in_one_statement(
     persona: str, personas: Personas, api: Any, caller: dict[str, Any]
 ) -> None:
