@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from kartoteka.clients.models import (
     Company,
@@ -126,6 +126,17 @@ def contacts(
             at = jobs(user).filter(company_id=company_id)
             queryset = queryset.filter(pk__in=at.values("contact_id"))
     return queryset
+
+
+def list_alternatives(
+    user: User, model: type[models.Model], params: Mapping[str, Any]
+) -> list[Q] | None:
+    """The parts of the access rule a list of ``model`` finds its first rows by and counts by,
+    one part at a time (:func:`kartoteka.core.pagination.first_rows`, ``counted``); None for a
+    search or a phone lookup, whose own index finds the few matching rows first."""
+    if str(params.get("q") or "").strip() or params.get("phone"):
+        return None
+    return access.alternatives(user, model)
 
 
 def company_hits(user: User) -> QuerySet[Company]:

@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import BadRequest, FieldDoesNotExist
+from django.core.exceptions import BadRequest, EmptyResultSet, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, Model, Q, QuerySet, Subquery
-from django.db.models.expressions import OrderBy
+from django.db import connections
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy, RawSQL
 from django.utils.translation import gettext as _
 
 from kartoteka.core.ids import parse_id
@@ -221,9 +222,34 @@ def _reverse(queryset: QuerySet[M], field: str, descending: bool) -> QuerySet[M]
 COUNT_LIMIT = 10_000
 
 
-def counted(queryset: QuerySet[Any]) -> int:
-    """How many rows ``queryset`` holds, counted up to ``COUNT_LIMIT + 1``."""
-    return int(queryset.values("pk")[: COUNT_LIMIT + 1].count())
+def counted(queryset: QuerySet[Any], alternatives: Sequence[Q] | None = None) -> int:
+    """How many rows ``queryset`` holds, counted up to ``COUNT_LIMIT + 1``, in one query.
+
+    With several ``alternatives`` (see :func:`first_rows`) each is counted on its own, less
+    the rows an earlier one admits: through their OR both databases fetch every row the rule
+    admits (a manager's 10,000 clients: 21 ms on PostgreSQL), one at a time an index on the
+    owner alone answers."""
+    if alternatives is None or len(alternatives) < 2:
+        return int(queryset.values("pk")[: COUNT_LIMIT + 1].count())
+    parts: list[str] = []
+    params: list[Any] = []
+    earlier = Q()
+    for number, alternative in enumerate(alternatives):
+        part = queryset.filter(alternative)
+        if number:  # each record once: not those an earlier alternative admits
+            part = part.exclude(earlier)
+        earlier |= alternative
+        compiled = _sql_of(part.values(row_id=F("pk"))[: COUNT_LIMIT + 1])
+        if compiled is not None:
+            parts.append(f"(SELECT COUNT(*) FROM ({compiled[0]}) AS part_{number})")  # noqa: S608
+            params.extend(compiled[1])
+    if not parts:
+        return 0
+    with connections[queryset.db].cursor() as cursor:
+        # Django's own SQL for the parts, their values passed apart as parameters.
+        cursor.execute("SELECT " + " + ".join(parts), params)
+        total = cursor.fetchone()
+    return min(int(total[0]), COUNT_LIMIT + 1)
 
 
 def keyset_page(
@@ -232,11 +258,13 @@ def keyset_page(
     size: int = PAGE_SIZE,
     sortable: Mapping[str, str] | None = None,
     count: bool = False,
+    alternatives: Sequence[Q] | None = None,
 ) -> KeysetPage[M]:
     """One page of ``queryset`` in the list's order (see :func:`ordering`): after the cursor
     ``params["after"]``, or before ``params["before"]`` (the page back). One query, fetching one
     row more than shown; with ``count``, one more for the total and, past the first page, one
-    for the rows before it ("51–100 из 12 345"), each counted up to :data:`COUNT_LIMIT`."""
+    for the rows before it ("51–100 из 12 345"), each counted up to :data:`COUNT_LIMIT`.
+    ``alternatives``: see :func:`first_rows`."""
     base = queryset
     queryset, field, descending, sort = ordering(queryset, params, sortable)
     after = str(params.get("after", "") or "")
@@ -248,7 +276,7 @@ def keyset_page(
         earlier = _reverse(queryset, field, descending).filter(
             _beyond(queryset.model, field, value, pk, later=descending)
         )
-        found = list(earlier[: size + 1])
+        found = list(first_rows(earlier, size + 1, alternatives))
         more_before = len(found) > size
         rows = list(reversed(found[:size]))
         has_more = True
@@ -258,7 +286,7 @@ def keyset_page(
             queryset = queryset.filter(
                 _beyond(queryset.model, field, value, pk, later=not descending)
             )
-        rows = list(queryset[: size + 1])
+        rows = list(first_rows(queryset, size + 1, alternatives))
         has_more = len(rows) > size
         rows = rows[:size]
         more_before = cursor is not None
@@ -272,12 +300,13 @@ def keyset_page(
         previous_before=previous_before,
     )
     if count:
-        page.total = counted(base)
+        page.total = counted(base, alternatives)
         if more_before and rows:
             first = rows[0]
             value = first.pk if field == "pk" else _attribute(first, field)
             before_it = counted(
-                base.filter(_beyond(base.model, field, value, first.pk, later=descending))
+                base.filter(_beyond(base.model, field, value, first.pk, later=descending)),
+                alternatives,
             )
             page.start = None if before_it > COUNT_LIMIT else before_it + 1
         if page.start is not None and not page.more_than_limit:
@@ -318,17 +347,51 @@ def neighbours(
 
 def _first(ordered: QuerySet[M], alternatives: Sequence[Q] | None) -> int | None:
     # The id of ``ordered``'s first row; one query either way.
+    found = list(first_rows(ordered.values_list("pk", flat=True), 1, alternatives))
+    return found[0] if found else None
+
+
+def first_rows(
+    ordered: QuerySet[M], size: int, alternatives: Sequence[Q] | None = None
+) -> QuerySet[M]:
+    """``ordered``'s first ``size`` rows, in one query.
+
+    ``alternatives`` are conditions, any of which admits a row of ``ordered`` (the access
+    rule's parts, :func:`kartoteka.core.access.alternatives`: one's own records, those shared
+    with one). Through their OR the database finds and sorts every row the rule admits (a
+    manager's 10,000 clients, for 50 of them); with several, each one's first ``size`` rows
+    are found on their own — an index range in the list's order that stops at once — and the
+    first ``size`` of those few taken."""
     if alternatives is None or len(alternatives) < 2:
-        found: int | None = ordered.values_list("pk", flat=True).first()
-        return found
-    # One scalar subquery per alternative, each its first row; the outer query orders those few.
-    nearest = Q()
-    for alternative in alternatives:
-        nearest |= Q(pk=Subquery(ordered.filter(alternative).values("pk")[:1]))
-    manager = ordered.model._base_manager
-    candidates = manager.filter(nearest).order_by(*ordered.query.order_by)
-    first: int | None = candidates.values_list("pk", flat=True).first()
-    return first
+        return ordered[:size]
+    firsts = _firsts(ordered, size, alternatives)
+    return ordered.none() if firsts is None else ordered.filter(pk__in=firsts)[:size]
+
+
+def _firsts(ordered: QuerySet[Any], size: int, alternatives: Sequence[Q]) -> RawSQL | None:
+    # The ids of each alternative's first rows, as one UNION ALL. Each part is a derived table
+    # because SQLite takes no LIMIT inside a compound statement; and not an OR of one IN per
+    # part, which PostgreSQL cannot estimate: it walked the whole name index testing both.
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, alternative in enumerate(alternatives):
+        # Named, as a DISTINCT list (a filter by tag) also selects the columns it sorts by.
+        compiled = _sql_of(ordered.filter(alternative).values(row_id=F("pk"))[:size])
+        if compiled is not None:
+            parts.append(f"SELECT row_id FROM ({compiled[0]}) AS first_{number}")  # noqa: S608
+            params.extend(compiled[1])
+    if not parts:
+        return None
+    # Django's own SQL for the parts, their values passed apart as parameters.
+    return RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611
+
+
+def _sql_of(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
+    # The query's SQL and parameters; None when it can hold no row (an id that is no id).
+    try:
+        return queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
 
 
 def _attribute(obj: Any, path: str) -> Any:

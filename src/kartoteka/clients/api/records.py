@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any, ClassVar
 
-from django.db.models import JSONField, QuerySet
+from django.db.models import JSONField, Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -198,6 +198,12 @@ class RecordViewSet(
 
     def get_object(self) -> Record:
         return self.one(signed_in(self.request), int(self.kwargs["pk"]))
+
+    def list_alternatives(self) -> list[Q] | None:
+        # The list's first rows found one access-rule part at a time (pagination.first_rows).
+        assert self.queryset is not None
+        user = signed_in(self.request)
+        return queries.list_alternatives(user, self.queryset.model, self.request.query_params)
 
     def _values(self, serializer: serializers.BaseSerializer) -> dict[str, Any]:  # type: ignore[type-arg]
         data = dict(serializer.validated_data)

@@ -151,6 +151,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         request.GET,
         sortable=spec["sortable"],
         count=True,
+        alternatives=queries.list_alternatives(user, spec["model"], request.GET),
     )
     list_state.remember(request, kind)
     filters = {key: value for key, value in request.GET.items() if key not in NOT_FILTERS and value}
