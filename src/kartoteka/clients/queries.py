@@ -132,11 +132,16 @@ def list_alternatives(
     user: User, model: type[models.Model], params: Mapping[str, Any]
 ) -> list[Q] | None:
     """The parts of the access rule a list of ``model`` finds its first rows by and counts by,
-    one part at a time (:func:`kartoteka.core.pagination.first_rows`, ``counted``); None for a
-    search or a phone lookup, whose own index finds the few matching rows first."""
-    if str(params.get("q") or "").strip() or params.get("phone"):
+    one part at a time (:func:`kartoteka.core.pagination.page_of`, ``counted``). None for a
+    search or a phone lookup, whose own index finds the few matching rows first, and for a
+    list of one owner's or one branch's, which one index range already answers."""
+    if str(params.get("q") or "").strip() or any(params.get(key) for key in NARROW):
         return None
     return access.alternatives(user, model)
+
+
+#: list parameters that leave nothing for the access rule's parts to speed up
+NARROW = ("phone", "owner", "branch")
 
 
 def company_hits(user: User) -> QuerySet[Company]:

@@ -200,7 +200,7 @@ class RecordViewSet(
         return self.one(signed_in(self.request), int(self.kwargs["pk"]))
 
     def list_alternatives(self) -> list[Q] | None:
-        # The list's first rows found one access-rule part at a time (pagination.first_rows).
+        # The list's first rows found one access-rule part at a time (pagination.page_of).
         assert self.queryset is not None
         user = signed_in(self.request)
         return queries.list_alternatives(user, self.queryset.model, self.request.query_params)

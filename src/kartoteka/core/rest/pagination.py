@@ -9,7 +9,7 @@ A view names its order (DRF's convention): ``ordering``, the default (``("-occur
 newest first when empty), and ``ordering_fields``, the columns a caller may sort by with
 ``?ordering=last_name,-created_at`` besides ``id``. Ties are broken by id in the last column's
 direction. A view may also offer ``list_alternatives()``, the parts of the access rule its list
-was scoped by, for :func:`kartoteka.core.pagination.first_rows`.
+was scoped by, for :func:`kartoteka.core.pagination.page_of`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from kartoteka.core.ids import parse_id
-from kartoteka.core.pagination import SortKey, beyond, first_rows, order_by, sort_keys
+from kartoteka.core.pagination import SortKey, beyond, order_by, page_of, sort_keys
 
 #: the column every list may be sorted by, whatever else it offers
 ID = "id"
@@ -63,7 +63,7 @@ class KeysetPagination(CursorPagination):
         size = self.get_page_size(request) or self.page_size
         self.spec, keys = self.keys(request, view, queryset.model)
         cursor = self.read_cursor(request, queryset.model, keys)
-        # The access rule's parts, when the view offers them (see pagination.first_rows).
+        # The access rule's parts, when the view offers them (see pagination.page_of).
         offered = getattr(view, "list_alternatives", None)
         alternatives = offered() if offered is not None else None
         self.next_link = self.previous_link = None
@@ -71,7 +71,7 @@ class KeysetPagination(CursorPagination):
             earlier = order_by(queryset, [key.reversed() for key in keys]).filter(
                 beyond(keys, cursor[1], later=False)
             )
-            found = list(first_rows(earlier, size + 1, alternatives))
+            found = list(page_of(earlier, size + 1, alternatives))
             rows = list(reversed(found[:size]))
             if len(found) > size:
                 self.previous_link = self.link(rows[0], keys, back=True)
@@ -85,7 +85,7 @@ class KeysetPagination(CursorPagination):
         ordered = order_by(queryset, keys)
         if cursor is not None:
             ordered = ordered.filter(beyond(keys, cursor[1], later=True))
-        found = list(first_rows(ordered, size + 1, alternatives))
+        found = list(page_of(ordered, size + 1, alternatives))
         rows = found[:size]
         if len(found) > size:
             self.next_link = self.link(rows[-1], keys, back=False)
