@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
-from django.template.loader import render_to_string
+from django.template.backends.utils import csrf_input
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from kartoteka.accounts.models import User
+from kartoteka.activities import task_rows
 from kartoteka.activities.models import CalendarEvent, EventParticipant, Task
 from kartoteka.home.day import my_day
 from tests.activities.task_helpers import make_task
@@ -191,13 +192,22 @@ def test_each_row_links_its_task_and_says_it_in_the_readers_language(
         '<button type="submit" name="choice" value="tomorrow">Завтра '
         '<span class="muted small">Ср, 02.12</span></button>'
     ) in row
-    # The tick is the task list's, for an open task (the page prints it without the include).
-    tick = render_to_string(
-        "activities/_task_tick.html",
-        {"task": late, "next_url": reverse("home")},
-        request=response.wsgi_request,
+    # The tick is the task list's, for an open task (activities/task_rows.py makes both).
+    listed = task_rows.rows(
+        [late],
+        task_rows.Page(
+            today=late.due_date,
+            done_tab=False,
+            show_assignee=False,
+            next_url=reverse("home"),
+            csrf_input=csrf_input(response.wsgi_request),
+        ),
+    )[0]
+    found = re.search(
+        r'<form method="post" action="[^"]+" class="inline task-tick.*?</form>', listed
     )
-    assert reverse("activities:task-complete", args=[late.pk]) in tick
+    assert found is not None
+    tick = found.group(0)
     assert _without_csrf_tokens(tick.strip()) in _without_csrf_tokens(row)
 
     row = _row(page, timed)

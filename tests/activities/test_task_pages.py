@@ -49,6 +49,50 @@ def test_the_list_tabs(personas: Personas, login: Any) -> None:
     assert "Коллеге" not in _rows(other) and 'name="assignee"' not in other
 
 
+def _row(html: str, task: Task) -> str:
+    start = html.index(f'data-id="{task.pk}" data-task-row>')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_a_row_shows_what_the_task_is(personas: Personas, login: Any) -> None:
+    """One row: the tick, the title with its marks (high priority, repeats), the due day and
+    time, the client as links, who set it; a done one reopens and says when it was done."""
+    User.objects.filter(pk=personas.manager_a.pk).update(language="ru")
+    me = personas.manager_a
+    today = timezone.localdate()
+    company = CompanyFactory(owner=me, name="ООО «Ромашка & Ко»")
+    due_at = timezone.make_aware(datetime.datetime.combine(today, datetime.time(15, 30)))
+    task = make_task(
+        me,
+        "Позвонить <Иванову>",
+        author=personas.branch_head_a,
+        due_date=today,
+        due_at=due_at,
+        priority="high",
+        recurrence="FREQ=WEEKLY",
+        company=company,
+    )
+    done = make_task(me, "Сделано", due_date=today - datetime.timedelta(days=2))
+    Task.objects.filter(pk=done.pk).update(
+        done_at=timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 5))
+    )
+    client = login(me)
+    row = _row(client.get("/tasks/").content.decode(), task)
+    assert f'action="/tasks/{task.pk}/done/"' in row
+    assert 'aria-label="Отметить выполненной: Позвонить &lt;Иванову&gt;"' in row
+    assert f'href="/tasks/{task.pk}/">Позвонить &lt;Иванову&gt;</a>' in row
+    assert '<span class="badge priority-high" title="Высокий приоритет">!</span>' in row
+    assert 'title="Повторяется"' in row
+    assert '<span class="task-due nowrap is-today">сегодня 15:30</span>' in row
+    assert f'href="/companies/{company.pk}/">ООО «Ромашка &amp; Ко»</a>' in row
+    assert str(personas.branch_head_a) in row
+    row = _row(client.get("/tasks/?tab=done").content.decode(), done)
+    assert f'action="/tasks/{done.pk}/reopen/"' in row and "is-ticked" in row
+    assert '<td class="nowrap" data-label="Готово">02.03.2026 09:05</td>' in row
+    overdue = (today - datetime.timedelta(days=2)).strftime("%d.%m.%Y")
+    assert f'<span class="task-due nowrap">{overdue}</span>' in row  # done: not overdue
+
+
 def test_a_head_filters_by_assignee(personas: Personas, login: Any) -> None:
     today = timezone.localdate()
     make_task(personas.manager_a, "Просрочка А", due_date=today - datetime.timedelta(days=3))

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.messages.storage.base import Message
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from kartoteka.accounts.models import User
-from kartoteka.activities import queries
+from kartoteka.activities import queries, task_rows
 from kartoteka.activities.models import Task
 from kartoteka.activities.services import tasks as task_services
 from kartoteka.activities.task_forms import CommentForm, TaskForm
@@ -115,12 +116,20 @@ def task_list(request: HttpRequest) -> HttpResponse:
     more = len(rows) > queries.SHOWN
     rows = rows[: queries.SHOWN]
     mark_clients(user, rows)
+    show_assignee = others or tab == "delegated"
+    page = task_rows.Page(
+        today=today,
+        done_tab=tab == "done",
+        show_assignee=show_assignee,
+        next_url=request.get_full_path(),
+        csrf_input=csrf_input(request),
+    )
     return render(
         request,
         "activities/task_list.html",
         {
             "section": "tasks",
-            "rows": rows,
+            "rows": task_rows.rows(rows, page),
             "more": more,
             "tab": tab,
             "tabs": [
@@ -136,7 +145,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "assignee": "all" if assignee is None else assignee,
             "today": today,
             "may_create": access.has_any(user, "tasks", "create"),
-            "show_assignee": others or tab == "delegated",
+            "show_assignee": show_assignee,
         },
     )
 
