@@ -449,6 +449,8 @@ def main() -> None:
         scenarios["long_history_card_page"] = (pages, "GET", hot_card_path, None)
         scenarios["long_history_timeline_page"] = (pages, "GET", hot_timeline_path, None)
         scenarios["my_day_page"] = (pages, "GET", lambda i: "/", None)
+        # The task list: up to 100 of one's open tasks, overdue first.
+        scenarios["task_list_page"] = (pages, "GET", lambda i: "/tasks/", None)
     # The floor always runs: the ratios need it.
     only = {*args.only.split(","), FLOOR} if args.only else set(scenarios)
     results: dict[str, Any] = {}
