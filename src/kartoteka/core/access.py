@@ -99,11 +99,8 @@ def _shared_ids(user: User, model: type[models.Model]) -> QuerySet[Any]:
     from kartoteka.core.models import RecordShare
 
     today = timezone.localdate()
-    # The user's teams as a sub-select, not a join through the members: joins under an OR are
-    # outer joins, which PostgreSQL plans again in every statement the rule is part of.
-    teams = get_user_model().teams.through.objects.filter(user=user).values("team_id")
     return RecordShare.objects.filter(
-        Q(user=user) | Q(team__in=teams) | Q(branch_id=user.branch_id),  # type: ignore[attr-defined]
+        Q(user=user) | Q(team__members=user) | Q(branch_id=user.branch_id),  # type: ignore[attr-defined]
         Q(until__isnull=True) | Q(until__gte=today),
         content_type=ContentType.objects.get_for_model(model),
     ).values("object_id")
