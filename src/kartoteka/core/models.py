@@ -41,10 +41,6 @@ class Versioned(models.Model):
         abstract = True
 
 
-#: the condition of an index over live rows only (what :class:`AliveManager` reads)
-LIVE = models.Q(deleted_at__isnull=True)
-
-
 class AliveManager(ReleasingManager):
     def get_queryset(self) -> models.QuerySet[Any]:
         return super().get_queryset().filter(deleted_at__isnull=True)

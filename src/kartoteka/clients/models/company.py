@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kartoteka.clients.models.channels import EmailBase, HasPhones, PhoneBase
 from kartoteka.core.inn import validate_inn, validate_kpp, validate_ogrn
-from kartoteka.core.models import LIVE, Record
+from kartoteka.core.models import Record
 
 
 class CompanyStatus(models.TextChoices):
@@ -70,11 +70,9 @@ class Company(HasPhones, Record):
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         indexes = [
-            # Only the live rows: a manager's list counts their own through this index
-            # alone, without reading each row for its deleted_at (pagination.counted).
-            models.Index(fields=["branch", "id"], name="company_branch_live_idx", condition=LIVE),
+            models.Index(fields=["branch", "id"], name="company_branch_idx"),
             models.Index(fields=["updated_at", "id"], name="company_updated_idx"),
-            models.Index(fields=["owner", "id"], name="company_owner_live_idx", condition=LIVE),
+            models.Index(fields=["owner", "id"], name="company_owner_idx"),
             models.Index(fields=["name"], name="company_name_idx"),
             # Lists filtered by owner or branch and sorted by name walk these in order.
             models.Index(fields=["owner", "name"], name="company_owner_name_idx"),

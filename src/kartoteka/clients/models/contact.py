@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kartoteka.clients.models.channels import EmailBase, HasPhones, MessengerKind, PhoneBase
-from kartoteka.core.models import LIVE, Record, ReleasingManager
+from kartoteka.core.models import Record, ReleasingManager
 from kartoteka.core.phones import format_phone
 
 
@@ -65,11 +65,9 @@ class Contact(HasPhones, Record):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [
-            # Only the live rows: a manager's list counts their own through this index
-            # alone, without reading each row for its deleted_at (pagination.counted).
-            models.Index(fields=["branch", "id"], name="contact_branch_live_idx", condition=LIVE),
+            models.Index(fields=["branch", "id"], name="contact_branch_idx"),
             models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
-            models.Index(fields=["owner", "id"], name="contact_owner_live_idx", condition=LIVE),
+            models.Index(fields=["owner", "id"], name="contact_owner_idx"),
             models.Index(fields=["last_name"], name="contact_last_name_idx"),
             models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),
             models.Index(fields=["branch", "last_name"], name="contact_branch_name_idx"),
