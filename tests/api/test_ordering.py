@@ -274,12 +274,14 @@ def _error(response: Any, status: int) -> dict[str, Any]:
     [
         (
             "/api/v1/contacts/?ordering=foo",
-            "Unknown column 'foo'; allowed: last_name, created_at, updated_at, id.",
+            "Unknown column 'foo'; allowed: "
+            "last_name, first_name, middle_name, created_at, updated_at, id.",
         ),
         (
             # A column of the model that the list's pages do not sort by.
-            "/api/v1/contacts/?ordering=last_name,-first_name",
-            "Unknown column 'first_name'; allowed: last_name, created_at, updated_at, id.",
+            "/api/v1/contacts/?ordering=last_name,-birthday",
+            "Unknown column 'birthday'; allowed: "
+            "last_name, first_name, middle_name, created_at, updated_at, id.",
         ),
         (
             "/api/v1/companies/?ordering=-inn",
@@ -362,6 +364,10 @@ def test_the_document_lists_the_columns_each_list_sorts_by(personas: Personas, a
     assert contacts["schema"]["items"]["enum"] == [
         "last_name",
         "-last_name",
+        "first_name",
+        "-first_name",
+        "middle_name",
+        "-middle_name",
         "created_at",
         "-created_at",
         "updated_at",

@@ -157,8 +157,15 @@ COMPANY_DEFAULT_COLUMNS = ("inn", "phone", "city", "status", "owner", "branch")
 
 CONTACT_FIELDS: tuple[Field, ...] = (
     _ID,
-    # The list sorts people by surname under the key "name", as it sorts companies.
-    Field("last_name", form=True, api=True, sort="name", export=True),
+    # The list sorts people by full name under the key "name", as it sorts companies.
+    Field(
+        "last_name",
+        form=True,
+        api=True,
+        sort="name",
+        sort_then=("first_name", "middle_name"),
+        export=True,
+    ),
     Field("first_name", form=True, api=True, export=True),
     Field("middle_name", form=True, api=True, export=True),
     Field("birthday", type=DATE, form=True, api=True, column="birthday", export=True),

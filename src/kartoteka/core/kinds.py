@@ -111,6 +111,8 @@ class Field:
     param: str = ""
     #: the list's ``?sort=`` key ordering by this field; empty: not sortable
     sort: str = ""
+    #: the columns that order rows equal in this one, in that sort (a surname's first names)
+    sort_then: tuple[str, ...] = ()
     #: the list's ``?cols=`` key showing it as a column; empty: not a column
     column: str = ""
     #: the column's heading, when not ``label``
@@ -135,14 +137,15 @@ def filters(fields: tuple[Field, ...]) -> dict[str, str]:
     return {item.query_param: item.filter for item in fields if item.filter}
 
 
-def sortable(fields: tuple[Field, ...]) -> dict[str, str]:
-    """The list's sort keys of ``fields``: ``?sort=`` value -> the column ordered by."""
-    return {item.sort: item.name for item in fields if item.sort}
+def sortable(fields: tuple[Field, ...]) -> dict[str, tuple[str, ...]]:
+    """The list's sort keys of ``fields``: ``?sort=`` value -> the columns ordered by."""
+    return {item.sort: (item.name, *item.sort_then) for item in fields if item.sort}
 
 
 def sort_columns(fields: tuple[Field, ...]) -> tuple[str, ...]:
     """The columns the list of ``fields`` sorts by, named as in the API (``?ordering=``)."""
-    return tuple(sortable(fields).values())
+    ordered = (column for columns in sortable(fields).values() for column in columns)
+    return tuple(dict.fromkeys(ordered))
 
 
 class LinkMover(Protocol):
@@ -249,7 +252,7 @@ class RecordKind:
     def filters(self) -> dict[str, str]:
         return filters(self.fields)
 
-    def sortable(self) -> dict[str, str]:
+    def sortable(self) -> dict[str, tuple[str, ...]]:
         return sortable(self.fields)
 
     def column_fields(self) -> list[Field]:

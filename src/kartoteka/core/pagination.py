@@ -1,7 +1,8 @@
 """Keyset paging for lists: ``?after=<cursor>``, not OFFSET, so page 1000 is as fast as page 1.
 
-A list is ordered by one sortable column and then by id; the cursor carries the last row's value
-of both, so the next page starts right after it, whatever was inserted meanwhile. The order and
+A list is ordered by its sort's columns (a person's surname, first name and patronymic) and then
+by id; the cursor carries the last row's values of them all, so the next page starts right after
+it, whatever was inserted meanwhile. The order and
 the "rows past this one" condition come from :class:`SortKey` lists, which the API's cursor
 pages (several columns, ``?ordering=``) build on too.
 """
@@ -53,29 +54,37 @@ class KeysetPage(Generic[M]):
         return self.total is not None and self.total > COUNT_LIMIT
 
 
-def _encode(value: Any, pk: int) -> str:
-    if isinstance(value, datetime.datetime | datetime.date):
-        value = value.isoformat()
-    raw = json.dumps([value, pk], ensure_ascii=False).encode("utf-8")
+#: the sort by id alone: the list's newest first
+BY_ID = ("pk",)
+
+
+def _encode(values: Sequence[Any], pk: int) -> str:
+    dates = datetime.datetime | datetime.date
+    plain = [value.isoformat() if isinstance(value, dates) else value for value in values]
+    raw = json.dumps([*plain, pk], ensure_ascii=False).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _decode(token: str, model: type[Model], field: str) -> tuple[Any, int] | None:
-    """The cursor's (value, pk), or None for text that is no cursor at all (a link cut short:
-    the list starts over). A cursor that decodes but that this list could not have made (null,
-    a list, text where a date goes, an id beyond 64 bits) is a BadRequest (400): it would
-    otherwise fail in the database as a 500."""
+def _decode(token: str, model: type[Model], fields: Sequence[str]) -> tuple[list[Any], int] | None:
+    """The cursor's (values of ``fields``, pk), or None for text that is no cursor at all (a
+    link cut short: the list starts over). A cursor that decodes but that this list could not
+    have made (null, a list, text where a date goes, an id beyond 64 bits, a value too many or
+    too few) is a BadRequest (400): it would otherwise fail in the database as a 500."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         cursor = json.loads(raw.decode("utf-8"))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
-    if not (isinstance(cursor, list) and len(cursor) == 2):
+    if not (isinstance(cursor, list) and len(cursor) == len(fields) + 1):
         raise BadRequest(_("This page link is broken: open the list again."))
-    value, pk = cursor
-    if not (isinstance(pk, int) and parse_id(pk) is not None and _fits(model, field, value, pk)):
+    *values, pk = cursor
+    if not (
+        isinstance(pk, int)
+        and parse_id(pk) is not None
+        and all(_fits(model, field, value, pk) for field, value in zip(fields, values, strict=True))
+    ):
         raise BadRequest(_("This page link is broken: open the list again."))
-    return value, pk
+    return values, pk
 
 
 def _fits(model: type[Model], field: str, value: Any, pk: int) -> bool:
@@ -185,36 +194,40 @@ def beyond(keys: Sequence[SortKey], values: Sequence[Any], later: bool = True) -
     return condition if reach is None else reach & condition
 
 
+#: a list's sort keys (``?sort=``) -> the columns each orders by, in turn
+Sortable = Mapping[str, Sequence[str]]
+
+
 def ordering(
-    queryset: QuerySet[M], params: Mapping[str, Any], sortable: Mapping[str, str] | None = None
-) -> tuple[QuerySet[M], str, bool, str]:
+    queryset: QuerySet[M], params: Mapping[str, Any], sortable: Sortable | None = None
+) -> tuple[QuerySet[M], tuple[str, ...], bool, str]:
     """``queryset`` in the list's order: by ``params["sort"]`` (a key of ``sortable``, "-" for
-    descending; newest first by default), then by id. Also the field, its direction and the
+    descending; newest first by default), then by id. Also the columns, their direction and the
     ``sort`` value in force. The list, its export and a card's Prev/Next share this order."""
     sortable = sortable or {}
     requested = str(params.get("sort", "") or "")
     key = requested.lstrip("-")
     if key in sortable:
-        field, descending, sort = sortable[key], requested.startswith("-"), requested
+        fields, descending, sort = tuple(sortable[key]), requested.startswith("-"), requested
     else:
-        field, descending, sort = "pk", True, ""
-    keys = sort_keys(queryset.model, [(field, descending)])
-    return order_by(queryset, keys), field, descending, sort
+        fields, descending, sort = BY_ID, True, ""
+    return _ordered(queryset, fields, descending), fields, descending, sort
 
 
-def _page_keys(model: type[Model], field: str) -> list[SortKey]:
-    # A page's order in ascending terms: its one column, then id.
-    return sort_keys(model, [(field, False)])
+def _ordered(queryset: QuerySet[M], fields: Sequence[str], descending: bool) -> QuerySet[M]:
+    return order_by(queryset, sort_keys(queryset.model, [(f, descending) for f in fields]))
 
 
-def _beyond(model: type[Model], field: str, value: Any, pk: int, later: bool) -> Q:
-    # The rows after (``later``) or before the row (value, pk) in ascending (value, pk) order.
-    keys = _page_keys(model, field)
-    return beyond(keys, [pk] if field == "pk" else [value, pk], later)
+def _beyond(
+    model: type[Model], fields: Sequence[str], values: Sequence[Any], pk: int, later: bool
+) -> Q:
+    # The rows after (``later``) or before the row (values, pk) in ascending (values, pk) order.
+    keys = sort_keys(model, [(field, False) for field in fields])
+    return beyond(keys, [pk] if tuple(fields) == BY_ID else [*values, pk], later)
 
 
-def _reverse(queryset: QuerySet[M], field: str, descending: bool) -> QuerySet[M]:
-    return order_by(queryset, sort_keys(queryset.model, [(field, not descending)]))
+def _values_of(row: Any, fields: Sequence[str]) -> list[Any]:
+    return [_attribute(row, field) for field in fields]
 
 
 #: lists are counted up to this many rows: past it a total costs a scan of the whole list on
@@ -256,7 +269,7 @@ def keyset_page(
     queryset: QuerySet[M],
     params: Mapping[str, Any],
     size: int = PAGE_SIZE,
-    sortable: Mapping[str, str] | None = None,
+    sortable: Sortable | None = None,
     count: bool = False,
     alternatives: Sequence[Q] | None = None,
 ) -> KeysetPage[M]:
@@ -266,15 +279,15 @@ def keyset_page(
     for the rows before it ("51–100 из 12 345"), each counted up to :data:`COUNT_LIMIT`.
     ``alternatives``: see :func:`page_of` and :func:`counted`."""
     base = queryset
-    queryset, field, descending, sort = ordering(queryset, params, sortable)
+    queryset, fields, descending, sort = ordering(queryset, params, sortable)
     after = str(params.get("after", "") or "")
     before = str(params.get("before", "") or "")
-    cursor = _decode(after, queryset.model, field) if after else None
-    back = _decode(before, queryset.model, field) if before and cursor is None else None
+    cursor = _decode(after, queryset.model, fields) if after else None
+    back = _decode(before, queryset.model, fields) if before and cursor is None else None
     if back is not None:
-        value, pk = back
-        earlier = _reverse(queryset, field, descending).filter(
-            _beyond(queryset.model, field, value, pk, later=descending)
+        values, pk = back
+        earlier = _ordered(queryset, fields, not descending).filter(
+            _beyond(queryset.model, fields, values, pk, later=descending)
         )
         found = list(page_of(earlier, size + 1, alternatives))
         more_before = len(found) > size
@@ -282,16 +295,16 @@ def keyset_page(
         has_more = True
     else:
         if cursor is not None:
-            value, pk = cursor
+            values, pk = cursor
             queryset = queryset.filter(
-                _beyond(queryset.model, field, value, pk, later=not descending)
+                _beyond(queryset.model, fields, values, pk, later=not descending)
             )
         rows = list(page_of(queryset, size + 1, alternatives))
         has_more = len(rows) > size
         rows = rows[:size]
         more_before = cursor is not None
-    next_after = _cursor_of(rows[-1], field) if has_more and rows else None
-    previous_before = _cursor_of(rows[0], field) if more_before and rows else None
+    next_after = _cursor_of(rows[-1], fields) if has_more and rows else None
+    previous_before = _cursor_of(rows[0], fields) if more_before and rows else None
     page = KeysetPage(
         rows=rows,
         next_after=next_after,
@@ -303,9 +316,10 @@ def keyset_page(
         page.total = counted(base, alternatives)
         if more_before and rows:
             first = rows[0]
-            value = first.pk if field == "pk" else _attribute(first, field)
             before_it = counted(
-                base.filter(_beyond(base.model, field, value, first.pk, later=descending)),
+                base.filter(
+                    _beyond(base.model, fields, _values_of(first, fields), first.pk, descending)
+                ),
                 alternatives,
             )
             page.start = None if before_it > COUNT_LIMIT else before_it + 1
@@ -314,15 +328,15 @@ def keyset_page(
     return page
 
 
-def _cursor_of(row: Any, field: str) -> str:
-    return _encode(row.pk if field == "pk" else _attribute(row, field), row.pk)
+def _cursor_of(row: Any, fields: Sequence[str]) -> str:
+    return _encode(_values_of(row, fields), row.pk)
 
 
 def neighbours(
     queryset: QuerySet[M],
     params: Mapping[str, Any],
     obj: Any,
-    sortable: Mapping[str, str],
+    sortable: Sortable,
     alternatives: Sequence[Q] | None = None,
 ) -> tuple[int | None, int | None]:
     """The ids of the rows just before and just after ``obj`` in the list ``params`` describe
@@ -333,14 +347,14 @@ def neighbours(
     direction's query takes the first row of each alternative on its own (an index range that
     stops at once) and the nearest of those: the database never walks the whole list for the
     one row, as it would through their OR."""
-    ordered, field, descending, _sort = ordering(queryset, params, sortable)
-    value = obj.pk if field == "pk" else _attribute(obj, field)
-    if value is None:
+    ordered, fields, descending, _sort = ordering(queryset, params, sortable)
+    values = _values_of(obj, fields)
+    if values[0] is None:
         return None, None
     model = queryset.model
-    following = ordered.filter(_beyond(model, field, value, obj.pk, later=not descending))
-    preceding = _reverse(ordered, field, descending).filter(
-        _beyond(model, field, value, obj.pk, later=descending)
+    following = ordered.filter(_beyond(model, fields, values, obj.pk, later=not descending))
+    preceding = _ordered(ordered, fields, not descending).filter(
+        _beyond(model, fields, values, obj.pk, later=descending)
     )
     return _first(preceding, alternatives), _first(following, alternatives)
 

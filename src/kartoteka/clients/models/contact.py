@@ -11,6 +11,9 @@ from kartoteka.clients.models.channels import EmailBase, HasPhones, MessengerKin
 from kartoteka.core.models import Record, ReleasingManager
 from kartoteka.core.phones import format_phone
 
+#: a person's name as the list sorts it
+FULL_NAME = ("last_name", "first_name", "middle_name")
+
 
 class Contact(HasPhones, Record):
     """A person: works at zero or more companies; a private buyer stands alone."""
@@ -68,9 +71,10 @@ class Contact(HasPhones, Record):
             models.Index(fields=["branch", "id"], name="contact_branch_idx"),
             models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
             models.Index(fields=["owner", "id"], name="contact_owner_idx"),
-            models.Index(fields=["last_name"], name="contact_last_name_idx"),
-            models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),
-            models.Index(fields=["branch", "last_name"], name="contact_branch_name_idx"),
+            # The list's sort by name: surname, first name, patronymic (then id).
+            models.Index(fields=[*FULL_NAME], name="contact_full_name_idx"),
+            models.Index(fields=["owner", *FULL_NAME], name="contact_owner_full_name_idx"),
+            models.Index(fields=["branch", *FULL_NAME], name="contact_branch_full_name_idx"),
         ]
 
     def __str__(self) -> str:

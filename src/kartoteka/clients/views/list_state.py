@@ -66,7 +66,7 @@ def walk(
     kind: str,
     obj: Any,
     listing: Callable[..., Any],
-    sortable: dict[str, str],
+    sortable: dict[str, tuple[str, ...]],
 ) -> dict[str, Any]:
     """The card's way back and Prev/Next through the list it was opened from (two queries)."""
     user = request.user
