@@ -244,18 +244,14 @@ def counted(queryset: QuerySet[Any], alternatives: Sequence[Q] | None = None) ->
     owner alone answers."""
     if alternatives is None or len(alternatives) < 2:
         return int(queryset.values("pk")[: COUNT_LIMIT + 1].count())
-    parts: list[str] = []
-    params: list[Any] = []
+    each: list[QuerySet[Any]] = []
     earlier = Q()
-    for number, alternative in enumerate(alternatives):
+    for alternative in alternatives:
         part = queryset.filter(alternative)
-        if number:  # each record once: not those an earlier alternative admits
-            part = part.exclude(earlier)
+        # Each record once: not those an earlier alternative admits.
+        each.append(part.exclude(earlier) if each else part)
         earlier |= alternative
-        compiled = _sql_of(part.values(row_id=F("pk"))[: COUNT_LIMIT + 1])
-        if compiled is not None:
-            parts.append(f"(SELECT COUNT(*) FROM ({compiled[0]}) AS part_{number})")  # noqa: S608
-            params.extend(compiled[1])
+    parts, params = _parts(each, COUNT_LIMIT + 1, "(SELECT COUNT(*) FROM ({sql}) AS part_{number})")
     if not parts:
         return 0
     with connections[queryset.db].cursor() as cursor:
@@ -396,26 +392,32 @@ def _firsts(ordered: QuerySet[Any], size: int, alternatives: Sequence[Q]) -> Raw
     # The ids of each alternative's first rows, as one UNION ALL. Each part is a derived table
     # because SQLite takes no LIMIT inside a compound statement; and not an OR of one IN per
     # part, which PostgreSQL cannot estimate: it walked the whole name index testing both.
-    parts: list[str] = []
-    params: list[Any] = []
-    for number, alternative in enumerate(alternatives):
-        # Named, as a DISTINCT list (a filter by tag) also selects the columns it sorts by.
-        compiled = _sql_of(ordered.filter(alternative).values(row_id=F("pk"))[:size])
-        if compiled is not None:
-            parts.append(f"SELECT row_id FROM ({compiled[0]}) AS first_{number}")  # noqa: S608
-            params.extend(compiled[1])
+    each = [ordered.filter(alternative) for alternative in alternatives]
+    parts, params = _parts(each, size, "SELECT row_id FROM ({sql}) AS first_{number}")
     if not parts:
         return None
     # Django's own SQL for the parts, their values passed apart as parameters.
     return RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611
 
 
-def _sql_of(queryset: QuerySet[Any]) -> tuple[str, Sequence[Any]] | None:
-    # The query's SQL and parameters; None when it can hold no row (an id that is no id).
-    try:
-        return queryset.query.get_compiler(using=queryset.db).as_sql()
-    except EmptyResultSet:
-        return None
+def _parts(
+    querysets: Sequence[QuerySet[Any]], size: int, template: str
+) -> tuple[list[str], list[Any]]:
+    """Each queryset's first ``size`` ids (as ``row_id``), each put into ``template`` as
+    ``{sql}`` (its ``{number}`` names it apart), with their parameters in order; a queryset that
+    can hold no row (an id that is no id) is left out."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, queryset in enumerate(querysets):
+        # Named, as a DISTINCT list (a filter by tag) also selects the columns it sorts by.
+        limited = queryset.values(row_id=F("pk"))[:size]
+        try:
+            sql, values = limited.query.get_compiler(using=limited.db).as_sql()
+        except EmptyResultSet:
+            continue
+        parts.append(template.format(sql=sql, number=number))
+        params.extend(values)
+    return parts, params
 
 
 def _attribute(obj: Any, path: str) -> Any:
