@@ -7,8 +7,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
+from kartoteka.accounts.models import User
 from kartoteka.activities import timeline
+from kartoteka.activities.models import Activity
 from kartoteka.clients.models import Company
+from kartoteka.core import access
 from kartoteka.core.models import RecordShare
 from tests.activities.helpers import at, call
 from tests.conftest import Personas
@@ -113,3 +116,49 @@ def test_the_timeline_is_in_the_openapi_schema(personas: Personas, api: Any) -> 
         operation = schema["paths"][path]["get"]
         names = {parameter["name"] for parameter in operation["parameters"]}
         assert {"cursor", "limit", "type", "person", "id"} <= names
+
+
+def test_each_persona_is_offered_edit_and_delete_exactly_where_the_role_allows(
+    client: Client, personas: Personas
+) -> None:
+    # A company the whole Moscow branch works with; calls by people of every scope, one of
+    # them shared with the manager by its author (a share grants editing, never deleting).
+    company = CompanyFactory(owner=personas.manager_a, branch=personas.branch_a)
+    for persona in (personas.teammate_a, personas.colleague_a, personas.head):
+        _share(company, persona, personas.manager_a)
+    authors = [
+        personas.manager_a,
+        personas.teammate_a,
+        personas.colleague_a,
+        personas.head,
+        personas.branch_head_a,
+    ]
+    calls = {
+        author.username: call(author, at(n), company=company.pk) for n, author in enumerate(authors)
+    }
+    RecordShare.objects.create(
+        content_type=ContentType.objects.get_for_model(Activity),
+        object_id=calls[personas.colleague_a.username].pk,
+        user=personas.manager_a,
+        created_by=personas.colleague_a,
+    )
+    offered_somewhere = {"edit": False, "refused_somewhere": False}
+    for name, persona in vars(personas).items():
+        if not isinstance(persona, User):
+            continue
+        client.force_login(persona)
+        response = client.get(f"/companies/{company.pk}/timeline/", headers=HTMX)
+        if response.status_code == 404:
+            continue
+        shown = {item.id: item.obj for item in response.context["page"].items}
+        for activity in shown.values():
+            edit = access.can(persona, "edit", activity)  # the rule asked of the database
+            delete = access.can(persona, "delete", activity)
+            assert (activity.pk in response.context["may_edit"]) == edit, (name, activity.owner)
+            assert (activity.pk in response.context["may_delete"]) == delete, (name, activity.owner)
+            opened = client.get(f"/activities/{activity.pk}/edit/").status_code
+            assert (opened == 200) == edit, (name, activity.owner, opened)
+            offered_somewhere["edit"] |= edit
+            offered_somewhere["refused_somewhere"] |= not edit
+    # The case is not vacuous: some readers may edit some calls, and some may not.
+    assert offered_somewhere == {"edit": True, "refused_somewhere": True}

@@ -12,10 +12,8 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Count,
-    Exists,
     F,
     Min,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -43,19 +41,10 @@ def activities(user: User, action: str = "view") -> QuerySet[Activity]:
     )
 
 
-def may_change(user: User, ids: list[int]) -> list[tuple[int, bool, bool]]:
-    """Each of the activities ``ids``: (id, whether ``user`` may edit it, may delete it), in
-    one statement."""
-
-    def allowed(action: str) -> Exists:
-        return Exists(access.scoped(Activity.objects.all(), user, action).filter(pk=OuterRef("pk")))
-
-    rows = (
-        Activity.objects.filter(pk__in=ids)
-        .values_list("pk")
-        .annotate(edit=allowed("edit"), delete=allowed("delete"))
-    )
-    return [(pk, bool(edit), bool(delete)) for pk, edit, delete in rows]
+def may_change(user: User, activities: list[Activity]) -> tuple[set[int], set[int]]:
+    """Of ``activities`` (ones ``user`` sees), the ids of those they may edit, and of those they
+    may delete (see :func:`kartoteka.core.access.permitted`)."""
+    return access.permitted(user, "edit", activities), access.permitted(user, "delete", activities)
 
 
 def tasks(user: User, action: str = "view") -> QuerySet[Task]:

@@ -177,7 +177,7 @@ def _due(
     task: Task, today: datetime.date, labels: _Labels, word: Callable[[Any, str], str]
 ) -> SafeString:
     if not task.due_date:
-        return format_html('<span class="muted">—</span>')
+        return mark_safe('<span class="muted">—</span>')  # noqa: S308
     state = ""
     if not task.done_at and task.due_date < today:
         state = " is-overdue"

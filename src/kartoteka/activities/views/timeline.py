@@ -86,12 +86,10 @@ def _company_people(user: User, kind: str, client: Any) -> list[tuple[int, str]]
 
 
 def _editable(user: User, items: list[timeline.Item]) -> tuple[set[int], set[int]]:
-    """Which of the page's activities ``user`` may edit and delete: one query per page."""
-    ids = [item.id for item in items if item.source == timeline.ACTIVITY]
-    if not ids:
-        return set(), set()
-    rows = queries.may_change(user, ids)
-    return {pk for pk, edit, _ in rows if edit}, {pk for pk, _, delete in rows if delete}
+    """Which of the page's activities ``user`` may edit and delete."""
+    return queries.may_change(
+        user, [item.obj for item in items if item.source == timeline.ACTIVITY]
+    )
 
 
 def _context(
