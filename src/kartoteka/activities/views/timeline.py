@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from kartoteka.accounts.models import User
-from kartoteka.activities import forms, queries, timeline
+from kartoteka.activities import forms, queries, timeline, timeline_rows
 from kartoteka.activities.models import Activity
 from kartoteka.activities.services import activities as activity_services
 from kartoteka.clients import queries as client_queries
@@ -109,6 +110,8 @@ def _context(
         query.append(("person", str(filters.person)))
     more = f"{url}?{urlencode([*query, ('cursor', page.next)])}" if page.next else ""
     edit, delete = _editable(user, page.items)
+    card_url = _card_url(kind, client.pk)
+    shared = timeline_rows.Page(kind, edit, delete, card_url, csrf_input(request))
     may_log = access.has_any(user, "activities", "create")
     logging = request.GET.get("log", "")
     if form is None and may_log and logging in forms.LOGGED:
@@ -118,14 +121,13 @@ def _context(
         "kind": kind,
         "page": page,
         "timeline_url": url,
-        "card_url": _card_url(kind, client.pk),
+        "card_url": card_url,
+        "rows": timeline_rows.rows(page.items, shared),
         "more_url": more,
         "filters": filters,
         "filtered": bool(filters.types or filters.person),
         "type_choices": [(code, TYPE_LABELS[code]) for code in timeline.TYPES],
         "people": _people(user),
-        "may_edit": edit,
-        "may_delete": delete,
         "may_log": may_log,
         "log_buttons": [
             (
