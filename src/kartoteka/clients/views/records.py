@@ -165,6 +165,16 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     if not request.GET.getlist("cols"):
         column_keys = [key for key in column_keys if key not in fixed]
     owners = access.scoped(User.objects.filter(is_active=True), user).order_by("last_name")
+    bulk = bulk_views.list_context(
+        request, kind, page, owners=owners, tags=tags, custom_fields=custom_fields
+    )
+    all_columns = columns.columns(record_kind)
+    shared = list_rows.Page(
+        columns=column_keys,
+        labels={column.key: str(column.label) for column in all_columns},
+        custom_columns=custom_columns,
+        pick=bool(bulk["bulk"]),
+    )
     return render(
         request,
         f"clients/{kind}_list.html",
@@ -201,21 +211,13 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             ),
             "columns": column_keys,
             "custom_columns": custom_columns,
-            "all_columns": columns.columns(record_kind),
-            "rows": list_rows.rows(
-                kind,
-                page.rows,
-                column_keys,
-                {column.key: str(column.label) for column in columns.columns(record_kind)},
-                custom_columns,
-            ),
+            "all_columns": all_columns,
+            "rows": list_rows.rows(kind, page.rows, shared),
             "more_filters": any(key not in PRIMARY_FILTERS for key in filters),
             "column_params": [
                 (k, v) for k, vs in request.GET.lists() if k not in (*PAGING, "cols") for v in vs
             ],
-            **bulk_views.list_context(
-                request, kind, page, owners=owners, tags=tags, custom_fields=custom_fields
-            ),
+            **bulk,
         },
     )
 
