@@ -4,7 +4,7 @@ The task list shows up to 100 tasks; made by the template engine through three i
 ``{% url %}`` per link, a translation per label and a date filter per date, the rows were two
 thirds of the page's time. Here links are reversed once (:func:`kartoteka.core.web.url_for_ids`),
 labels translated once, and each row escaped by ``format_html``. "My day" prints the same tick
-for an open task (``home/_day_tasks.html``).
+(:class:`Ticks`) for an open task.
 """
 
 from __future__ import annotations
@@ -42,12 +42,11 @@ def rows(tasks: Iterable[Task], page: Page) -> list[SafeString]:
     """Each task's ``<tr>``. The tasks carry ``shown_company`` and ``shown_contact`` (see
     :func:`kartoteka.activities.views.tasks.mark_clients`), author and assignee loaded."""
     labels = _Labels()
+    tick = Ticks(page.csrf_input, page.next_url)
     urls = {
         name: url_for_ids(route)
         for name, route in (
             ("detail", "activities:task-detail"),
-            ("complete", "activities:task-complete"),
-            ("reopen", "activities:task-reopen"),
             ("company", "clients:company-detail"),
             ("contact", "clients:contact-detail"),
         )
@@ -62,7 +61,7 @@ def rows(tasks: Iterable[Task], page: Page) -> list[SafeString]:
     made = []
     for task in tasks:
         cells = [
-            format_html('<td class="pick">{}</td>', _tick(task, page, labels, urls)),
+            format_html('<td class="pick">{}</td>', tick(task)),
             format_html(
                 '<td class="cell-name" data-label="{}"><div class="name-line">'
                 '<a class="clip task-title" title="{}" href="{}">{}</a>{}{}</div></td>',
@@ -130,9 +129,6 @@ class _Labels:
         self.set_by = _("Set by")
         self.done = _("Done")
         self.today = _("today")
-        self.reopen = _("Reopen")
-        self.mark_done = _("Mark done")
-        self.not_saved = _("Not saved: try again.")
         self.high = format_html(
             ' <span class="badge priority-high" title="{}">!</span>', _("High priority")
         )
@@ -142,35 +138,46 @@ class _Labels:
         )
 
 
-def _tick(
-    task: Task, page: Page, labels: _Labels, urls: dict[str, Callable[[int], str]]
-) -> SafeString:
-    if task.done_at:
+class Ticks:
+    """The tick box that marks a task done (or, ticked, reopens it): the task list's and My
+    day's, with its links and words made once a page."""
+
+    def __init__(self, csrf_input: SafeString, next_url: str) -> None:
+        self.csrf_input = csrf_input
+        self.next_url = next_url
+        self.complete = url_for_ids("activities:task-complete")
+        self.reopen = url_for_ids("activities:task-reopen")
+        self.reopen_label = _("Reopen")
+        self.mark_done = _("Mark done")
+        self.not_saved = _("Not saved: try again.")
+
+    def __call__(self, task: Task) -> SafeString:
+        if task.done_at:
+            return format_html(
+                '<form method="post" action="{}" class="inline task-tick">{}'
+                '<input type="hidden" name="next" value="{}"><button type="submit" '
+                'class="tick is-ticked" role="checkbox" aria-checked="true" title="{}" '
+                'aria-label="{}: {}"><span aria-hidden="true">✓</span></button></form>',
+                self.reopen(task.pk),
+                self.csrf_input,
+                self.next_url,
+                self.reopen_label,
+                self.reopen_label,
+                task.title,
+            )
         return format_html(
-            '<form method="post" action="{}" class="inline task-tick">{}'
-            '<input type="hidden" name="next" value="{}"><button type="submit" '
-            'class="tick is-ticked" role="checkbox" aria-checked="true" title="{}" '
+            '<form method="post" action="{}" class="inline task-tick" data-task-tick '
+            'data-failed="{}">{}<input type="hidden" name="next" value="{}"><button '
+            'type="submit" class="tick" role="checkbox" aria-checked="false" title="{}" '
             'aria-label="{}: {}"><span aria-hidden="true">✓</span></button></form>',
-            urls["reopen"](task.pk),
-            page.csrf_input,
-            page.next_url,
-            labels.reopen,
-            labels.reopen,
+            self.complete(task.pk),
+            self.not_saved,
+            self.csrf_input,
+            self.next_url,
+            self.mark_done,
+            self.mark_done,
             task.title,
         )
-    return format_html(
-        '<form method="post" action="{}" class="inline task-tick" data-task-tick '
-        'data-failed="{}">{}<input type="hidden" name="next" value="{}"><button type="submit" '
-        'class="tick" role="checkbox" aria-checked="false" title="{}" aria-label="{}: {}">'
-        '<span aria-hidden="true">✓</span></button></form>',
-        urls["complete"](task.pk),
-        labels.not_saved,
-        page.csrf_input,
-        page.next_url,
-        labels.mark_done,
-        labels.mark_done,
-        task.title,
-    )
 
 
 def _due(

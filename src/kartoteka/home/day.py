@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.activities import queries
 from kartoteka.activities.models import CalendarEvent, Task
+from kartoteka.activities.task_rows import Ticks
 from kartoteka.activities.views.tasks import mark_clients, mark_snoozes
 from kartoteka.core.web import url_for_ids
 
@@ -28,10 +29,11 @@ class Row(TypedDict):
     """What the page prints for one task (a dict: the template engine looks keys up first)."""
 
     id: int
-    #: escaped once here, printed four times
+    #: escaped once here, printed three times
     title: SafeString
+    #: the box that marks it done, the task list's
+    tick: SafeString
     url: str
-    done_url: str
     snooze_url: str
     version: int
     high: bool
@@ -108,7 +110,7 @@ def my_day(user: User, now: datetime.datetime, *, team: bool = False) -> Day:
     return Day(today=today, buckets=buckets, meetings=meetings, head=head)
 
 
-def add_rows(user: User, day: Day, now: datetime.datetime) -> None:
+def add_rows(user: User, day: Day, now: datetime.datetime, tick: Ticks) -> None:
     """Fill each bucket's ``rows``: links, labels and dates worked out here once for the page's
     up to 90 tasks, which the template then only places. A ``{% url %}``, a translation or a date
     filter per row took most of the page's time. Two queries: the clients ``user`` may see, with
@@ -120,7 +122,6 @@ def add_rows(user: User, day: Day, now: datetime.datetime) -> None:
         [task for bucket in day.buckets if bucket.key != "upcoming" for task in bucket.tasks], now
     )
     detail = url_for_ids("activities:task-detail")
-    complete = url_for_ids("activities:task-complete")
     snooze = url_for_ids("activities:task-snooze")
     set_by: dict[int, str] = {}
     worded: dict[tuple[Any, str], str] = {}  # many tasks share a date
@@ -149,8 +150,8 @@ def add_rows(user: User, day: Day, now: datetime.datetime) -> None:
                 Row(
                     id=task.pk,
                     title=escape(task.title),
+                    tick=tick(task),
                     url=detail(task.pk),
-                    done_url=complete(task.pk),
                     snooze_url=snooze(task.pk),
                     version=task.version,
                     high=task.priority == Task.Priority.HIGH,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
+from kartoteka.activities.task_rows import Ticks
 from kartoteka.core import access, dates
 from kartoteka.core.web import signed_in
 from kartoteka.home.day import add_rows, my_day
@@ -22,7 +23,11 @@ def home(request: HttpRequest) -> HttpResponse:
     team = request.GET.get("view") == "team"
     now = timezone.now()
     day = my_day(user, now, team=team)
-    add_rows(user, day, now)
+    # Where a tick's or a snooze's answer and its "Undo" lead: the page, never the fragment it
+    # may have come in. Each row's two forms print the CSRF input; a ``{% csrf_token %}`` each
+    # cost a millisecond.
+    next_url, csrf = reverse("home"), csrf_input(request)
+    add_rows(user, day, now, Ticks(csrf, next_url))
     titles = {"overdue": _("Overdue"), "today": _("Today"), "upcoming": _("Next 7 days")}
     # ``?fragment=tasks``: only the task column, which the page swaps in after a snooze.
     fragment = request.GET.get("fragment") == "tasks" and not team
@@ -37,10 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "team_view": team and day.head,
             "titles": titles,
             "may_create": access.has_any(user, "tasks", "create"),
-            # Where a tick's or a snooze's answer and its "Undo" lead: the page, never the
-            # fragment it may have come in.
-            "next_url": reverse("home"),
-            # Each row's two forms print this; a ``{% csrf_token %}`` each cost a millisecond.
-            "csrf_input": csrf_input(request),
+            "next_url": next_url,
+            "csrf_input": csrf,
         },
     )
