@@ -2,9 +2,9 @@
 
 A list is ordered by its sort's columns (a person's surname, first name and patronymic) and then
 by id; the cursor carries the last row's values of them all, so the next page starts right after
-it, whatever was inserted meanwhile. The order and
-the "rows past this one" condition come from :class:`SortKey` lists, which the API's cursor
-pages (several columns, ``?ordering=``) build on too.
+it, whatever was inserted meanwhile. The order and the "rows past this one" condition come from
+:class:`SortKey` lists, which the API's cursor pages (several columns, ``?ordering=``) build on
+too.
 """
 
 from __future__ import annotations
