@@ -3,7 +3,7 @@
 The task list shows up to 100 tasks; made by the template engine through three includes, a
 ``{% url %}`` per link, a translation per label and a date filter per date, the rows were two
 thirds of the page's time. Here links are reversed once (:func:`kartoteka.core.web.url_for_ids`),
-labels translated once, and each row escaped by ``format_html``. "My day" prints the same tick
+labels translated once, and each row escaped by ``row_html``. "My day" prints the same tick
 (:class:`Ticks`) for an open task.
 """
 
@@ -16,12 +16,11 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kartoteka.activities.models import Task
-from kartoteka.core.web import url_for_ids
+from kartoteka.core.web import row_html, url_for_ids
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,8 @@ def rows(tasks: Iterable[Task], page: Page) -> list[SafeString]:
     made = []
     for task in tasks:
         cells = [
-            format_html('<td class="pick">{}</td>', tick(task)),
-            format_html(
+            row_html('<td class="pick">{}</td>', tick(task)),
+            row_html(
                 '<td class="cell-name" data-label="{}"><div class="name-line">'
                 '<a class="clip task-title" title="{}" href="{}">{}</a>{}{}</div></td>',
                 labels.task,
@@ -72,12 +71,12 @@ def rows(tasks: Iterable[Task], page: Page) -> list[SafeString]:
                 labels.high if task.priority == "high" else "",
                 labels.repeats if task.recurrence else "",
             ),
-            format_html(
+            row_html(
                 '<td class="cell-due" data-label="{}">{}</td>',
                 labels.due,
                 _due(task, page.today, labels, word),
             ),
-            format_html(
+            row_html(
                 '<td class="cell-company" data-label="{}">{}</td>',
                 labels.client,
                 _clients(task, urls),
@@ -86,7 +85,7 @@ def rows(tasks: Iterable[Task], page: Page) -> list[SafeString]:
         if page.show_assignee:
             owner = task.owner
             cells.append(
-                format_html(
+                row_html(
                     '<td class="cell-owner" data-label="{}"><span class="clip" title="{}">{}'
                     "</span></td>",
                     labels.assignee,
@@ -96,23 +95,19 @@ def rows(tasks: Iterable[Task], page: Page) -> list[SafeString]:
             )
         set_by = ""
         if task.author_id and task.author_id != task.owner_id:
-            set_by = format_html(
-                '<span class="clip" title="{}">{}</span>', task.author, task.author
-            )
+            set_by = row_html('<span class="clip" title="{}">{}</span>', task.author, task.author)
         cells.append(
-            format_html('<td class="cell-owner" data-label="{}">{}</td>', labels.set_by, set_by)
+            row_html('<td class="cell-owner" data-label="{}">{}</td>', labels.set_by, set_by)
         )
         if page.done_tab:
             done = word(timezone.localtime(task.done_at), "d.m.Y H:i") if task.done_at else ""
-            cells.append(
-                format_html('<td class="nowrap" data-label="{}">{}</td>', labels.done, done)
-            )
+            cells.append(row_html('<td class="nowrap" data-label="{}">{}</td>', labels.done, done))
         made.append(
-            format_html(
+            row_html(
                 '<tr class="list-row task-row{}" data-id="{}" data-task-row>{}</tr>',
                 " is-done" if task.done_at else "",
                 task.pk,
-                mark_safe("".join(cells)),  # noqa: S308 (each cell escaped by format_html)
+                mark_safe("".join(cells)),  # noqa: S308 (each cell escaped by row_html)
             )
         )
     return made
@@ -129,11 +124,11 @@ class _Labels:
         self.set_by = _("Set by")
         self.done = _("Done")
         self.today = _("today")
-        self.high = format_html(
+        self.high = row_html(
             ' <span class="badge priority-high" title="{}">!</span>', _("High priority")
         )
         repeats = _("Repeats")
-        self.repeats = format_html(
+        self.repeats = row_html(
             ' <span class="muted" title="{}" aria-label="{}">↻</span>', repeats, repeats
         )
 
@@ -153,7 +148,7 @@ class Ticks:
 
     def __call__(self, task: Task) -> SafeString:
         if task.done_at:
-            return format_html(
+            return row_html(
                 '<form method="post" action="{}" class="inline task-tick">{}'
                 '<input type="hidden" name="next" value="{}"><button type="submit" '
                 'class="tick is-ticked" role="checkbox" aria-checked="true" title="{}" '
@@ -165,7 +160,7 @@ class Ticks:
                 self.reopen_label,
                 task.title,
             )
-        return format_html(
+        return row_html(
             '<form method="post" action="{}" class="inline task-tick" data-task-tick '
             'data-failed="{}">{}<input type="hidden" name="next" value="{}"><button '
             'type="submit" class="tick" role="checkbox" aria-checked="false" title="{}" '
@@ -192,7 +187,7 @@ def _due(
         state = " is-today"
     day = labels.today if task.due_date == today else word(task.due_date, "d.m.Y")
     time = " " + word(timezone.localtime(task.due_at), "H:i") if task.due_at else ""
-    return format_html('<span class="task-due nowrap{}">{}{}</span>', state, day, time)
+    return row_html('<span class="task-due nowrap{}">{}{}</span>', state, day, time)
 
 
 def _clients(task: Task, urls: dict[str, Callable[[int], str]]) -> SafeString:
@@ -201,7 +196,7 @@ def _clients(task: Task, urls: dict[str, Callable[[int], str]]) -> SafeString:
     parts = []
     if company:
         parts.append(
-            format_html(
+            row_html(
                 '<a class="clip" title="{}" href="{}">{}</a>',
                 company,
                 urls["company"](company.pk),
@@ -210,11 +205,11 @@ def _clients(task: Task, urls: dict[str, Callable[[int], str]]) -> SafeString:
         )
     if contact:
         parts.append(
-            format_html(
+            row_html(
                 '<a class="clip" title="{}" href="{}">{}</a>',
                 contact,
                 urls["contact"](contact.pk),
                 contact,
             )
         )
-    return mark_safe(" · ".join(parts))  # noqa: S308 (each part escaped by format_html)
+    return mark_safe(" · ".join(parts))  # noqa: S308 (each part escaped by row_html)

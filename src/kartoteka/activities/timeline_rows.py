@@ -4,7 +4,7 @@ A page of the timeline is up to 50 entries; made by the template engine, each th
 with a dozen conditions, a ``{% url %}`` per link and a translation per label, the entries were
 most of the page's time (about 1 ms an entry). Here links are reversed once
 (:func:`kartoteka.core.web.url_for_ids`), labels translated once, and every value escaped by
-``format_html``.
+``row_html``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from django.template.defaultfilters import linebreaksbr, urlencode
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activities.templatetags.timeline import duration_text
 from kartoteka.activities.timeline import ACTIVITY, TASK, Item
 from kartoteka.core.templatetags.kartoteka import audit_lines
-from kartoteka.core.web import url_for_ids
+from kartoteka.core.web import row_html, url_for_ids
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def rows(items: Iterable[Item], page: Page) -> list[SafeString]:
             head = _activity_head(item, page, labels, urls, back)
             body = _activity_body(item.obj, labels)
         elif item.source == TASK:
-            head = format_html(
+            head = row_html(
                 '<b class="tl-what">✓ {}:</b> {} <span class="muted small">{}</span> {}',
                 labels.task_done,
                 item.obj.title,
@@ -71,14 +71,14 @@ def rows(items: Iterable[Item], page: Page) -> list[SafeString]:
             )
             body = mark_safe("")
         else:
-            head = format_html(
+            head = row_html(
                 '<b class="tl-what">{}</b> <span class="muted small">{}</span>',
                 capfirst(item.obj.get_action_display()),
                 _name(item.obj.actor, labels.system),
             )
             body = _changes(item.obj)
         made.append(
-            format_html(
+            row_html(
                 '<li class="tl-item tl-{} tl-{}" id="tl-{}-{}">\n<div class="tl-head">'
                 '<span class="tl-time nowrap muted small">{}</span>\n{}\n</div>\n{}\n</li>',
                 item.source,
@@ -126,7 +126,7 @@ def _via(contact: Any, urls: dict[str, Callable[[int], str]]) -> SafeString:
     """On a company's timeline, the person an entry was with."""
     if contact is None:
         return mark_safe("")
-    return format_html(
+    return row_html(
         '<span class="small">· <a href="{}">{}</a></span>',
         urls["contact"](contact.pk),
         contact.full_name,
@@ -145,7 +145,7 @@ def _activity_head(
     if activity.direction:
         what = f"{what}: {activity.get_direction_display()}"
     outcome = (
-        format_html(
+        row_html(
             '<span class="badge outcome-{}">{}</span>',
             activity.outcome,
             capfirst(activity.get_outcome_display()),
@@ -154,21 +154,21 @@ def _activity_head(
         else ""
     )
     duration = (
-        format_html('<span class="muted small nowrap">{}</span>', duration_text(activity.duration))
+        row_html('<span class="muted small nowrap">{}</span>', duration_text(activity.duration))
         if activity.duration
         else ""
     )
     if item.via is not None:
         client = _via(item.via, urls)
     elif page.kind == "contact" and activity.company is not None:
-        client = format_html(
+        client = row_html(
             '<span class="small">· <a href="{}">{}</a></span>',
             urls["company"](activity.company.pk),
             activity.company.name,
         )
     else:
         client = mark_safe("")
-    return format_html(
+    return row_html(
         '<b class="tl-what">{}</b> {} {} <span class="muted small">{}</span> {} {}',
         what,
         outcome,
@@ -191,9 +191,9 @@ def _actions(
     if not (edit or delete):
         return mark_safe("")
     link = f"{urls['edit'](pk)}?next={back}"
-    return format_html(
+    return row_html(
         '<span class="tl-actions"> {} {} </span>',
-        format_html(
+        row_html(
             '<a class="btn btn-link" href="{}" hx-get="{}" hx-target="#tl-activity-{}" '
             'hx-swap="outerHTML">{}</a>',
             link,
@@ -203,7 +203,7 @@ def _actions(
         )
         if edit
         else "",
-        format_html(
+        row_html(
             '<form class="inline" method="post" action="{}">{}<input type="hidden" '
             'name="next" value="{}"><button class="btn btn-link menu-danger" type="submit">'
             "{}</button></form>",
@@ -220,15 +220,15 @@ def _actions(
 def _activity_body(activity: Any, labels: _Labels) -> SafeString:
     parts: list[SafeString] = []
     if activity.subject:
-        parts.append(format_html('<div class="tl-subject">{}</div>', activity.subject))
+        parts.append(row_html('<div class="tl-subject">{}</div>', activity.subject))
     if activity.product_text:
         reason = (
-            format_html(' <span class="muted">· {}:</span> {}', labels.reason, activity.reason.name)
+            row_html(' <span class="muted">· {}:</span> {}', labels.reason, activity.reason.name)
             if activity.reason is not None
             else ""
         )
         parts.append(
-            format_html(
+            row_html(
                 '<div><span class="muted">{}:</span> «{}»{}</div>',
                 labels.asked_for,
                 activity.product_text,
@@ -237,14 +237,12 @@ def _activity_body(activity: Any, labels: _Labels) -> SafeString:
         )
     if activity.place:
         parts.append(
-            format_html(
-                '<div><span class="muted">{}:</span> {}</div>', labels.place, activity.place
-            )
+            row_html('<div><span class="muted">{}:</span> {}</div>', labels.place, activity.place)
         )
     people = list(activity.participants.all())
     if people:
         parts.append(
-            format_html(
+            row_html(
                 '<div><span class="muted">{}:</span> {}</div>',
                 labels.participants,
                 ", ".join(person.get_full_name() or person.username for person in people),
@@ -252,7 +250,7 @@ def _activity_body(activity: Any, labels: _Labels) -> SafeString:
         )
     if activity.result:
         parts.append(
-            format_html(
+            row_html(
                 '<div><span class="muted">{}:</span> {}</div>',
                 labels.result,
                 linebreaksbr(activity.result, autoescape=True),
@@ -260,13 +258,11 @@ def _activity_body(activity: Any, labels: _Labels) -> SafeString:
         )
     if activity.body:
         parts.append(
-            format_html(
-                '<div class="tl-body">{}</div>', linebreaksbr(activity.body, autoescape=True)
-            )
+            row_html('<div class="tl-body">{}</div>', linebreaksbr(activity.body, autoescape=True))
         )
     if activity.recording_url:
         parts.append(
-            format_html(
+            row_html(
                 '<div><a href="{}" rel="noopener noreferrer" target="_blank">{}</a></div>',
                 activity.recording_url,
                 labels.recording,
@@ -279,9 +275,9 @@ def _activity_body(activity: Any, labels: _Labels) -> SafeString:
             due = " · " + date_format(task.due_date, "d.m.Y")
         else:
             due = ""
-        done = format_html(' <span class="badge">{}</span>', labels.done) if task.done_at else ""
+        done = row_html(' <span class="badge">{}</span>', labels.done) if task.done_at else ""
         parts.append(
-            format_html(
+            row_html(
                 '<div class="tl-next small">→ {}: <b>{}</b>{} · {}{}</div>',
                 labels.next_step,
                 task.title,
@@ -290,14 +286,14 @@ def _activity_body(activity: Any, labels: _Labels) -> SafeString:
                 done,
             )
         )
-    return mark_safe("\n".join(parts))  # noqa: S308 (each part escaped by format_html)
+    return mark_safe("\n".join(parts))  # noqa: S308 (each part escaped by row_html)
 
 
 def _changes(entry: Any) -> SafeString:
     lines = audit_lines(entry)
     if not lines:
         return mark_safe("")
-    return format_html(
+    return row_html(
         '<ul class="changes">{}</ul>',
         format_html_join("", "<li>{}: {} → {}</li>", lines),
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from html import escape
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
@@ -81,3 +83,18 @@ def url_for_ids(name: str) -> Callable[[int], str]:
     if not stand_in:
         raise ValueError(f"{name}'s URL does not show its id as it is")
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def row_html(template: str, *values: Any) -> SafeString:
+    """``format_html`` for pages of rows: ``template`` with each value escaped, or as it is when
+    it knows its own HTML (``__html__``), the same output. It skips the checks for lazy text
+    that ``format_html`` makes around every value, half of its cost; a page of rows calls it
+    hundreds of times."""
+    return SafeString(
+        template.format(
+            *[
+                value.__html__() if hasattr(value, "__html__") else escape(str(value))
+                for value in values
+            ]
+        )
+    )
