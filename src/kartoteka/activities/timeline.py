@@ -160,7 +160,11 @@ def _first(
         ids.update(queryset.filter(branch).order_by(*order).values_list("pk", flat=True)[:size])
     if not ids:
         return []
-    return sorted(queryset.filter(pk__in=ids), key=key)[:size]
+    # The ids were just chosen under ``queryset``'s conditions (the access rule): the rows are
+    # read by id alone, loaded as ``queryset`` loads them, without compiling the rule again.
+    chosen = queryset.model._base_manager.filter(pk__in=ids)
+    chosen.query.select_related = queryset.query.select_related
+    return sorted(chosen, key=key)[:size]
 
 
 def _newest(row: Activity | Task | AuditEntry, moment: str) -> tuple[float, int]:
