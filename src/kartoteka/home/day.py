@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
@@ -18,31 +17,11 @@ from kartoteka.activities import queries
 from kartoteka.activities.models import CalendarEvent, Task
 from kartoteka.activities.task_rows import Ticks
 from kartoteka.activities.views.tasks import mark_clients, mark_snoozes
-from kartoteka.core.web import url_for_ids
+from kartoteka.core.web import row_html, url_for_ids
 
 #: tasks shown per bucket; the count says how many there are, the task list shows them all
 BUCKET_ROWS = 30
 MEETINGS_SHOWN = 30
-
-
-class Row(TypedDict):
-    """What the page prints for one task (a dict: the template engine looks keys up first)."""
-
-    id: int
-    #: escaped once here, printed three times
-    title: SafeString
-    #: the box that marks it done, the task list's
-    tick: SafeString
-    url: str
-    snooze_url: str
-    version: int
-    high: bool
-    #: its client as far as the reader may see it, and who set it if someone else did
-    meta: str
-    due: str
-    #: the full date of an overdue task ("" in the other buckets)
-    due_title: str
-    snoozes: list[tuple[str, str, str]]
 
 
 @dataclass
@@ -50,8 +29,8 @@ class Bucket:
     key: str
     tasks: list[Task]
     count: int
-    #: the tasks as the page prints them; see :func:`add_rows`
-    rows: list[Row] = field(default_factory=list)
+    #: each task's ``<li>``; see :func:`add_rows`
+    rows: list[SafeString] = field(default_factory=list)
 
     @property
     def shown(self) -> str:
@@ -111,10 +90,11 @@ def my_day(user: User, now: datetime.datetime, *, team: bool = False) -> Day:
 
 
 def add_rows(user: User, day: Day, now: datetime.datetime, tick: Ticks) -> None:
-    """Fill each bucket's ``rows``: links, labels and dates worked out here once for the page's
-    up to 90 tasks, which the template then only places. A ``{% url %}``, a translation or a date
-    filter per row took most of the page's time. Two queries: the clients ``user`` may see, with
-    their names."""
+    """Fill each bucket's ``rows`` with each task's ``<li>``: links, labels and dates worked out
+    once for the page's up to 90 tasks, each row escaped by ``row_html`` (a ``{% url %}``, a
+    translation or a date filter per row took most of the page's time, and then the rows'
+    template). ``tick`` makes the tick box and carries the page's CSRF input and return
+    address. Two queries: the clients ``user`` may see, with their names."""
     tasks = [task for bucket in day.buckets for task in bucket.tasks]
     mark_clients(user, tasks)
     # What is due now or already late can be put off; the next days' tasks are already later.
@@ -123,6 +103,8 @@ def add_rows(user: User, day: Day, now: datetime.datetime, tick: Ticks) -> None:
     )
     detail = url_for_ids("activities:task-detail")
     snooze = url_for_ids("activities:task-snooze")
+    high = row_html('<span class="badge priority-high" title="{}">!</span> ', _("High priority"))
+    snooze_label = _("Snooze")
     set_by: dict[int, str] = {}
     worded: dict[tuple[Any, str], str] = {}  # many tasks share a date
 
@@ -146,18 +128,58 @@ def add_rows(user: User, day: Day, now: datetime.datetime, tick: Ticks) -> None:
                 due = word(task.due_date, "D, d.m")
             elif task.due_at is not None:
                 due = word(timezone.localtime(task.due_at), "H:i")
+            due_html: SafeString | str = ""
+            if due_title:
+                due_html = row_html(
+                    '<span class="task-due is-overdue nowrap" title="{}">{}</span>', due_title, due
+                )
+            elif due:
+                due_html = row_html('<span class="task-due nowrap">{}</span>', due)
             bucket.rows.append(
-                Row(
-                    id=task.pk,
-                    title=escape(task.title),
-                    tick=tick(task),
-                    url=detail(task.pk),
-                    snooze_url=snooze(task.pk),
-                    version=task.version,
-                    high=task.priority == Task.Priority.HIGH,
-                    meta=meta,
-                    due=due,
-                    due_title=due_title,
-                    snoozes=getattr(task, "snoozes", []),
+                row_html(
+                    '<li class="task-item" data-task-row data-id="{}">{}\n<a class="task-title" '
+                    'href="{}" title="{}">{}</a>\n<span class="task-meta">{}{}</span>\n{}\n{}\n'
+                    "</li>",
+                    task.pk,
+                    tick(task),
+                    detail(task.pk),
+                    task.title,
+                    task.title,
+                    high if task.priority == Task.Priority.HIGH else "",
+                    meta,
+                    due_html,
+                    _snooze_menu(task, snooze(task.pk), snooze_label, tick),
                 )
             )
+
+
+def _snooze_menu(task: Task, url: str, label: str, tick: Ticks) -> SafeString | str:
+    """The task's "Snooze" menu: its choices as buttons of one form (none: nothing)."""
+    choices = getattr(task, "snoozes", [])
+    if not choices:
+        return ""
+    buttons = "".join(
+        row_html(
+            '<button type="submit" name="choice" value="{}">{} <span class="muted small">{}'
+            "</span></button>",
+            key,
+            choice,
+            hint,
+        )
+        for key, choice, hint in choices
+    )
+    return row_html(
+        '<details class="more-menu task-snooze"><summary class="btn btn-sm" aria-label="{}: {}">'
+        '{}</summary><div class="more-menu-items"><form method="post" action="{}" '
+        'data-task-snooze data-failed="{}">{}<input type="hidden" name="version" value="{}">'
+        '<input type="hidden" name="next" value="{}">{}</form></div></details>',
+        label,
+        task.title,
+        label,
+        url,
+        tick.not_saved,
+        tick.csrf_input,
+        task.version,
+        tick.next_url,
+        mark_safe(buttons),  # noqa: S308 (each button escaped by row_html)
+    )
