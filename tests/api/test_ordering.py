@@ -327,6 +327,7 @@ def _token(data: Any) -> str:
         {"o": "last_name,pk", "r": False, "v": ["Антонов", 2**64]},  # an id beyond 64 bits
         {"o": "last_name,pk", "r": False, "v": ["Антонов"]},  # the id missing
         {"o": "last_name,pk", "r": False, "v": [["Антонов"], 1]},
+        {"o": "last_name,pk", "r": False, "v": ["Антонов\x00", 1]},  # a NUL: PostgreSQL refuses
         {"o": "last_name,pk", "r": "yes", "v": ["Антонов", 1]},
         ["Антонов", 1],
     ],

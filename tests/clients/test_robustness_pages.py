@@ -161,6 +161,7 @@ def test_a_bulk_owner_beyond_64_bits_is_refused(client: Client, personas: Person
         ("", [1, int(HUGE)]),
         ("", [1, -5]),
         ("name", [None, 5]),
+        ("name", ["Ромашка\x00", 5]),
         ("name", [[1], 5]),
         ("name", [{"a": 1}, 5]),
         ("-name", ["Ромашка", "5"]),

@@ -92,6 +92,8 @@ def _fits(model: type[Model], field: str, value: Any, pk: int) -> bool:
         return value == pk
     if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
         return False
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses it in any text: a 500
+        return False
     target: Any = model
     try:
         for part in field.split("__"):

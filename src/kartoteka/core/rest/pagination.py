@@ -247,6 +247,8 @@ def _value(model: type[Model], key: SortKey, value: Any) -> Any:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _invalid_cursor()
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses it in any text: a 500
+        raise _invalid_cursor()
     target: Any = model
     model_field: Any = None
     try:
