@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
-from kartoteka.accounts.models import User
-from kartoteka.activities import timeline
+from kartoteka.accounts.models import Role, RoleGrant, User
+from kartoteka.activities import queries, timeline
 from kartoteka.activities.models import Activity
 from kartoteka.clients.models import Company
 from kartoteka.core import access
@@ -165,3 +165,41 @@ def test_each_persona_is_offered_edit_and_delete_exactly_where_the_role_allows(
             offered_somewhere["refused_somewhere"] |= not edit
     # The case is not vacuous: some readers may edit some calls, and some may not.
     assert offered_somewhere == {"edit": True, "refused_somewhere": True}
+
+
+def test_edit_and_delete_rights_of_a_page_cost_at_most_one_team_and_one_share_query(
+    personas: Personas, django_assert_max_num_queries: Any
+) -> None:
+    # Calls by everyone in a branch, one shared: the team and the shares are each read once
+    # for both actions, whoever reads and however many rows there are.
+    # A team lead may edit and delete the team's calls: the case where the team is asked.
+    lead = Role.objects.create(code="team_lead", name="Team lead")
+    for action in ("edit", "delete"):
+        RoleGrant.objects.create(role=lead, entity="activities", action=action, scope="team")
+    personas.teammate_a.roles.add(lead)
+    company = CompanyFactory(owner=personas.manager_a, branch=personas.branch_a)
+    for persona in (personas.teammate_a, personas.colleague_a, personas.head):
+        _share(company, persona, personas.manager_a)
+    rows = [
+        call(author, at(n), company=company.pk)
+        for n, author in enumerate(
+            [personas.manager_a, personas.teammate_a, personas.colleague_a, personas.head] * 5
+        )
+    ]
+    RecordShare.objects.create(
+        content_type=ContentType.objects.get_for_model(Activity),
+        object_id=rows[2].pk,
+        user=personas.manager_a,
+        created_by=personas.colleague_a,
+    )
+    for persona in vars(personas).values():
+        if not isinstance(persona, User):
+            continue
+        access.grants(persona)  # the role's grants are read once per request anyway
+        with django_assert_max_num_queries(2):
+            edit, delete = queries.may_change(persona, rows)
+        assert edit == {row.pk for row in rows if access.can(persona, "edit", row)}
+        assert delete == {row.pk for row in rows if access.can(persona, "delete", row)}
+    assert queries.may_change(personas.teammate_a, rows)[1] == {
+        row.pk for row in rows if row.owner in (personas.manager_a, personas.teammate_a)
+    }

@@ -33,25 +33,26 @@ from kartoteka.activities.models import (
 )
 from kartoteka.core import access
 
+#: the links an activity and a task are read with wherever they are shown
+ACTIVITY_LINKS = ("owner", "company", "contact", "reason")
+TASK_LINKS = ("owner", "author", "company", "contact")
+
 
 def activities(user: User, action: str = "view") -> QuerySet[Activity]:
     """Activities ``user`` may ``action``: within the role's scope, on clients they may see."""
-    return access.scoped(Activity.objects.all(), user, action).select_related(
-        "owner", "company", "contact", "reason"
-    )
+    return access.scoped(Activity.objects.all(), user, action).select_related(*ACTIVITY_LINKS)
 
 
 def may_change(user: User, activities: list[Activity]) -> tuple[set[int], set[int]]:
     """Of ``activities`` (ones ``user`` sees), the ids of those they may edit, and of those they
     may delete (see :func:`kartoteka.core.access.permitted`)."""
-    return access.permitted(user, "edit", activities), access.permitted(user, "delete", activities)
+    allowed = access.permitted_each(user, ("edit", "delete"), activities)
+    return allowed["edit"], allowed["delete"]
 
 
 def tasks(user: User, action: str = "view") -> QuerySet[Task]:
     """Tasks ``user`` may ``action``: the role's scope over assignees, plus those they set."""
-    return access.scoped(Task.objects.all(), user, action).select_related(
-        "owner", "author", "company", "contact"
-    )
+    return access.scoped(Task.objects.all(), user, action).select_related(*TASK_LINKS)
 
 
 def events(user: User, action: str = "view") -> QuerySet[CalendarEvent]:

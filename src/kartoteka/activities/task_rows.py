@@ -12,15 +12,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kartoteka.activities.models import Task
-from kartoteka.core.web import row_html, url_for_ids
+from kartoteka.core.web import DateWords, row_html, url_for_ids
 
 
 @dataclass(frozen=True)
@@ -50,12 +48,7 @@ def rows(tasks: Iterable[Task], page: Page) -> list[SafeString]:
             ("contact", "clients:contact-detail"),
         )
     }
-    worded: dict[tuple[Any, str], str] = {}  # many tasks share a date
-
-    def word(value: Any, pattern: str) -> str:
-        if (value, pattern) not in worded:
-            worded[value, pattern] = date_format(value, pattern)
-        return worded[value, pattern]
+    word = DateWords()
 
     made = []
     for task in tasks:
@@ -175,9 +168,7 @@ class Ticks:
         )
 
 
-def _due(
-    task: Task, today: datetime.date, labels: _Labels, word: Callable[[Any, str], str]
-) -> SafeString:
+def _due(task: Task, today: datetime.date, labels: _Labels, word: DateWords) -> SafeString:
     if not task.due_date:
         return mark_safe('<span class="muted">—</span>')  # noqa: S308
     state = ""

@@ -143,8 +143,10 @@ def _first(
     order: Sequence[Any],
     key: Callable[[Any], Any],
     size: int,
+    links: Sequence[str],
 ) -> list[Any]:
-    """The first ``size`` rows about ``client`` in ``order``.
+    """The first ``size`` rows about ``client`` in ``order``, read with ``links`` (the ones
+    ``queryset`` selects).
 
     With several branches (a company: its own rows, its people's), each branch gives the ids of
     its own first ``size`` (narrow rows: a company's people may have thousands of rows to sort,
@@ -161,9 +163,8 @@ def _first(
     if not ids:
         return []
     # The ids were just chosen under ``queryset``'s conditions (the access rule): the rows are
-    # read by id alone, loaded as ``queryset`` loads them, without compiling the rule again.
-    chosen = queryset.model._base_manager.filter(pk__in=ids)
-    chosen.query.select_related = queryset.query.select_related
+    # read by id alone, without compiling the rule again.
+    chosen = queryset.model._base_manager.filter(pk__in=ids).select_related(*links)
     return sorted(chosen, key=key)[:size]
 
 
@@ -234,6 +235,7 @@ def _activities(
         ("-occurred_at", "-id"),
         lambda row: _newest(row, "occurred_at"),
         size + 1,
+        queries.ACTIVITY_LINKS,
     )
     prefetch_related_objects(first, "participants")
     found = with_next_steps(user, first)
@@ -255,7 +257,14 @@ def _tasks(
     )
     if filters.person is not None:
         rows = rows.filter(done_by_id=filters.person)
-    done = _first(rows, client, ("-done_at", "-id"), lambda row: _newest(row, "done_at"), size + 1)
+    done = _first(
+        rows,
+        client,
+        ("-done_at", "-id"),
+        lambda row: _newest(row, "done_at"),
+        size + 1,
+        (*queries.TASK_LINKS, "done_by"),
+    )
     return [
         Item(TASK, row.done_at or timezone.now(), row.pk, row, row.done_by, _via(client, row))
         for row in done
@@ -323,5 +332,6 @@ def page(
             (F("due_date").asc(nulls_last=True), F("due_at").asc(nulls_last=True), "id"),
             _soonest,
             PLANNED,
+            queries.TASK_LINKS,
         )
     return result

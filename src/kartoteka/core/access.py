@@ -220,49 +220,70 @@ def can(user: User, action: str, obj: models.Model) -> bool:
 
 def permitted(user: User, action: str, rows: Sequence[models.Model]) -> set[Any]:
     """Of ``rows``, records of one kind that ``user`` sees, the ids of those the role lets them
-    ``action`` too (a timeline's Edit and Delete buttons): decided by each row's owner and
-    branch, with a query only for one's teammates and for the rows shared with one, whatever
-    the number of rows.
+    ``action`` too (see :func:`permitted_each`)."""
+    return permitted_each(user, (action,), rows)[action]
+
+
+def permitted_each(
+    user: User, actions: Sequence[str], rows: Sequence[models.Model]
+) -> dict[str, set[Any]]:
+    """For each of ``actions``, the ids of those of ``rows`` (records of one kind that ``user``
+    sees) the role lets them do it to (a timeline's Edit and Delete buttons): decided by each
+    row's owner and branch, with at most one query for one's teammates and one for the rows
+    shared with one, whatever the number of rows and actions.
 
     The rows passed the kind's own narrowing (``access_extra``'s ``requires``, the same for
-    every action) when they were read; a kind that widens this action (a task's author may
-    edit it) is asked in one query instead."""
+    every action) when they were read; a kind that widens an action (a task's author may edit
+    it) is asked in one query for that action instead."""
     if not rows:
-        return set()
+        return {action: set() for action in actions}
     model = rows[0]._meta.model
     extra = getattr(model, "access_extra", None)
-    if extra is not None and extra(user, action, "")[0] is not None:
-        condition = visible(user, model, action)
-        if condition is None:
-            return set()
-        manager = getattr(model, "all_objects", model._default_manager)
-        ids = [row.pk for row in rows]
-        return set(manager.filter(condition, pk__in=ids).values_list("pk", flat=True))
-    scopes = scopes_for(user, entity_of(model), action)
-    if "all" in scopes:
-        return {row.pk for row in rows}
     owner_field, branch_field = _owner_field(model), _branch_field(model)
+    known: dict[str, set[Any]] = {}
+
+    def team() -> set[Any]:
+        if "team" not in known:
+            known["team"] = set(_team_member_ids(user).values_list("pk", flat=True))
+        return known["team"]
+
+    def shared() -> set[Any]:
+        if "shared" not in known:
+            saved = [row.pk for row in rows if row.pk is not None]
+            found = _shared_ids(user, model).filter(object_id__in=saved)
+            known["shared"] = set(found.values_list("object_id", flat=True))
+        return known["shared"]
 
     def owner_of(row: models.Model) -> Any:
         return row.pk if owner_field == "pk" else getattr(row, f"{owner_field}_id")
 
-    allowed: set[Any] = set()
-    for row in rows:
-        branch_id = getattr(row, f"{branch_field}_id", None)
-        own = scopes & {"own", "team"} and user.pk is not None and owner_of(row) == user.pk
-        in_branch = "branch" in scopes and branch_id is not None
-        if own or (in_branch and branch_id == user.branch_id):  # type: ignore[attr-defined]
-            allowed.add(row.pk)
-    rest = [row for row in rows if row.pk not in allowed]
-    if rest and "team" in scopes:
-        team = set(_team_member_ids(user).values_list("pk", flat=True))
-        allowed |= {row.pk for row in rest if owner_of(row) in team}
-        rest = [row for row in rest if row.pk not in allowed]
-    saved = [row.pk for row in rest if row.pk is not None]
-    if saved and scopes and action in SHARE_ACTIONS and hasattr(model, "deleted_at"):
-        shared = _shared_ids(user, model).filter(object_id__in=saved)
-        allowed |= set(shared.values_list("object_id", flat=True))
-    return allowed
+    def one(action: str) -> set[Any]:
+        if extra is not None and extra(user, action, "")[0] is not None:
+            condition = visible(user, model, action)
+            if condition is None:
+                return set()
+            manager = getattr(model, "all_objects", model._default_manager)
+            ids = [row.pk for row in rows]
+            return set(manager.filter(condition, pk__in=ids).values_list("pk", flat=True))
+        scopes = scopes_for(user, entity_of(model), action)
+        if "all" in scopes:
+            return {row.pk for row in rows}
+        allowed: set[Any] = set()
+        for row in rows:
+            branch_id = getattr(row, f"{branch_field}_id", None)
+            own = scopes & {"own", "team"} and user.pk is not None and owner_of(row) == user.pk
+            in_branch = "branch" in scopes and branch_id is not None
+            if own or (in_branch and branch_id == user.branch_id):  # type: ignore[attr-defined]
+                allowed.add(row.pk)
+        rest = [row for row in rows if row.pk not in allowed]
+        if rest and "team" in scopes:
+            allowed |= {row.pk for row in rest if owner_of(row) in team()}
+            rest = [row for row in rest if row.pk not in allowed]
+        if rest and scopes and action in SHARE_ACTIONS and hasattr(model, "deleted_at"):
+            allowed |= {row.pk for row in rest if row.pk in shared()}
+        return allowed
+
+    return {action: one(action) for action in actions}
 
 
 def can_place(

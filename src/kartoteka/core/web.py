@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from rest_framework.request import Request
 
@@ -98,3 +99,16 @@ def row_html(template: str, *values: Any) -> SafeString:
             ]
         )
     )
+
+
+class DateWords:
+    """``date_format(value, pattern)`` remembered for one page: many rows share a date."""
+
+    def __init__(self) -> None:
+        self._worded: dict[tuple[Any, str], str] = {}
+
+    def __call__(self, value: Any, pattern: str) -> str:
+        key = (value, pattern)
+        if key not in self._worded:
+            self._worded[key] = date_format(value, pattern)
+        return self._worded[key]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -17,7 +15,7 @@ from kartoteka.activities import queries
 from kartoteka.activities.models import CalendarEvent, Task
 from kartoteka.activities.task_rows import Ticks
 from kartoteka.activities.views.tasks import mark_clients, mark_snoozes
-from kartoteka.core.web import row_html, url_for_ids
+from kartoteka.core.web import DateWords, row_html, url_for_ids
 
 #: tasks shown per bucket; the count says how many there are, the task list shows them all
 BUCKET_ROWS = 30
@@ -106,12 +104,7 @@ def add_rows(user: User, day: Day, now: datetime.datetime, tick: Ticks) -> None:
     high = row_html('<span class="badge priority-high" title="{}">!</span> ', _("High priority"))
     snooze_label = _("Snooze")
     set_by: dict[int, str] = {}
-    worded: dict[tuple[Any, str], str] = {}  # many tasks share a date
-
-    def word(value: Any, pattern: str) -> str:
-        if (value, pattern) not in worded:
-            worded[value, pattern] = date_format(value, pattern)
-        return worded[value, pattern]
+    word = DateWords()
 
     for bucket in day.buckets:
         for task in bucket.tasks:
