@@ -203,3 +203,22 @@ def test_edit_and_delete_rights_of_a_page_cost_at_most_one_team_and_one_share_qu
     assert queries.may_change(personas.teammate_a, rows)[1] == {
         row.pk for row in rows if row.owner in (personas.manager_a, personas.teammate_a)
     }
+
+
+def test_a_page_of_a_company_whose_newest_rows_are_about_a_hidden_person_is_still_full(
+    personas: Personas,
+) -> None:
+    # The newest 50 calls are about a person the manager may not see; 25 older ones are on the
+    # company itself: the first page holds the 20 newest visible ones, the second the rest.
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager)
+    secret = ContactFactory(owner=personas.manager_b, company=company)
+    visible = [call(manager, at(n), company=company.pk).pk for n in range(25)]
+    for n in range(50):
+        call(personas.head, at(100 + n), contact=secret.pk)
+    first = timeline.page(manager, company)
+    assert [item.id for item in first.items] == visible[::-1][:20]
+    assert first.next is not None
+    rest = timeline.page(manager, company, cursor=first.next)
+    assert [item.id for item in rest.items] == visible[::-1][20:]
+    assert len(timeline.page(personas.head, company).items) == 20

@@ -30,6 +30,7 @@ ACTIONS = ("view", "create", "edit", "delete", "export", "assign")
 # and only as far as the recipient's role goes: a share never lets a read-only role write.
 SHARE_ACTIONS = frozenset({"view", "edit"})
 _CACHE_ATTRIBUTE = "_kartoteka_grants"
+_RULES_ATTRIBUTE = "_kartoteka_rules"
 
 
 def entity_of(model: type[models.Model]) -> str:
@@ -118,7 +119,33 @@ def visible(
     A model may define ``access_extra(user, action, through) -> (also, requires)``: ``also``
     (or None) is OR-ed to the role's scope, ``requires`` (or None) AND-ed to the result.
     ``requires`` is the same for every action (:func:`permitted` relies on it).
+
+    Remembered for the request, with the grants: a page asks for the same rule several times,
+    and building it (its share and team sub-queries) costs more than running it. The rule's
+    sub-queries stay queries, so what they find is read afresh each time it is used.
     """
+    table = grants(user) if user.is_authenticated else None
+    memo: tuple[Any, dict[tuple[Any, ...], Q | None]] | None
+    memo = getattr(user, _RULES_ATTRIBUTE, None)
+    if memo is None or memo[0] is not table:
+        memo = (table, {})
+        setattr(user, _RULES_ATTRIBUTE, memo)
+    key = (
+        model,
+        action,
+        through,
+        user.pk,
+        user.is_active,
+        user.is_superuser,
+        getattr(user, "branch_id", None),
+        timezone.localdate(),
+    )
+    if key not in memo[1]:
+        memo[1][key] = _visible(user, model, action, through)
+    return memo[1][key]
+
+
+def _visible(user: User, model: type[models.Model], action: str, through: str) -> Q | None:
     combined = _scope_condition(user, model, action, through)
     extra = getattr(model, "access_extra", None)
     if extra is None:
