@@ -213,7 +213,8 @@ def _first_checked(
             ends.append(first[-1])
     # Newest first, a row is known to be among the first once it is no older than the newest
     # of the unfinished branches' last rows.
-    known = [pk for at, pk in found if not ends or (at, pk) >= max(ends)]
+    boundary = max(ends) if ends else min(found, default=None)
+    known = [pk for at, pk in found if boundary is None or (at, pk) >= boundary]
     if not known:
         return []
     chosen = list(scoped.filter(pk__in=known).order_by(f"-{moment}", "-id")[:size])
