@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_in_ci
+from tests.conftest import copy_migrated, require_in_ci
 
 
 def free_port() -> int:
@@ -41,10 +41,9 @@ def kartoteka(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 
 @pytest.fixture
-def migrated(tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = environment(tmp_path)
-    kartoteka("migrate", "--verbosity", "0", env=env)
-    yield env
+def migrated(tmp_path: Path, migrated_embedded_db: Path) -> Iterator[dict[str, str]]:
+    copy_migrated(migrated_embedded_db, tmp_path)
+    yield environment(tmp_path)
 
 
 def wait_for(url: str, seconds: float = 30) -> bytes:
