@@ -73,3 +73,24 @@ def test_companies_filter_by_region_and_source(client: Client, personas: Persona
 
     assert names_in_rows(page, "companies") == {"С выставки"}
     assert 'name="region" class="filter-text" value="татар"' in page
+
+
+def test_the_owner_filter_and_the_bulk_bar_offer_the_same_people(
+    client: Client, personas: Personas
+) -> None:
+    mine = CompanyFactory(name="ООО «Петровых»", owner=personas.manager_b)
+    CompanyFactory(name="ООО «Чужая»", owner=personas.admin)
+    client.force_login(personas.admin)
+
+    page = client.get("/companies/", {"owner": personas.manager_b.pk}).content.decode()
+
+    owner = re.search(r'<select name="owner".*?</select>', page, re.S)
+    new_owner = re.search(r'<select name="to_owner".*?</select>', page, re.S)
+    assert owner and new_owner
+    offered = re.findall(r'<option value="(\d+)"', owner.group())
+    assert offered == re.findall(r'<option value="(\d+)"', new_owner.group())
+    assert str(personas.manager_b.pk) in offered and str(personas.admin.pk) in offered
+    chosen = re.findall(r'<option value="(\d*)" selected>([^<]*)', owner.group())
+    assert chosen == [(str(personas.manager_b.pk), str(personas.manager_b))]
+    assert " selected" not in new_owner.group()  # a new owner is picked, never preset
+    assert f'name="page_ids" value="{mine.pk}"' in page

@@ -3,7 +3,7 @@ many records of one kind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any, cast
@@ -97,6 +97,22 @@ def row_html(template: str, *values: Any) -> SafeString:
                 value.__html__() if hasattr(value, "__html__") else escape(str(value))
                 for value in values
             ]
+        )
+    )
+
+
+def options_html(choices: Iterable[tuple[Any, Any]], selected: str = "") -> SafeString:
+    """A select's ``<option>`` elements for ``(value, label)`` pairs, the one whose value reads
+    ``selected`` marked. Made in Python: a template loop costs ~0.2 ms per twenty options, and
+    list pages show the same people in two selects."""
+    return SafeString(
+        "".join(
+            '<option value="{}"{}>{}</option>'.format(
+                escape(str(value)),
+                " selected" if selected and str(value) == selected else "",
+                escape(str(label)),
+            )
+            for value, label in choices
         )
     )
 

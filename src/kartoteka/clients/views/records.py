@@ -50,7 +50,7 @@ from kartoteka.core.pagination import keyset_page
 from kartoteka.core.prefetch import prefetched
 from kartoteka.core.search import Group
 from kartoteka.core.search import find as find_records
-from kartoteka.core.web import apply_domain_error, signed_in
+from kartoteka.core.web import apply_domain_error, options_html, signed_in
 from kartoteka.records import columns, sharing
 from kartoteka.records import queries as record_queries
 from kartoteka.records.models import CustomField, Tag
@@ -192,7 +192,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             ),
             "fixed": fixed,
             "density": list_state.density(request, user),
-            "owners": owners,
+            "owner_options": options_html(
+                ((person.pk, person) for person in owners), request.GET.get("owner", "")
+            ),
             "tags": tags,
             "branches": Branch.objects.filter(is_active=True).order_by("name"),
             "statuses": CompanyStatus.choices,

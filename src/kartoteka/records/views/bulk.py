@@ -27,7 +27,7 @@ from kartoteka.core.errors import DomainError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Batch, Record
 from kartoteka.core.pagination import COUNT_LIMIT, KeysetPage, counted
-from kartoteka.core.web import apply_domain_error, signed_in
+from kartoteka.core.web import apply_domain_error, options_html, signed_in
 from kartoteka.records import queries
 from kartoteka.records.models import CustomField
 from kartoteka.records.models.custom_fields import FieldType
@@ -123,7 +123,11 @@ def list_context(
             "count_url": "" if single_page else f"{reverse(f'records:{kind}-bulk-count')}?{query}",
             "count_limit": COUNT_LIMIT,
             "query": query,
-            "owners": owners if may["assign"] else [],
+            "owner_options": (
+                options_html((person.pk, person) for person in owners) if may["assign"] else ""
+            ),
+            # The rows on this page, which "selected rows" falls back to when none are ticked.
+            "page_ids": ",".join(str(row.pk) for row in page.rows),
             "fields": bulk.settable_fields(model, custom_fields) if may["edit"] else [],
             "suggestions": value_choices(model, custom_fields) if may["edit"] else {},
             "tags": tags if may["edit"] else [],
