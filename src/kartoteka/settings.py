@@ -268,6 +268,8 @@ TEMPLATES = [
 
 # --- Accounts and sessions -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's password check; a session's user is read with their branch and grants at once.
+AUTHENTICATION_BACKENDS = ["kartoteka.accounts.backends.SignInBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

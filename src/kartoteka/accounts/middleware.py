@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone, translation
+
+from kartoteka.accounts import backends
 
 _LAST_SEEN = "kartoteka_last_seen"
 #: requests a page makes by itself, not the person: they do not keep an idle session alive
@@ -37,6 +39,14 @@ class SessionIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            hasattr(request, "session")
+            and request.session.get(BACKEND_SESSION_KEY) == backends.FORMER_BACKEND
+        ):
+            # Signed in before the sign-in backend was ours: the same check, carried over
+            # (Django ends a session whose backend is no longer configured). ``request.user``
+            # is read lazily, so nothing has looked at it yet.
+            request.session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         if request.user.is_authenticated and hasattr(request, "session"):
             now = int(timezone.now().timestamp())
             login_at = request.session.get(_LOGIN_AT)

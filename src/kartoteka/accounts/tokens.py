@@ -1,4 +1,5 @@
-"""Signing in with an API token: the one statement every API call starts with."""
+"""Signing in: the one statement every API call (by token) and every page (by session) starts
+with."""
 
 from __future__ import annotations
 
@@ -69,7 +70,10 @@ def _db_moment(moment: datetime) -> Any:
 
 
 @functools.cache
-def _token_sql_for(vendor: str) -> str:
+def _sign_in_sql_for(vendor: str, by_token: bool) -> str:
+    """The user, their branch and their grants (as JSON) in one statement: over a live token
+    (with the token's id and last use, and the own record's values ``users/me`` answers with),
+    or by the user's id for a browser session."""
     quote = connection.ops.quote_name
     user_table, token_table = quote(User._meta.db_table), quote(ApiToken._meta.db_table)
     through = User.roles.through._meta
@@ -81,25 +85,53 @@ def _token_sql_for(vendor: str) -> str:
         grants = "json_agg(json_build_array(g.entity, g.action, g.scope))::text"
     columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
     branch_table = quote(Branch._meta.db_table)
+    branch_columns = ", ".join(
+        f"b.{quote(field.column)} AS {name}" for name, field in _BRANCH_COLUMNS.items()
+    )
+    grants_column = (
+        f"(SELECT {grants} FROM {link} r JOIN {grant} g ON g.role_id = r.role_id"  # noqa: S608
+        f" WHERE r.user_id = u.id) AS grants_json"
+    )
+    join_branch = f"JOIN {branch_table} b ON b.id = u.{quote(User.branch.field.column)} "
+    if not by_token:
+        return (
+            f"SELECT {columns}, {branch_columns}, {grants_column} "  # noqa: S608
+            f"FROM {user_table} u {join_branch}WHERE u.id = %s"
+        )
     # The caller's own record (role and team ids, what other apps add) costs the statement a
     # few index lookups and spares users/me a round trip of its own.
     own = ", ".join(
         f"{sql} AS {quote(name)}" for name, sql in queries.own_record_columns(_OWN).items()
     )
-    branch_columns = ", ".join(
-        f"b.{quote(field.column)} AS {name}" for name, field in _BRANCH_COLUMNS.items()
-    )
     return (
         f"SELECT {columns}, {branch_columns}, "  # noqa: S608
         "t.id AS token_id, t.last_used_at AS token_last_used, "
-        f"{own}, "
-        f"(SELECT {grants} FROM {link} r JOIN {grant} g ON g.role_id = r.role_id"
-        f" WHERE r.user_id = u.id) AS grants_json "
+        f"{own}, {grants_column} "
         f"FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "
-        f"JOIN {branch_table} b ON b.id = u.{quote(User.branch.field.column)} "
+        f"{join_branch}"
         "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
     )
 
 
 def _token_sql() -> str:
-    return _token_sql_for(connection.vendor)
+    return _sign_in_sql_for(connection.vendor, True)
+
+
+def session_user(user_id: Any) -> User | None:
+    """The user a browser session names, with their branch and grants, in one statement.
+
+    Every page starts here (:class:`kartoteka.accounts.backends.SignInBackend`); Django's own
+    backend read the user, and the sidebar, the header and the first access check then read
+    the grants and the branch: three statements instead of one.
+    """
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    found = list(User.objects.raw(_sign_in_sql_for(connection.vendor, False), [pk]))
+    if not found:
+        return None
+    user = found[0]
+    access.remember_grants(user, json.loads(user.grants_json or "[]"))  # type: ignore[attr-defined]
+    _remember_branch(user)
+    return user
