@@ -60,3 +60,17 @@ def test_a_deactivated_user_is_signed_out_on_the_next_page(
 
     page = client.get("/contacts/")
     assert page.status_code == 302 and page["Location"].startswith("/login/")
+
+
+def test_a_session_naming_no_valid_user_is_signed_out_not_an_error(
+    client: Client, personas: Personas
+) -> None:
+    from django.contrib.auth import SESSION_KEY
+
+    for garbage in (str(2**70), "-5", "0"):  # (a non-number fails in Django before any backend)
+        client.force_login(personas.manager_a)
+        session = client.session
+        session[SESSION_KEY] = garbage
+        session.save()
+        page = client.get("/contacts/")
+        assert page.status_code == 302 and page["Location"].startswith("/login/"), garbage

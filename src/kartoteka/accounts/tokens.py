@@ -29,8 +29,7 @@ def token_authenticate(key: str) -> User | None:
     if not found or not found[0].is_active:
         return None
     user = found[0]
-    access.remember_grants(user, json.loads(user.grants_json or "[]"))  # type: ignore[attr-defined]
-    _remember_branch(user)
+    _keep_what_was_read(user)
     user.__dict__[queries.OWN_RECORD] = {
         name.removeprefix(_OWN): user.__dict__.pop(name)
         for name in list(user.__dict__)
@@ -52,6 +51,12 @@ _OWN = "own_"
 
 #: the branch's columns, read beside the user's under these names
 _BRANCH_COLUMNS = {f"of_branch_{field.attname}": field for field in Branch._meta.concrete_fields}
+
+
+def _keep_what_was_read(user: User) -> None:
+    """Give ``user`` the grants and the branch the sign-in statement read beside their row."""
+    access.remember_grants(user, json.loads(user.grants_json or "[]"))  # type: ignore[attr-defined]
+    _remember_branch(user)
 
 
 def _remember_branch(user: User) -> None:
@@ -131,7 +136,5 @@ def session_user(user_id: Any) -> User | None:
     found = list(User.objects.raw(_sign_in_sql_for(connection.vendor, False), [pk]))
     if not found:
         return None
-    user = found[0]
-    access.remember_grants(user, json.loads(user.grants_json or "[]"))  # type: ignore[attr-defined]
-    _remember_branch(user)
-    return user
+    _keep_what_was_read(found[0])
+    return found[0]
