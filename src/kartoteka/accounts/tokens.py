@@ -133,6 +133,8 @@ def session_user(user_id: Any) -> User | None:
         pk = int(user_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < pk < 2**63:  # no such user; SQLite refuses a larger number outright
+        return None
     found = list(User.objects.raw(_sign_in_sql_for(connection.vendor, False), [pk]))
     if not found:
         return None
