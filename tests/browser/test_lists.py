@@ -110,18 +110,28 @@ def test_pager_counts_and_goes_both_ways(page: Page, demo: str) -> None:
     expect(pager).to_have_text(f"1–50 из {total}")
 
 
+def arrived(page: Page, path: str) -> None:
+    """Wait until the card at ``path`` is shown and its deferred scripts have run.
+
+    A click or a J/K walk returns once the new address commits, before the card's
+    deferred scripts bind their keys: a key pressed then would be lost.
+    """
+    expect(page).to_have_url(re.compile(rf"{path}$"))
+    page.wait_for_load_state("load")
+
+
 def test_card_walks_the_list_with_j_k_and_back_highlights_the_row(page: Page, demo: str) -> None:
     log_in(page, "admin", demo)
     page.goto("/companies/?sort=name&status=client")
     ids = page.locator(ROWS).evaluate_all("rows => rows.map(r => r.dataset.id)")
     page.locator(f"{ROWS}[data-id='{ids[2]}'] td.cell-name a").click()
-    expect(page).to_have_url(re.compile(rf"/companies/{ids[2]}/$"))
+    arrived(page, f"/companies/{ids[2]}/")
     page.keyboard.press("j")
-    expect(page).to_have_url(re.compile(rf"/companies/{ids[3]}/$"))
+    arrived(page, f"/companies/{ids[3]}/")
     page.keyboard.press("k")
-    expect(page).to_have_url(re.compile(rf"/companies/{ids[2]}/$"))
+    arrived(page, f"/companies/{ids[2]}/")
     page.get_by_role("link", name="Предыдущая в списке").click()
-    expect(page).to_have_url(re.compile(rf"/companies/{ids[1]}/$"))
+    arrived(page, f"/companies/{ids[1]}/")
     # Typing in a field is typing, not walking.
     page.locator("form.search input").first.press("j")
     expect(page).to_have_url(re.compile(rf"/companies/{ids[1]}/$"))
