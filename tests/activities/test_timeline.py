@@ -222,6 +222,62 @@ def test_planned_tasks_show_above_the_history(personas: Personas) -> None:
     assert page.planned == [soon, undated] and later not in page.planned
 
 
+def test_every_name_an_entry_shows_is_on_the_page(client: Client, personas: Personas) -> None:
+    """Authors, people, companies, participants and assignees are read once for the page (not
+    joined into each source's statement): every one of them still shows, on both cards and in
+    the API."""
+    from kartoteka.activities.services.activities import activity_log
+    from kartoteka.activities.services.tasks import task_create
+
+    manager, teammate = personas.manager_a, personas.teammate_a
+    company = CompanyFactory(owner=manager, name="ООО «Перечень»")
+    person = ContactFactory(owner=manager, last_name="Называев", company=company)
+    meeting, step = activity_log(
+        actor=manager,
+        values={
+            "type": "meeting",
+            "occurred_at": at(3),
+            "subject": "Смотрины",
+            "company": company.pk,
+            "contact": person.pk,
+            "participants": [manager.pk, teammate.pk],
+        },
+        next_step={"title": "Выслать счёт", "due_date": "2026-12-20", "assignee": teammate.pk},
+    )
+    done_task(manager, at(2), title="Сверка", company=company.pk, assignee=teammate.pk)
+    task_create(
+        actor=manager,
+        values={"title": "Перезвонить", "company": company.pk, "assignee": teammate.pk},
+    )
+
+    def name(user: Any) -> str:
+        return str(user.get_full_name() or user.username)
+
+    client.force_login(manager)
+    fragment = {"HX-Request": "true"}
+    on_company = client.get(f"/companies/{company.pk}/timeline/", headers=fragment)
+    text = on_company.content.decode()
+    meeting_row = text[text.index(f'id="tl-activity-{meeting.pk}"') :]
+    meeting_row = meeting_row[: meeting_row.index("</li>")]
+    assert name(manager) in meeting_row and name(teammate) in meeting_row  # author, participants
+    assert person.full_name in meeting_row  # the person it was with
+    assert "Выслать счёт" in meeting_row and meeting_row.count(name(teammate)) == 2  # + assignee
+    planned = text[text.index('class="card timeline-planned"') :]
+    assert "Перезвонить" in planned[: planned.index("</section>")]
+    assert name(teammate) in planned[: planned.index("</section>")]
+    done_row = text[text.index('class="tl-item tl-task') :]
+    assert "Сверка" in done_row and name(manager) in done_row[: done_row.index("</li>")]
+
+    on_person = client.get(f"/contacts/{person.pk}/timeline/", headers=fragment).content.decode()
+    assert "ООО «Перечень»" in on_person and f"/companies/{company.pk}/" in on_person
+
+    api = client.get(f"/api/v1/contacts/{person.pk}/timeline/").json()["results"]
+    listed = next(item for item in api if item["kind"] == "activity")
+    assert set(listed["activity"]["participants"]) == {manager.pk, teammate.pk}
+    assert listed["activity"]["next_steps"] == [step.pk]
+    assert listed["person"] == {"id": manager.pk, "name": name(manager)}
+
+
 def _count(callable_: Any) -> int:
     callable_()
     with CaptureQueriesContext(connection) as captured:

@@ -219,19 +219,22 @@ _BY = ("position", "id")
 
 
 def company(user: User, pk: int, action: str = "view", *, bare: bool = False) -> Company:
-    """One company ``user`` may ``action`` with its lists; ``bare``: without them, for pages
-    that only name it (its timeline)."""
+    """One company ``user`` may ``action`` with its lists; ``bare``: without them or its owner
+    and branch, for pages that only name it (its timeline)."""
     queryset = companies(user, action=action)
     if bare:
-        queryset = queryset.prefetch_related(None)
+        queryset = queryset.select_related(None).prefetch_related(None)
     return access.one_or_404(queryset, pk=pk)
 
 
 def contact(user: User, pk: int, action: str = "view", *, bare: bool = False) -> Contact:
-    """One contact ``user`` may ``action`` with its lists; ``bare``: without them."""
+    """One contact ``user`` may ``action`` with its lists; ``bare``: without them or its owner
+    and branch."""
     queryset = contacts(user, action=action)
     queryset = (
-        queryset.prefetch_related(None) if bare else queryset.prefetch_related("related_persons")
+        queryset.select_related(None).prefetch_related(None)
+        if bare
+        else queryset.prefetch_related("related_persons")
     )
     return access.one_or_404(queryset, pk=pk)
 

@@ -126,7 +126,7 @@ def _item(item: timeline.Item, client: Any) -> dict[str, Any]:
             "product_text": obj.product_text,
             "place": obj.place,
             "recording_url": obj.recording_url,
-            "participants": [user.pk for user in obj.participants.all()],
+            "participants": [user.pk for user in obj.participant_list],
             "next_steps": [task.pk for task in obj.visible_next_steps],
         }
     else:
@@ -179,7 +179,7 @@ class ClientTimelineView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         user = signed_in(request)
         finder = client_queries.company if self.kind == "company" else client_queries.contact
-        client = finder(user, pk)  # NotFoundError: the API's 404, as for a missing client
+        client = finder(user, pk, bare=True)  # NotFoundError: the API's 404, as for a missing one
         filters = timeline.Filters.read(
             request.query_params.getlist("type"), request.query_params.get("person")
         )
