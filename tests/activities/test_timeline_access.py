@@ -222,3 +222,29 @@ def test_a_page_of_a_company_whose_newest_rows_are_about_a_hidden_person_is_stil
     rest = timeline.page(manager, company, cursor=first.next)
     assert [item.id for item in rest.items] == visible[::-1][20:]
     assert len(timeline.page(personas.head, company).items) == 20
+
+
+def test_a_task_set_about_a_hidden_person_does_not_name_them_on_a_visible_company(
+    personas: Personas, client: Client
+) -> None:
+    """The head sets the manager a task about a person the manager may not see: the manager
+    sees the task (it is theirs), on the company's timeline and in its plan, but not whom it
+    was about: neither the name nor the id."""
+    from kartoteka.activities.services.tasks import task_create
+    from tests.activities.helpers import done_task
+
+    manager = personas.manager_a
+    company = CompanyFactory(owner=manager)
+    secret = ContactFactory(owner=personas.manager_b, last_name="Скрытнов", company=company)
+    done_task(personas.head, at(1), title="Сделано", contact=secret.pk, assignee=manager.pk)
+    task_create(
+        actor=personas.head,
+        values={"title": "Впереди", "contact": secret.pk, "assignee": manager.pk},
+    )
+    client.force_login(manager)
+    text = client.get(f"/companies/{company.pk}/timeline/", headers=HTMX).content.decode()
+    assert "Сделано" in text and "Впереди" in text
+    assert "Скрытнов" not in text and f"/contacts/{secret.pk}/" not in text
+    items = client.get(f"/api/v1/companies/{company.pk}/timeline/").json()["results"]
+    tasks = [item for item in items if item["kind"] == "task"]
+    assert tasks and all(item["contact"] is None for item in tasks)

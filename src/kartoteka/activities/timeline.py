@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 from kartoteka.activities import queries
 from kartoteka.activities.models import Activity, Task
 from kartoteka.clients.models import Company, Contact, Employment
-from kartoteka.core import audit, audit_text
+from kartoteka.core import access, audit, audit_text
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import AuditEntry
 
@@ -363,10 +363,14 @@ def _changes(
     return [Item(CHANGE, entry.at, entry.pk, entry) for entry in entries]
 
 
-def _attach_links(client: Client, rows: Sequence[Any]) -> None:
+def _attach_links(user: User, client: Client, rows: Sequence[Any]) -> None:
     """Set the people and clients ``rows`` name (see :data:`LINKS`), and each activity's
     ``participant_list``: the client itself, and one read for each kind of what is still
     missing (users, companies, contacts).
+
+    Companies and contacts are read under ``user``'s access rule: a link to one they may not
+    see (a task someone set them about a hidden person) is cleared, id and all, so it is named
+    nowhere. Activities need their clients visible anyway; tasks do not.
 
     Joined into each source's statement instead, the same few people and clients came back
     on every row, and every join widened the statement to compile, plan and read (a tenth of
@@ -394,10 +398,16 @@ def _attach_links(client: Client, rows: Sequence[Any]) -> None:
                 wanted.setdefault(model, set()).add(pk)
     for model, ids in wanted.items():
         found = known.setdefault(model, {})
-        found.update((obj.pk, obj) for obj in model._base_manager.filter(pk__in=ids))
+        source = model._base_manager
+        if model in (Company, Contact):
+            source = access.scoped(model.objects.all(), user)
+        found.update((obj.pk, obj) for obj in source.filter(pk__in=ids))
     for row, link, model, pk in missing:
         if pk in known[model]:
             link.set_cached_value(row, known[model][pk])
+        elif model in (Company, Contact):
+            setattr(row, link.attname, None)
+            link.set_cached_value(row, None)
     people = known.get(PARTICIPANT, {})
     for row in rows:
         if type(row) is Activity:
@@ -444,7 +454,7 @@ def page(
     steps = [
         task for item in shown if item.source == ACTIVITY for task in item.obj.visible_next_steps
     ]
-    _attach_links(client, [*(item.obj for item in shown), *steps, *planned_tasks])
+    _attach_links(user, client, [*(item.obj for item in shown), *steps, *planned_tasks])
     for item in shown:
         item.person = getattr(item.obj, PERSON[item.source])
         if item.source != CHANGE and isinstance(client, Company):
