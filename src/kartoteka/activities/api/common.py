@@ -3,7 +3,6 @@ checked as the types they name, and the write path through the kinds' services."
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
 from typing import Any
@@ -24,7 +23,7 @@ from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID, parse_id
 from kartoteka.core.models import Record
 from kartoteka.core.rest.lists import RowListMixin
-from kartoteka.core.rest.serializers import ReadOnceSerializer
+from kartoteka.core.rest.serializers import FieldsBuiltOnce, ReadOnceSerializer
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
@@ -52,23 +51,13 @@ class LinkField(serializers.IntegerField):
         )
 
 
-class KindSerializer(ReadOnceSerializer, serializers.ModelSerializer):  # type: ignore[type-arg]
+class KindSerializer(ReadOnceSerializer, FieldsBuiltOnce):
     """A record of one of the three kinds, read through fields built once per class."""
 
     version = serializers.IntegerField(
         required=False, help_text="Required on update: the version you read."
     )
     branch = LinkField(read_only=True)
-
-    def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
-        # ModelSerializer works each field out of the model anew for every serializer made
-        # (a fifth of logging a call); none of these depends on the request, so the fields are
-        # worked out once per class and each serializer gets its own copies.
-        built = type(self).__dict__.get("_built")
-        if built is None:
-            built = super().get_fields()
-            setattr(type(self), "_built", built)  # noqa: B010 - one dict per subclass
-        return copy.deepcopy(built)
 
 
 # --- Query parameters ---------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar
 
 from django.db.models import JSONField, Q, QuerySet
@@ -29,7 +28,7 @@ from kartoteka.core.models import Record
 from kartoteka.core.prefetch import prefetched, remembered
 from kartoteka.core.records import reads_back_as_is
 from kartoteka.core.rest.lists import RowListMixin
-from kartoteka.core.rest.serializers import ReadOnceSerializer
+from kartoteka.core.rest.serializers import FieldsBuiltOnce, ReadOnceSerializer
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 from kartoteka.records.api.bulk import BulkActions
@@ -77,7 +76,7 @@ def filter_parameters(fields: tuple[kinds.Field, ...]) -> list[OpenApiParameter]
     ]
 
 
-class RecordSerializer(ReadOnceSerializer, serializers.ModelSerializer):  # type: ignore[type-arg]
+class RecordSerializer(ReadOnceSerializer, FieldsBuiltOnce):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True
     )
@@ -98,14 +97,7 @@ class RecordSerializer(ReadOnceSerializer, serializers.ModelSerializer):  # type
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
-        # ModelSerializer works every field out of the model anew for each serializer made (a
-        # tenth of creating a contact); only the owner picker depends on the request, so the
-        # fields are worked out once per class and each serializer gets its own copies.
-        built: dict[str, serializers.Field] | None = type(self).__dict__.get("_built")  # type: ignore[type-arg]
-        if built is None:
-            built = super().get_fields()
-            setattr(type(self), "_built", built)  # noqa: B010 - one dict per subclass
-        fields = copy.deepcopy(built)
+        fields = super().get_fields()
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             # Pickers are scoped: an id the caller cannot see is "not found", like a missing one.

@@ -33,11 +33,12 @@ class SearchDocument(models.Model):
         return f"{self.kind} {self.object_id}"
 
 
-class WordPrefix(Lookup):  # type: ignore[type-arg]
-    """PostgreSQL: ``body__word_prefix="иванову"`` — a word of the body has the query word's stem
-    as its stem's prefix. Written exactly as the GIN index expression so the index is used."""
+class WordForm(Lookup):  # type: ignore[type-arg]
+    """PostgreSQL: ``body__word_form="иванову:*"`` — a word of the body has the query word's stem
+    as its stem's prefix (``"мая"``, without ``:*``: as its stem). Written exactly as the GIN
+    index expression so the index is used."""
 
-    lookup_name = "word_prefix"
+    lookup_name = "word_form"
     prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
@@ -46,7 +47,7 @@ class WordPrefix(Lookup):  # type: ignore[type-arg]
             f"to_tsvector('{TS_CONFIG}'::regconfig, {lhs}) "
             f"@@ to_tsquery('{TS_CONFIG}'::regconfig, %s)"
         )
-        return sql, [*lhs_params, f"{self.rhs}:*"]
+        return sql, [*lhs_params, self.rhs]
 
 
-SearchDocument._meta.get_field("body").register_lookup(WordPrefix)
+SearchDocument._meta.get_field("body").register_lookup(WordForm)

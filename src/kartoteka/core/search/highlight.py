@@ -39,7 +39,7 @@ def _word_start(folded: str, prefix: str) -> int:
 
 
 def _is_digits(terms: list[Term]) -> bool:
-    return len(terms) == 1 and terms[0].word.isdigit()
+    return len(terms) == 1 and terms[0].exact[0].isdigit()
 
 
 def _digit_spans(term: Term, value: str) -> list[Span]:

@@ -42,7 +42,7 @@ def _any_of(kind: str, fragments: Iterable[str], word: str = "") -> Q:
         for fragment in fragments:
             condition |= Q(body__contains=fragment)
     if word and connection.vendor == "postgresql":
-        condition |= Q(body__word_prefix=word)
+        condition |= Q(body__word_form=word)
     return condition
 
 

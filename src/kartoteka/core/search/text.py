@@ -32,6 +32,10 @@ WORD_STARTS = (" ", "-", "'")
 MAX_TERMS = 8
 #: shorter than this, a fragment can't use the trigram indexes and is matched by a scan
 TRIGRAM = 3
+#: a word's forms (PostgreSQL) are the words whose stem starts with its stem only when that stem
+#: is at least this long; a shorter one is matched whole: Snowball cuts "май" to "ма", and every
+#: word starting with "ма" (Мария, Максим, a tenth of all names) would match "Мая"
+MIN_STEM = 4
 
 _stemmer = snowballstemmer.stemmer("russian")
 
@@ -71,7 +75,8 @@ def phone_digits(e164: str) -> str:
 class Term:
     """One word of the query. A document matches it *strictly* when it contains one of
     ``exact`` and *loosely* when it contains one of ``loose`` (the word-form key: the stem) or,
-    on PostgreSQL, has a word whose stem starts with ``word``'s."""
+    on PostgreSQL, has a word of the form ``word`` asks for (a ``to_tsquery`` operand: ``иванов:*``,
+    a stem starting with the typed word's; ``мая``, the typed word's stem itself)."""
 
     exact: tuple[str, ...]
     loose: tuple[str, ...]
@@ -91,7 +96,7 @@ def _digits_term(text: str) -> Term:
         phone = ""
     if phone and phone_digits(phone) != digits:
         variants.append(phone_digits(phone))
-    return Term(exact=tuple(variants), loose=tuple(variants), word=digits)
+    return Term(exact=tuple(variants), loose=tuple(variants), word=f"{digits}:*")
 
 
 def parse(text: str) -> list[Term]:
@@ -117,5 +122,6 @@ def parse(text: str) -> list[Term]:
         key = stem(token) if plain else token
         if len(key) < TRIGRAM:
             key = token
-        terms.append(Term(exact=(token,), loose=(key,), word=token if plain else ""))
+        word = (f"{token}:*" if len(stem(token)) >= MIN_STEM else token) if plain else ""
+        terms.append(Term(exact=(token,), loose=(key,), word=word))
     return terms
