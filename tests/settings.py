@@ -14,4 +14,4 @@ else:
     # A plan gone wrong (a new index once turned the search's candidate query from milliseconds
     # into minutes on the tests' small tables) fails its test within a minute, naming the
     # statement, instead of hanging until the test's own timeout.
-    DATABASES["default"]["OPTIONS"]["options"] = "-c statement_timeout=60000"  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["options"] += " -c statement_timeout=60000"  # noqa: F405
