@@ -35,7 +35,7 @@ class SearchDocument(models.Model):
 
 class WordForm(Lookup):  # type: ignore[type-arg]
     """PostgreSQL: ``body__word_form="иванову:*"`` — a word of the body has the query word's stem
-    as its stem's prefix (``"мая"``, without ``:*``: as its stem). Written exactly as the GIN
+    as its stem's prefix (the value is a ``to_tsquery`` operand). Written exactly as the GIN
     index expression so the index is used."""
 
     lookup_name = "word_form"

@@ -32,9 +32,10 @@ WORD_STARTS = (" ", "-", "'")
 MAX_TERMS = 8
 #: shorter than this, a fragment can't use the trigram indexes and is matched by a scan
 TRIGRAM = 3
-#: a word's forms (PostgreSQL) are the words whose stem starts with its stem only when that stem
-#: is at least this long; a shorter one is matched whole: Snowball cuts "май" to "ма", and every
-#: word starting with "ма" (Мария, Максим, a tenth of all names) would match "Мая"
+#: a word's forms (PostgreSQL: the words whose stem starts with its stem) are looked for only when
+#: that stem is at least this long. Snowball cuts "май" to "ма" and "ипа" to "ип": as forms they
+#: found every Мария and Максим, and everyone working for an ИП; a word this short is typed as
+#: the start of a name, which the fragment already finds.
 MIN_STEM = 4
 
 _stemmer = snowballstemmer.stemmer("russian")
@@ -75,8 +76,8 @@ def phone_digits(e164: str) -> str:
 class Term:
     """One word of the query. A document matches it *strictly* when it contains one of
     ``exact`` and *loosely* when it contains one of ``loose`` (the word-form key: the stem) or,
-    on PostgreSQL, has a word of the form ``word`` asks for (a ``to_tsquery`` operand: ``иванов:*``,
-    a stem starting with the typed word's; ``мая``, the typed word's stem itself)."""
+    on PostgreSQL, has a word of the form ``word`` asks for (a ``to_tsquery`` operand:
+    ``иванову:*``, a word whose stem starts with the typed word's)."""
 
     exact: tuple[str, ...]
     loose: tuple[str, ...]
@@ -122,6 +123,6 @@ def parse(text: str) -> list[Term]:
         key = stem(token) if plain else token
         if len(key) < TRIGRAM:
             key = token
-        word = (f"{token}:*" if len(stem(token)) >= MIN_STEM else token) if plain else ""
+        word = f"{token}:*" if plain and len(stem(token)) >= MIN_STEM else ""
         terms.append(Term(exact=(token,), loose=(key,), word=word))
     return terms
