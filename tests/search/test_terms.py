@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from kartoteka.clients.services.companies import company_create
@@ -106,6 +107,18 @@ def test_a_short_word_finds_names_starting_with_it_not_every_stem_alike(
     # A long enough word still finds its other forms, and a company's name its people.
     assert listed(api, personas.manager_a, "Максимову") == ["Максимов Игорь"]
     assert listed(api, personas.manager_a, "Сидоров") == ["Мамаев Олег"]
+
+
+def test_english_word_forms_are_found_where_the_database_knows_them(
+    personas: Personas, api: Any
+) -> None:
+    company_create(actor=personas.manager_a, values={"name": "Northern Trading Company"})
+    answer = api(personas.manager_a).get("/api/v1/companies/", {"q": "trading"}).json()
+    assert [row["name"] for row in answer["results"]] == ["Northern Trading Company"]
+    if connection.vendor == "postgresql":
+        # PostgreSQL's word index stems English too ("companies" -> "compani", as "company").
+        answer = api(personas.manager_a).get("/api/v1/companies/", {"q": "companies"}).json()
+        assert [row["name"] for row in answer["results"]] == ["Northern Trading Company"]
 
 
 def test_highlight_follows_the_same_words() -> None:

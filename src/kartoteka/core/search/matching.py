@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -58,6 +60,23 @@ def documents(kind: str, terms: list[Term], *, strict: bool) -> QuerySet[SearchD
     for term, fragments in zip(terms, wanted, strict=True):
         queryset = queryset.filter(_any_of(kind, fragments, "" if strict else term.word))
     return queryset
+
+
+def read_first(ids: QuerySet[Any]) -> QuerySet[Any] | RawSQL:
+    """``ids`` (a one-column subquery) for an ``__in``, read in full before the statement around
+    them runs: on PostgreSQL as an array, whose size the planner does not guess.
+
+    Guessing from a trigram match, PostgreSQL expected thousands of ids where there were forty,
+    and walked a whole list in its order (or every employment) to meet them instead of looking
+    each one up.
+    """
+    if connection.vendor != "postgresql":
+        return ids
+    try:
+        sql, params = ids.query.sql_with_params()
+    except EmptyResultSet:  # nothing to read (a role that sees none): Django says so itself
+        return ids
+    return RawSQL(f"SELECT unnest(ARRAY({sql}))", params)  # noqa: S611 - compiled, not typed
 
 
 def same_either_way(terms: list[Term]) -> bool:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
 
 from kartoteka.core import access
 from kartoteka.core.search import matching
@@ -122,23 +121,14 @@ def _found(
         for i, term in enumerate(words)
     ]
     if apart and len(each) > 1 and connection.vendor == "postgresql":
-        return Q(pk__in=_every_term(each))
+        # Intersected before any record is read: given each term's matches as a condition of
+        # its own, PostgreSQL read every record matching the first (87,000 for "Мари Фом" at
+        # 1M contacts) to test it against the next.
+        return Q(pk__in=matching.read_first(each[0].intersection(*each[1:])))
     condition = Q()
     for ids in each:
         condition &= Q(pk__in=_planned_apart(ids) if apart else ids)
     return condition
-
-
-def _every_term(each: list[QuerySet[Any]]) -> RawSQL:
-    """PostgreSQL: the ids matching every term, intersected, then read as an array.
-
-    Given each term's matches as a condition of its own, PostgreSQL read every record matching
-    the first (87,000 for "Мари Фом" at 1M contacts) to test it against the next. Given the
-    intersection as a subquery, it guessed thousands of rows where there were forty and walked
-    the whole list in its order to meet them; an array is read first, and its ids looked up.
-    """
-    sql, params = each[0].intersection(*each[1:]).query.sql_with_params()
-    return RawSQL(f"SELECT unnest(ARRAY({sql}))", params)  # noqa: S611 - compiled, not typed
 
 
 def _letters_aside(terms: list[Term]) -> tuple[list[Term], list[Term]]:
