@@ -307,6 +307,11 @@ def company_source() -> search.Source:
     )
 
 
+def companies_of(contact: Any) -> QuerySet[Any]:
+    """Ids of the companies a contact (``contact``: a reference to its id) works at."""
+    return Employment.objects.filter(contact_id=contact).values("company_id")
+
+
 def contact_source() -> search.Source:
     """How contacts are found: also through the companies they work at."""
     return search.Source(
@@ -321,4 +326,5 @@ def contact_source() -> search.Source:
         names=("last_name", "first_name"),
         exact=contact_exact,
         found_through=((Company, people_at),),
+        links_of=((Company, companies_of),),
     )

@@ -8,6 +8,7 @@ Public interface::
 
     find(user, text)            -> {"companies": Group(hits, more), "contacts": ...}
     matches(user, model, text)  -> Q for a list's queryset (combine with access.scoped)
+    walked(ordered, size)       -> a searched list's first rows, tested one by one, or None
     index(obj) / index_many(model, ids) / remove(obj) / rebuild() / is_complete()
 """
 
@@ -22,7 +23,7 @@ from kartoteka.core.search.indexing import (
     remove,
     sources,
 )
-from kartoteka.core.search.results import LIMIT, Group, find, matches
+from kartoteka.core.search.results import LIMIT, Group, find, matches, walked
 
 __all__ = [
     "LIMIT",
@@ -38,4 +39,5 @@ __all__ = [
     "register",
     "remove",
     "sources",
+    "walked",
 ]

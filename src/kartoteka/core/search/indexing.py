@@ -67,6 +67,10 @@ class Source:
     found_through: tuple[
         tuple[type[models.Model], Callable[[QuerySet[Any]], QuerySet[Any]]], ...
     ] = ()
+    #: for each model of ``found_through``: function(a reference to one of these records' ids)
+    #: -> ids of the records of that model it is linked to, as a subquery; lets a list test its
+    #: rows one at a time (see ``results.walked``)
+    links_of: tuple[tuple[type[models.Model], Callable[[Any], QuerySet[Any]]], ...] = ()
     #: the text ``documents`` would read back for a record just created, made from the record
     #: and the lists its write left on it (``prefetch.remember``); None when it cannot tell
     document: Callable[[Any], str | None] = lambda record: None

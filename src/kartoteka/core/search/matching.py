@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.db.models.expressions import RawSQL
 from kartoteka.core.search.document import SearchDocument
 from kartoteka.core.search.indexes import fts_table
 from kartoteka.core.search.text import TRIGRAM, Term
+
+_LATIN = re.compile(r"[a-z]")
 
 
 def _fts_phrase(fragment: str) -> str:
@@ -46,6 +49,21 @@ def _any_of(kind: str, fragments: Iterable[str], word: str = "") -> Q:
     if word and connection.vendor == "postgresql":
         condition |= Q(body__word_form=word)
     return condition
+
+
+def documents_among(
+    docs: QuerySet[SearchDocument], kind: str, terms: list[Term]
+) -> QuerySet[SearchDocument]:
+    """PostgreSQL: those of ``docs`` (of ``kind``) matching every term in any form, tested one
+    document at a time: by their fragments, and English words by their forms.
+
+    Computing a document's words costs 12 µs a row. A Russian word's forms need not be: Snowball
+    only strips endings, so each word of its forms contains its stem, the loose fragment.
+    """
+    for term in terms:
+        english = _LATIN.search(term.word) is not None
+        docs = docs.filter(_any_of(kind, term.loose, term.word if english else ""))
+    return docs
 
 
 def documents(kind: str, terms: list[Term], *, strict: bool) -> QuerySet[SearchDocument]:

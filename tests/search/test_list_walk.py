@@ -1,0 +1,99 @@
+"""A searched list's page is the same whether its first rows held it (PostgreSQL tests them one
+by one first) or every match was looked up: same rows, same order, same next page, and never a
+contact found through a company its reader may not see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+
+from kartoteka.clients.models import Contact
+from kartoteka.clients.services.companies import company_create
+from kartoteka.clients.services.contacts import contact_create
+from kartoteka.core.search import results
+from tests.conftest import Personas
+
+
+def _names(client: Any, params: dict[str, Any]) -> tuple[list[str], str | None]:
+    answer = client.get("/api/v1/contacts/", params).json()
+    rows = [f"{row['last_name']} {row['first_name']}" for row in answer["results"]]
+    return rows, answer["next"]
+
+
+def _pages(client: Any, text: str) -> list[list[str]]:
+    pages: list[list[str]] = []
+    rows, following = _names(client, {"q": text, "limit": 4})
+    pages.append(rows)
+    while following:
+        answer = client.get(following).json()
+        pages.append([f"{row['last_name']} {row['first_name']}" for row in answer["results"]])
+        following = answer["next"]
+    return pages
+
+
+@pytest.fixture
+def people(personas: Personas) -> None:
+    petals = company_create(actor=personas.manager_a, values={"name": "Лепесток"})
+    for number in range(7):
+        contact_create(
+            actor=personas.manager_a,
+            values={"last_name": f"Петров{number}", "first_name": "Иван"},
+        )
+        contact_create(
+            actor=personas.manager_a,
+            values={"last_name": f"Сидоров{number}", "first_name": "Олег"},
+        )
+    # Found by the company's name only ("Пе" starts no word of his own).
+    contact_create(
+        actor=personas.manager_a,
+        values={"last_name": "Ким", "first_name": "Юрий", "companies": [petals.pk]},
+    )
+
+
+@pytest.mark.parametrize("text", ["Пе", "Петров Иван", "Ле", "Ким Лепесток", "Сидоров3"])
+def test_a_page_is_the_same_whichever_way_it_was_found(
+    text: str, personas: Personas, people: None, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = api(personas.admin)
+    # Every row of the list tested one by one (a page is always among the first 1,000)...
+    walked = _pages(client, text)
+    # ...and too few tested for any page, so every match is looked up.
+    monkeypatch.setattr(results, "WALK", (2, 2))
+    looked_up = _pages(client, text)
+    assert walked == looked_up
+    assert (
+        sum(len(page) for page in walked)
+        == {
+            "Пе": 7,
+            "Петров Иван": 7,
+            "Ле": 1,
+            "Ким Лепесток": 1,
+            "Сидоров3": 1,
+        }[text]
+    )
+    assert (
+        walked[0][0]
+        == {
+            "Пе": "Петров6 Иван",
+            "Петров Иван": "Петров6 Иван",
+            "Ле": "Ким Юрий",
+            "Ким Лепесток": "Ким Юрий",
+            "Сидоров3": "Сидоров3 Олег",
+        }[text]
+    )
+
+
+def test_the_first_rows_are_tested_only_for_who_sees_every_linked_record(
+    personas: Personas,
+) -> None:
+    def walkable(condition: Q) -> bool:
+        return any(isinstance(value, results.Found) for _name, value in condition.children)
+
+    assert walkable(results.matches(personas.admin, Contact, "Пе")) == (
+        connection.vendor == "postgresql"
+    )
+    # A manager may not see every company: only the matches as a set leave those out.
+    assert not walkable(results.matches(personas.manager_a, Contact, "Пе"))
