@@ -88,13 +88,22 @@ def read_first(ids: QuerySet[Any]) -> QuerySet[Any] | RawSQL:
     and walked a whole list in its order (or every employment) to meet them instead of looking
     each one up.
     """
-    if connection.vendor != "postgresql":
+    compiled = as_sql(ids) if connection.vendor == "postgresql" else None
+    if compiled is None:
         return ids
-    try:
-        sql, params = ids.query.sql_with_params()
-    except EmptyResultSet:  # nothing to read (a role that sees none): Django says so itself
-        return ids
+    sql, params = compiled
     return RawSQL(f"SELECT unnest(ARRAY({sql}))", params)  # noqa: S611 - compiled, not typed
+
+
+def as_sql(ids: QuerySet[Any] | RawSQL) -> tuple[str, Any] | None:
+    """A subquery's SQL and parameters, or None when it can hold no row (a role that sees
+    none): Django then says so itself, given the subquery as it is."""
+    if isinstance(ids, RawSQL):
+        return ids.sql, ids.params
+    try:
+        return ids.query.sql_with_params()
+    except EmptyResultSet:
+        return None
 
 
 def same_either_way(terms: list[Term]) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -170,20 +169,15 @@ def matches(user: User, model: type[models.Model], text: str) -> Q:
         # matching" must not reach every record.
         return Q(pk__in=[])
     found = _found(source, user, terms, strict=False, apart=True)
-    each_row = _row_test(source, user, terms)
-    if each_row is None:
-        return found
-    # The very subquery the matches are found by, marked so that a page can be walked.
     if len(found.children) != 1 or found.negated:
         return found
+    # The very subquery the matches are found by, marked so that a page can be walked.
     _name, ids = found.children[0]  # type: ignore[misc]
-    if isinstance(ids, RawSQL):
-        return Q(pk__in=Found(ids.sql, ids.params, each_row))
-    try:
-        sql, params = ids.query.sql_with_params()
-    except EmptyResultSet:
+    compiled = matching.as_sql(ids)
+    each_row = None if compiled is None else _row_test(source, user, terms)
+    if compiled is None or each_row is None:
         return found
-    return Q(pk__in=Found(sql, params, each_row))
+    return Q(pk__in=Found(*compiled, each_row))
 
 
 #: how many rows of a searched list a page tests one by one, in the list's order, before it
