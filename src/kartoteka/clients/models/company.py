@@ -73,10 +73,11 @@ class Company(HasPhones, Record):
             models.Index(fields=["branch", "id"], name="company_branch_idx"),
             models.Index(fields=["updated_at", "id"], name="company_updated_idx"),
             models.Index(fields=["owner", "id"], name="company_owner_idx"),
-            models.Index(fields=["name"], name="company_name_idx"),
-            # Lists filtered by owner or branch and sorted by name walk these in order.
-            models.Index(fields=["owner", "name"], name="company_owner_name_idx"),
-            models.Index(fields=["branch", "name"], name="company_branch_name_idx"),
+            # Lists sorted by name (filtered by owner or branch, or not) walk these in order;
+            # the id, the sort's last key, spares PostgreSQL sorting namesakes.
+            models.Index(fields=["name", "id"], name="company_name_id_idx"),
+            models.Index(fields=["owner", "name", "id"], name="company_owner_name_id_idx"),
+            models.Index(fields=["branch", "name", "id"], name="company_branch_name_id_idx"),
         ]
 
     def __str__(self) -> str:

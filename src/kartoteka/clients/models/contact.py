@@ -71,10 +71,12 @@ class Contact(HasPhones, Record):
             models.Index(fields=["branch", "id"], name="contact_branch_idx"),
             models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
             models.Index(fields=["owner", "id"], name="contact_owner_idx"),
-            # The list's sort by name: surname, first name, patronymic (then id).
-            models.Index(fields=[*FULL_NAME], name="contact_full_name_idx"),
-            models.Index(fields=["owner", *FULL_NAME], name="contact_owner_full_name_idx"),
-            models.Index(fields=["branch", *FULL_NAME], name="contact_branch_full_name_idx"),
+            # The list's sort by name: surname, first name, patronymic, then id. The id is
+            # the sort's last key: without it PostgreSQL reads every namesake of the first
+            # row to order them (1,778 rows for the first page of the demo's million).
+            models.Index(fields=[*FULL_NAME, "id"], name="contact_name_id_idx"),
+            models.Index(fields=["owner", *FULL_NAME, "id"], name="contact_owner_name_id_idx"),
+            models.Index(fields=["branch", *FULL_NAME, "id"], name="contact_branch_name_id_idx"),
         ]
 
     def __str__(self) -> str:
