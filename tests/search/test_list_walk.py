@@ -97,3 +97,40 @@ def test_the_first_rows_are_tested_only_for_who_sees_every_linked_record(
     )
     # A manager may not see every company: only the matches as a set leave those out.
     assert not walkable(results.matches(personas.manager_a, Contact, "Пе"))
+
+
+@pytest.fixture
+def namesakes_apart(personas: Personas) -> None:
+    """Newest first: one Петров, thirty Сидоровы, then six more Петровы."""
+    for number in range(6):
+        contact_create(
+            actor=personas.manager_a, values={"last_name": f"Петров{number}", "first_name": "Иван"}
+        )
+    for number in range(30):
+        contact_create(
+            actor=personas.manager_a, values={"last_name": f"Сидоров{number}", "first_name": "Олег"}
+        )
+    contact_create(actor=personas.manager_a, values={"last_name": "Петров6", "first_name": "Иван"})
+
+
+def test_a_walk_goes_on_past_rows_that_held_too_few(
+    personas: Personas, namesakes_apart: None, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = api(personas.admin)
+    windows: list[tuple[int, int]] = []
+    walk = results._walk
+
+    def spied(unsearched: Any, each_row: Q, start: int, stop: int, size: int) -> list[Any]:
+        windows.append((start, stop))
+        return walk(unsearched, each_row, start, stop, size)
+
+    monkeypatch.setattr(results, "_walk", spied)
+    monkeypatch.setattr(results, "WALK", (2, 1_000))
+    walked, _next = _names(client, {"q": "Пе", "limit": 4})
+    if connection.vendor == "postgresql":
+        # 1 match in 2 rows says 20 hold a page; none among the next 18 says 200 do: each
+        # window starts where the last one ended, and the page is found without a lookup.
+        assert windows == [(0, 2), (2, 20), (20, 200)]
+    monkeypatch.setattr(results, "WALK", (2, 2))
+    looked_up, _next = _names(client, {"q": "Пе", "limit": 4})
+    assert walked == looked_up == ["Петров6 Иван", "Петров5 Иван", "Петров4 Иван", "Петров3 Иван"]

@@ -182,9 +182,9 @@ def matches(user: User, model: type[models.Model], text: str) -> Q:
 
 #: how many rows of a searched list a page tests one by one, in the list's order, before it
 #: looks every match up instead: first a few, then as many more as the matches met among those
-#: say a page needs, up to the second figure (each row costs 7-20 µs; a term rarer than one row
-#: in forty is cheaper to look up)
-WALK = (300, 2_000)
+#: say a page needs (twice that), up to the second figure (each row costs 7-20 µs; a term rarer
+#: than one row in forty is cheaper to look up)
+WALK = (300, 4_000)
 
 
 class Found(RawSQL):
@@ -247,16 +247,24 @@ def walked(ordered: QuerySet[Any], size: int) -> list[Any] | None:
     unsearched = ordered.all()
     unsearched.query.where.children = [c for c in where.children if c is not search]
     first, most = WALK
-    rows = _walk(unsearched, each_row, first, size)
-    if rows and len(rows) < size:
-        # As many rows as the matches among the first say hold a page, and a third more.
-        wanted = first * size * 4 // (len(rows) * 3)
-        rows = _walk(unsearched, each_row, wanted, size) if wanted <= most else []
+    rows = _walk(unsearched, each_row, 0, first, size)
+    tested = first
+    while rows and len(rows) < size:
+        # The matches met so far say how many rows hold a page; twice that, for they are a
+        # sample (21 ± 5 in 300): with a third more, "Ник Ни" met 49 matches in 971 rows
+        # where it needed 51, then looked up all 41,000 of them (500 ms, against 10 ms for the
+        # rows the margin adds). Only the rows not yet tested are tested, after those.
+        wanted = 2 * tested * size // len(rows)
+        if wanted > most:
+            return None
+        rows += _walk(unsearched, each_row, tested, wanted, size - len(rows))
+        tested = wanted
     return rows if len(rows) == size else None
 
 
-def _walk(unsearched: QuerySet[Any], each_row: Q, length: int, size: int) -> list[Any]:
-    window = unsearched.values("pk")[:length]
+def _walk(unsearched: QuerySet[Any], each_row: Q, start: int, stop: int, size: int) -> list[Any]:
+    """The first ``size`` matches among the rows ``start`` to ``stop`` of the list."""
+    window = unsearched.values("pk")[start:stop]
     return list(unsearched.filter(pk__in=window).filter(each_row)[:size])
 
 
