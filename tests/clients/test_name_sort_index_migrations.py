@@ -1,4 +1,4 @@
-"""The name-sort indexes come and go with their migrations, on this database; on SQLite a
+"""The list-sort indexes come and go with their migrations, on this database; on SQLite a
 database analysed before has them measured too, so the planner does not pass them over."""
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ STEPS = [
             "clients_company": {"company_name_id_idx", "company_owner_name_id_idx"},
         },
     ),
+    (
+        ("clients", "0016_name_sort_indexes_end_with_id"),
+        ("clients", "0017_company_owner_status_index"),
+        {},
+        {"clients_company": {"company_owner_status_idx"}},
+    ),
 ]
 
 
@@ -55,7 +61,7 @@ def _has_none(indexes: dict[str, set[str]]) -> bool:
         )
 
 
-@pytest.mark.parametrize(("before", "after", "old", "new"), STEPS, ids=["0015", "0016"])
+@pytest.mark.parametrize(("before", "after", "old", "new"), STEPS, ids=["0015", "0016", "0017"])
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_name_sort_indexes_forward_and_back(
     db: Any,

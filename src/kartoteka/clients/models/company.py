@@ -78,6 +78,13 @@ class Company(HasPhones, Record):
             models.Index(fields=["name", "id"], name="company_name_id_idx"),
             models.Index(fields=["owner", "name", "id"], name="company_owner_name_id_idx"),
             models.Index(fields=["branch", "name", "id"], name="company_branch_name_id_idx"),
+            # "My clients": an owner's companies of one status, by name, and their count, read
+            # from the index alone (the count read 6,000 table pages for an owner of 30,000).
+            models.Index(
+                fields=["owner", "status", "name", "id"],
+                name="company_owner_status_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
