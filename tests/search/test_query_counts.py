@@ -45,9 +45,9 @@ LIST_TERMS = ["Иванов", "Иванов Иван", "Ив Ив", "Иван И
 def test_list_search_asks_the_same_questions_for_every_term(personas: Personas, api: Any) -> None:
     """Each term of a list search is one more condition of the list's queries (matched through
     the indexes), never a query of its own nor a query per row; a page of matches reads the
-    same few prefetches whatever matched. On PostgreSQL the list's first rows are tested first
-    (one query, which is the page when they hold one) and every match looked up only if not:
-    more records never mean more queries."""
+    same few prefetches whatever matched. The list's first rows are tested first (one query,
+    which is the page when they hold one; on SQLite for one word only) and every match looked
+    up only if not: more records never mean more queries."""
     client = api(personas.admin)
     grow(personas, 10)
     small = {
@@ -59,7 +59,7 @@ def test_list_search_asks_the_same_questions_for_every_term(personas: Personas, 
         found = client.get("/api/v1/contacts/", {"q": term, "limit": 50}).json()["results"]
         assert len(found) == 50, term
         large = count(lambda term=term: client.get("/api/v1/contacts/", {"q": term}))
-        assert large <= small[term] == small["Иванов"], (term, small, large)
+        assert large <= small[term] <= small["Иванов"], (term, small, large)
 
 
 def test_list_page_search_asks_the_same_questions_for_every_term(

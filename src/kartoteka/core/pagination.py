@@ -373,10 +373,12 @@ def page_of(
     part costs more planning than it saves (a manager's first page of 50: 20 → 25 ms). A
     searched list's page is first looked for among the list's first rows, row by row
     (:func:`kartoteka.core.search.walked`)."""
+    walk = search.walked(ordered, size)
+    if walk is not None:
+        return walk
     if connections[ordered.db].vendor == "sqlite":
         return first_rows(ordered, size, alternatives)
-    walk = search.walked(ordered, size)
-    return ordered[:size] if walk is None else walk
+    return ordered[:size]
 
 
 def first_rows(

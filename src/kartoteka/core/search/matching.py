@@ -33,14 +33,16 @@ def _uses_fts(fragments: Iterable[str]) -> bool:
     return connection.vendor == "sqlite" and all(len(f) >= TRIGRAM for f in fragments)
 
 
-def _any_of(kind: str, fragments: Iterable[str], word: str = "") -> Q:
+def _any_of(kind: str, fragments: Iterable[str], word: str = "", *, indexed: bool = True) -> Q:
     """The document contains one of ``fragments`` anywhere (or, on PostgreSQL, ``word``'s forms).
 
     Fragments of 3+ characters use the kind's trigram index (pg_trgm, FTS5 trigram); shorter
-    ones can only be found by reading the documents, which is still right, only slower.
+    ones can only be found by reading the documents, which is still right, only slower. Not
+    ``indexed``: a test of one document at a time, never a match against the whole index
+    (which SQLite's FTS5 table would answer for every document first).
     """
     fragments = list(dict.fromkeys(fragments))
-    if _uses_fts(fragments):
+    if indexed and _uses_fts(fragments):
         condition = _fts_match(kind, " OR ".join(_fts_phrase(f) for f in fragments))
     else:
         condition = Q()
@@ -54,15 +56,15 @@ def _any_of(kind: str, fragments: Iterable[str], word: str = "") -> Q:
 def documents_among(
     docs: QuerySet[SearchDocument], kind: str, terms: list[Term]
 ) -> QuerySet[SearchDocument]:
-    """PostgreSQL: those of ``docs`` (of ``kind``) matching every term in any form, tested one
-    document at a time: by their fragments, and English words by their forms.
+    """Those of ``docs`` (of ``kind``) matching every term in any form, tested one document at
+    a time: by their fragments, and (PostgreSQL) English words by their forms.
 
     Computing a document's words costs 12 µs a row. A Russian word's forms need not be: Snowball
     only strips endings, so each word of its forms contains its stem, the loose fragment.
     """
     for term in terms:
         english = _LATIN.search(term.word) is not None
-        docs = docs.filter(_any_of(kind, term.loose, term.word if english else ""))
+        docs = docs.filter(_any_of(kind, term.loose, term.word if english else "", indexed=False))
     return docs
 
 
