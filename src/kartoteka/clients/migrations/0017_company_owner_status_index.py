@@ -1,18 +1,6 @@
-from typing import Any
-
 from django.db import migrations, models
 
-
-def measure_new_index(apps: Any, schema_editor: Any) -> None:
-    # As in 0015: a SQLite database analysed before has no statistics for a new index, and its
-    # planner may then pass it over.
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL keeps its statistics per column, not per index
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone():
-            cursor.execute('ANALYZE "clients_company"')
+from kartoteka.core.db.statistics import measure_new_indexes
 
 
 class Migration(migrations.Migration):
@@ -29,5 +17,7 @@ class Migration(migrations.Migration):
                 name="company_owner_status_idx",
             ),
         ),
-        migrations.RunPython(measure_new_index, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(
+            measure_new_indexes("clients_company"), migrations.RunPython.noop, elidable=True
+        ),
     ]
