@@ -37,6 +37,7 @@ def _pages(client: Any, text: str) -> list[list[str]]:
 @pytest.fixture
 def people(personas: Personas) -> None:
     petals = company_create(actor=personas.manager_a, values={"name": "Лепесток"})
+    daisy = company_create(actor=personas.manager_a, values={"name": "Ромашка"})
     for number in range(7):
         contact_create(
             actor=personas.manager_a,
@@ -46,14 +47,31 @@ def people(personas: Personas) -> None:
             actor=personas.manager_a,
             values={"last_name": f"Сидоров{number}", "first_name": "Олег"},
         )
-    # Found by the company's name only ("Пе" starts no word of his own).
+    # Found by the company's name only ("Пе" starts no word of his own); a word and a letter
+    # must be in one document ("Лепесток Р": neither company's name holds both).
     contact_create(
         actor=personas.manager_a,
-        values={"last_name": "Ким", "first_name": "Юрий", "companies": [petals.pk]},
+        values={"last_name": "Ким", "first_name": "Юрий", "companies": [petals.pk, daisy.pk]},
     )
+    contact_create(actor=personas.manager_a, values={"last_name": "Walkers", "first_name": "Ann"})
 
 
-@pytest.mark.parametrize("text", ["Пе", "Петров Иван", "Ле", "Ким Лепесток", "Сидоров3"])
+WORDS = {
+    # text: (how many match, the first of them)
+    "Пе": (7, "Петров6 Иван"),
+    "Петров Иван": (7, "Петров6 Иван"),
+    "Иван П": (7, "Петров6 Иван"),
+    "Ле": (1, "Ким Юрий"),
+    "Ким Лепесток": (1, "Ким Юрий"),
+    "Лепесток Ромашка": (1, "Ким Юрий"),
+    "Лепесток Р": (0, None),
+    "Ким Л": (0, None),
+    "Сидоров3": (1, "Сидоров3 Олег"),
+    "walker ann": (1, "Walkers Ann"),
+}
+
+
+@pytest.mark.parametrize("text", WORDS)
 def test_a_page_is_the_same_whichever_way_it_was_found(
     text: str, personas: Personas, people: None, api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,26 +82,9 @@ def test_a_page_is_the_same_whichever_way_it_was_found(
     monkeypatch.setattr(results, "WALK", (2, 2))
     looked_up = _pages(client, text)
     assert walked == looked_up
-    assert (
-        sum(len(page) for page in walked)
-        == {
-            "Пе": 7,
-            "Петров Иван": 7,
-            "Ле": 1,
-            "Ким Лепесток": 1,
-            "Сидоров3": 1,
-        }[text]
-    )
-    assert (
-        walked[0][0]
-        == {
-            "Пе": "Петров6 Иван",
-            "Петров Иван": "Петров6 Иван",
-            "Ле": "Ким Юрий",
-            "Ким Лепесток": "Ким Юрий",
-            "Сидоров3": "Сидоров3 Олег",
-        }[text]
-    )
+    count, first = WORDS[text]
+    assert sum(len(page) for page in walked) == count
+    assert (walked[0][0] if count else None) == first
 
 
 def test_the_first_rows_are_tested_only_for_who_sees_every_linked_record(
