@@ -137,3 +137,36 @@ def test_a_walk_goes_on_past_rows_that_held_too_few(
     monkeypatch.setattr(results, "WALK", (2, 2))
     looked_up, _next = _names(client, {"q": "Пе", "limit": 4})
     assert walked == looked_up == ["Петров6 Иван", "Петров5 Иван", "Петров4 Иван", "Петров3 Иван"]
+
+
+@pytest.mark.parametrize(("probed", "found_so"), [(50_000, True), (8, False)])
+def test_matches_too_rare_to_walk_are_probed_in_the_lists_order(
+    probed: int,
+    found_so: bool,
+    personas: Personas,
+    people: None,
+    api: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Newest first: Walkers, Ким, Сидоров6, Петров6, Сидоров5, Петров5... Two matches of
+    "Пе" in the first six rows say a page of four needs more rows than a walk of six may
+    test: on PostgreSQL the list's first rows are then looked for among all the matches, in
+    the list's order; when those rows hold no page, every match is looked up after all."""
+    client = api(personas.admin)
+    answers: list[Any] = []
+    probe = results._probed_in_order
+
+    def spied(unsearched: Any, found: Any, size: int) -> list[Any] | None:
+        answers.append(probe(unsearched, found, size))
+        return answers[-1]
+
+    monkeypatch.setattr(results, "_probed_in_order", spied)
+    monkeypatch.setattr(results, "PROBED", probed)
+    monkeypatch.setattr(results, "WALK", (6, 6))
+    probed_pages = _pages(client, "Пе")
+    monkeypatch.setattr(results, "WALK", (2, 2))
+    looked_up = _pages(client, "Пе")
+    assert probed_pages == looked_up
+    assert probed_pages[0] == ["Петров6 Иван", "Петров5 Иван", "Петров4 Иван", "Петров3 Иван"]
+    postgresql = connection.vendor == "postgresql"
+    assert [answer is not None for answer in answers][:1] == [postgresql and found_so]

@@ -244,7 +244,8 @@ def walked(ordered: QuerySet[Any], size: int) -> list[Any] | None:
     )
     if search is None or where.connector != "AND" or where.negated:
         return None
-    each_row = search.rhs.each_row  # type: ignore[union-attr]
+    found: Found = search.rhs  # type: ignore[union-attr]
+    each_row = found.each_row
     unsearched = ordered.all()
     unsearched.query.where.children = [c for c in where.children if c is not search]
     first, most = WALK
@@ -257,10 +258,44 @@ def walked(ordered: QuerySet[Any], size: int) -> list[Any] | None:
         # rows the margin adds). Only the rows not yet tested are tested, after those.
         wanted = 2 * tested * size // len(rows)
         if wanted > most:
-            return None
+            # One match among the first rows may be the only one in a million.
+            return _probed_in_order(unsearched, found, size) if len(rows) > 1 else None
         rows += _walk(unsearched, each_row, tested, wanted, size - len(rows))
         tested = wanted
     return rows if len(rows) == size else None
+
+
+#: how many of a list's first rows a page is looked for in when the matches are common there
+#: but too rare to walk (see :func:`_probed_in_order`)
+PROBED = 50_000
+
+
+def _probed_in_order(unsearched: QuerySet[Any], found: RawSQL, size: int) -> list[Any] | None:
+    """PostgreSQL: the page when the matches, too rare to walk, are still common in the list
+    (the first rows held one): every match is looked up once, as a hash, and the list's first
+    :data:`PROBED` rows are looked for in it; None when fewer than a page are among them.
+
+    Given the matches as a plain condition, PostgreSQL joined every one of them to its record
+    and sorted them all, 11 µs a match ("Там": 13,000 matches, 243 ms; so, 51 ms). An IN under
+    an OR is never made a join: it stays a hashed subplan. The rows are bounded because one
+    match among the first 300 rows can be the only one in a million.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    first = matching.as_sql(unsearched.values("pk")[:PROBED])
+    if first is None:
+        return None
+    sql, params = first
+    # Django's own SQL for both subqueries, their values passed apart as parameters.
+    among = RawSQL(  # noqa: S611
+        f"SELECT first_rows.pk FROM ({sql}) AS first_rows "  # noqa: S608
+        f"WHERE (first_rows.pk IN ({found.sql}) OR false)",
+        (*params, *found.params),
+    )
+    rows = list(unsearched.filter(pk__in=among)[:size])
+    if len(rows) < size and unsearched[PROBED : PROBED + 1].exists():
+        return None
+    return rows
 
 
 def _walk(unsearched: QuerySet[Any], each_row: Q, start: int, stop: int, size: int) -> list[Any]:
