@@ -7,17 +7,11 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrations_moved
 
 BEFORE = ("accounts", "0004_entity_from_the_registry")
 AFTER = ("accounts", "0005_user_list_density")
-
-
-def _migrate(target: tuple[str, str]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return MigrationExecutor(connection).loader.project_state([target]).apps
 
 
 def _columns() -> set[str]:
@@ -28,23 +22,19 @@ def _columns() -> set[str]:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_density_migration_forward_and_back(db: Any) -> None:
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    old = _migrate(BEFORE)
-    assert "list_density" not in _columns()
-    branch = old.get_model("accounts", "Branch").objects.create(name="Тверь")
-    old.get_model("accounts", "User").objects.create(username="before", branch=branch)
+    with migrations_moved() as _migrate:
+        old = _migrate(BEFORE)
+        assert "list_density" not in _columns()
+        branch = old.get_model("accounts", "Branch").objects.create(name="Тверь")
+        old.get_model("accounts", "User").objects.create(username="before", branch=branch)
 
-    new = _migrate(AFTER)
-    user = new.get_model("accounts", "User").objects.get(username="before")
-    assert user.list_density == "compact"
-    user.list_density = "comfortable"
-    user.save()
+        new = _migrate(AFTER)
+        user = new.get_model("accounts", "User").objects.get(username="before")
+        assert user.list_density == "compact"
+        user.list_density = "comfortable"
+        user.save()
 
-    _migrate(BEFORE)
-    assert "list_density" not in _columns()
-    assert old.get_model("accounts", "User").objects.filter(username="before").exists()
-
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(leaves)
+        _migrate(BEFORE)
+        assert "list_density" not in _columns()
+        assert old.get_model("accounts", "User").objects.filter(username="before").exists()
     assert "list_density" in _columns()

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrations_moved
 
 #: (before, after, indexes only before, indexes only after), per table
 STEPS = [
@@ -38,13 +39,6 @@ STEPS = [
 ]
 
 
-def _migrate(target: tuple[str, str]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return MigrationExecutor(connection).loader.project_state([target]).apps
-
-
 def _has(indexes: dict[str, set[str]]) -> bool:
     with connection.cursor() as cursor:
         return all(
@@ -70,35 +64,32 @@ def test_name_sort_indexes_forward_and_back(
     old: dict[str, set[str]],
     new: dict[str, set[str]],
 ) -> None:
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    apps = _migrate(before)
-    assert _has(old) and _has_none(new)
-    branch = apps.get_model("accounts", "Branch").objects.create(name="Тверь")
-    owner = apps.get_model("accounts", "User").objects.create(username="owner", branch=branch)
-    for surname in ("Абрамова", "Белова", "Абрамова"):
-        apps.get_model("clients", "Contact").objects.create(
-            last_name=surname, first_name="Анна", owner=owner, branch=branch
-        )
-        apps.get_model("clients", "Company").objects.create(
-            name=f"ООО «{surname}»", owner=owner, branch=branch
-        )
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # a database whose planner already has statistics
+    with migrations_moved() as _migrate:
+        apps = _migrate(before)
+        assert _has(old) and _has_none(new)
+        branch = apps.get_model("accounts", "Branch").objects.create(name="Тверь")
+        owner = apps.get_model("accounts", "User").objects.create(username="owner", branch=branch)
+        for surname in ("Абрамова", "Белова", "Абрамова"):
+            apps.get_model("clients", "Contact").objects.create(
+                last_name=surname, first_name="Анна", owner=owner, branch=branch
+            )
+            apps.get_model("clients", "Company").objects.create(
+                name=f"ООО «{surname}»", owner=owner, branch=branch
+            )
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # a database whose planner already has statistics
 
-    _migrate(after)
-    assert _has(new) and _has_none(old)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT tbl, idx FROM sqlite_stat1")
-            measured: dict[str, set[str]] = {}
-            for table, index in cursor.fetchall():
-                measured.setdefault(table, set()).add(index)
-        assert all(names <= measured.get(table, set()) for table, names in new.items())
+        _migrate(after)
+        assert _has(new) and _has_none(old)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT tbl, idx FROM sqlite_stat1")
+                measured: dict[str, set[str]] = {}
+                for table, index in cursor.fetchall():
+                    measured.setdefault(table, set()).add(index)
+            assert all(names <= measured.get(table, set()) for table, names in new.items())
 
-    _migrate(before)
-    assert _has(old) and _has_none(new)
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(leaves)
+        _migrate(before)
+        assert _has(old) and _has_none(new)
     assert _has(STEPS[-1][3])  # what the latest migration left

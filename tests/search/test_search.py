@@ -143,6 +143,29 @@ def test_company_name_finds_its_people(personas: Personas, card_file: dict[str, 
     assert found == {"companies": ['ООО "Ромашка"'], "contacts": ["Иванов Пётр Семёнович"]}
 
 
+@pytest.mark.parametrize("typed", [INN, "4951112233", "Пётр Ромашка", "ООО Петр"])
+@pytest.mark.parametrize("persona", ["admin", "manager_a"])
+def test_a_companys_name_inn_and_phones_find_its_people(
+    typed: str, persona: str, personas: Personas, card_file: dict[str, Any], api: Any
+) -> None:
+    user = getattr(personas, persona)
+    assert names(user, typed)["contacts"] == ["Иванов Пётр Семёнович"]
+    listed = api(user).get("/api/v1/contacts/", {"q": typed}).json()["results"]
+    assert [row["last_name"] for row in listed] == ["Иванов"]
+
+
+@pytest.mark.parametrize("typed", ["тверь", "оптовик", "лесозавод", "info@romashka", "Пётр Тверь"])
+@pytest.mark.parametrize("persona", ["admin", "manager_a"])
+def test_a_companys_city_tags_emails_and_fields_do_not_find_its_people(
+    typed: str, persona: str, personas: Personas, card_file: dict[str, Any], api: Any
+) -> None:
+    """A Пётр living in Tver, not any Пётр whose employer is registered there: "Пётр Тверь"."""
+    user = getattr(personas, persona)
+    assert names(user, typed)["contacts"] == []
+    assert api(user).get("/api/v1/contacts/", {"q": typed}).json()["results"] == []
+    assert names(user, typed.split()[-1])["companies"] == ['ООО "Ромашка"']
+
+
 def test_all_words_must_match(personas: Personas, card_file: dict[str, Any]) -> None:
     assert names(personas.manager_a, "Иванов Пётр")["contacts"] == ["Иванов Пётр Семёнович"]
     assert names(personas.manager_a, "Иванов Глеб")["contacts"] == []

@@ -1,14 +1,17 @@
 """Companies and contacts in the search index: what each is found by and how a hit reads.
 
 Found by: names (a company's also without its legal form and quotes), phones (any format, last
-digits), emails, INN, tags, custom field values, city/address — and a contact by the companies
-they work at, so a company's name finds its people.
+digits), emails, INN, tags, custom field values, city/address — and a contact by the name, INN
+or phone of a company they work at, so a company's name finds its people.
 
 A document holds only its own record's text. A contact is found through a company by matching
-the company's document and joining the contact's employments there (:func:`people_at`, given
-only the companies the user may see): quoting employers' names in the contact's document would
-let anyone find their own contact by the name of a company they may not see, and a match cannot
-tell which part of a document it came from.
+the company's link document (its name, legal form, INN and phones only:
+:func:`company_link_documents`) and joining the contact's employments there (:func:`people_at`,
+given only the companies the user may see): quoting employers' names in the contact's document
+would let anyone find their own contact by the name of a company they may not see, and a match
+cannot tell which part of a document it came from. The link document leaves a company's city,
+emails, tags and custom fields out: "Виктор Москва" means a Виктор who lives in Moscow, not any
+Виктор employed by one of the 90,000 companies there.
 """
 
 from __future__ import annotations
@@ -127,6 +130,34 @@ def company_document(company: Company) -> str | None:
     )
 
 
+def _link_text(name: str, legal_form: str, inn: str, phones: Sequence[str]) -> str:
+    return document_text([name, legal_form, inn, *(phone_digits(number) for number in phones)])
+
+
+def company_link_documents(ids: Sequence[int]) -> dict[int, str]:
+    """What a company's people are found through it by: its name, legal form, INN and phones."""
+    phones = _grouped(
+        CompanyPhone.objects.filter(_among("company_id", ids)).values_list("company_id", "number")
+    )
+    rows = Company.objects.filter(_among("pk", ids)).values_list("pk", "name", "legal_form", "inn")
+    wanted = set(ids)
+    return {
+        pk: _link_text(name, legal_form, inn, phones[pk])
+        for pk, name, legal_form, inn in rows
+        if pk in wanted
+    }
+
+
+def company_link_document(company: Company) -> str | None:
+    """:func:`company_link_documents`' text of a company as its creation wrote it (see
+    :func:`company_document`)."""
+    lists = _as_written(company)
+    if lists is None:
+        return None
+    numbers = [phone.number for phone in lists["phones"]]
+    return _link_text(company.name, company.legal_form, company.inn, numbers)
+
+
 def contact_documents(ids: Sequence[int]) -> dict[int, str]:
     phones = _grouped(
         ContactPhone.objects.filter(_among("contact_id", ids)).values_list("contact_id", "number")
@@ -204,7 +235,8 @@ def _as_written(record: Any) -> dict[str, list[Any]] | None:
 
 def people_at(companies: QuerySet[Any]) -> QuerySet[Any]:
     """Ids of contacts working at ``companies`` (a subquery of ids of companies the searching
-    user may see): a contact is found by a company's name, INN or phone through it."""
+    user may see, whose link documents matched): a contact is found through a company by its
+    name, INN or phone."""
     return Employment.objects.filter(company_id__in=companies).order_by().values("contact_id")
 
 
@@ -304,6 +336,8 @@ def company_source() -> search.Source:
         ordering=("name", "pk"),
         names=("name",),
         exact=company_exact,
+        link_documents=company_link_documents,
+        link_document=company_link_document,
     )
 
 

@@ -59,7 +59,7 @@ class Source:
     dependents: Callable[[Sequence[int]], dict[type[models.Model], list[int]]] = field(
         default=lambda ids: {}
     )
-    #: records found through another kind's documents (a company's finds its people): pairs of
+    #: records found through another kind's link documents (a company's finds its people): pairs of
     #: (that model, function(ids of its matching records, as a subquery) -> ids of these
     #: records, as a subquery). The ids passed are only of records the user may see (that
     #: kind's ``listing``), so nothing is found through a record the user may not see; a
@@ -74,6 +74,22 @@ class Source:
     #: the text ``documents`` would read back for a record just created, made from the record
     #: and the lists its write left on it (``prefetch.remember``); None when it cannot tell
     document: Callable[[Any], str | None] = lambda record: None
+    #: what records linked to these are found through, when narrower than the whole document:
+    #: {id: text} like ``documents``, kept as documents of the kind :attr:`link_kind` (a
+    #: company's people are found by its name, INN and phones, never by its city or tags)
+    link_documents: Callable[[Sequence[int]], dict[int, str]] | None = None
+    #: ``link_documents``' text of a record just created (see ``document``)
+    link_document: Callable[[Any], str | None] = lambda record: None
+
+    @property
+    def link_kind(self) -> str:
+        """The kind of the documents other records are found through these by."""
+        return f"{self.kind}_link" if self.link_documents is not None else self.kind
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind of document these records have."""
+        return tuple(dict.fromkeys((self.kind, self.link_kind)))
 
 
 _SOURCES: dict[type[models.Model], Source] = {}
@@ -102,10 +118,19 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
         yield chunk
 
 
-def _store(source: Source, texts: dict[int, str]) -> None:
-    """Write these documents over the ones there (one statement per :data:`BATCH`)."""
+def _rows(source: Source, texts: dict[int, str], links: dict[int, str]) -> list[SearchDocument]:
+    rows = [SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()]
+    if source.link_documents is not None:
+        kind = source.link_kind
+        rows += [SearchDocument(kind=kind, object_id=pk, body=body) for pk, body in links.items()]
+    return rows
+
+
+def _store(source: Source, texts: dict[int, str], links: dict[int, str]) -> None:
+    """Write these documents (and link documents) over the ones there, in one statement per
+    :data:`BATCH`."""
     SearchDocument.objects.bulk_create(
-        [SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()],
+        _rows(source, texts, links),
         batch_size=BATCH,
         update_conflicts=True,
         unique_fields=["kind", "object_id"],
@@ -113,20 +138,22 @@ def _store(source: Source, texts: dict[int, str]) -> None:
     )
 
 
+def _link_texts(source: Source, ids: list[int]) -> dict[int, str]:
+    return source.link_documents(ids) if source.link_documents is not None else {}
+
+
 def _write(source: Source, ids: list[int], *, fresh: bool = False) -> None:
     texts = source.documents(ids)
+    links = _link_texts(source, ids)
     if fresh:
-        rows = [
-            SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()
-        ]
-        SearchDocument.objects.bulk_create(rows, batch_size=BATCH)
+        SearchDocument.objects.bulk_create(_rows(source, texts, links), batch_size=BATCH)
         return
-    _store(source, texts)
+    _store(source, texts, links)
     # A statement each for what stays and what goes, only when there is some: a live record
     # (re)indexed after its write costs one.
     gone = [pk for pk in ids if pk not in texts]
     if gone:
-        SearchDocument.objects.filter(kind=source.kind, object_id__in=gone).delete()
+        SearchDocument.objects.filter(kind__in=source.kinds, object_id__in=gone).delete()
 
 
 def index_many(
@@ -165,11 +192,12 @@ def index(obj: models.Model, *, as_written: bool = False) -> None:
     """
     source = source_for(type(obj))
     text = source.document(obj) if source is not None and as_written else None
-    if source is None or text is None:
+    link = source.link_document(obj) if source is not None and as_written else None
+    if source is None or text is None or (link is None and source.link_documents is not None):
         index_many(type(obj), [obj.pk])
         return
     with transaction.atomic(savepoint=False):
-        _store(source, {obj.pk: text})
+        _store(source, {obj.pk: text}, {obj.pk: link} if link is not None else {})
         for other, other_ids in source.dependents([obj.pk]).items():
             index_many(other, other_ids, dependents=False)
 
@@ -183,8 +211,9 @@ def is_complete() -> bool:
     """Does every live searchable record have a document? (Cheap: counts only.)"""
     for source in sources():
         live = source.model._default_manager.count()
-        if SearchDocument.objects.filter(kind=source.kind).count() != live:
-            return False
+        for kind in source.kinds:
+            if SearchDocument.objects.filter(kind=kind).count() != live:
+                return False
     return True
 
 
@@ -205,7 +234,7 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
         progress.set_total(sum(source.model._default_manager.count() for source in sources()))
     with transaction.atomic():
         for source in sources():
-            SearchDocument.objects.filter(kind=source.kind).delete()
+            SearchDocument.objects.filter(kind__in=source.kinds).delete()
             ids = source.model._default_manager.order_by("pk").values_list("pk", flat=True)
             last = 0
             count = 0

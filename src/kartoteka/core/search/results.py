@@ -88,7 +88,7 @@ def _term_ids(
     for model, through in source.found_through:
         other = source_for(model)
         if other is not None:
-            docs = matching.documents(other.kind, [term, *narrowed], strict=strict)
+            docs = matching.documents(other.link_kind, [term, *narrowed], strict=strict)
             # UNION ALL: an IN needs no duplicates removed, and a LIMIT over it stops early.
             ids = ids.union(through(_visible_ids(other, user, docs, cap, fence)), all=True)
     return ids
@@ -223,9 +223,9 @@ def _row_test(source: Source, user: User, terms: list[Term]) -> Q | None:
                 continue
             # Only live records have documents: a link to one in the trash finds nothing.
             linked = SearchDocument.objects.filter(
-                kind=other.kind, object_id__in=links(OuterRef(OuterRef("pk")))
+                kind=other.link_kind, object_id__in=links(OuterRef(OuterRef("pk")))
             )
-            either |= Q(Exists(matching.documents_among(linked, other.kind, together)))
+            either |= Q(Exists(matching.documents_among(linked, other.link_kind, together)))
         test &= either
     return test
 

@@ -1,0 +1,31 @@
+"""Moving the test database to a migration and back, for tests of one migration's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def migrate_to(target: tuple[str, str]) -> Any:
+    """Apply or unapply migrations until ``target`` is the last one of its app; its models."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+    return MigrationExecutor(connection).loader.project_state([target]).apps
+
+
+@contextmanager
+def migrations_moved() -> Iterator[Callable[[tuple[str, str]], Any]]:
+    """:func:`migrate_to`, with every app brought back to its latest migration afterwards, even
+    when the test failed (the next test needs the whole schema)."""
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        yield migrate_to
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)

@@ -1,0 +1,77 @@
+"""Companies' link documents (what their people are found through them by) are written for
+every live company by their migration, with the kind's indexes, and both go when it is
+unapplied, on this database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from kartoteka.clients.search import company_link_documents
+from kartoteka.core.search.indexes import fts_table
+from tests.migrating import migrations_moved
+
+BEFORE = ("clients", "0017_company_owner_status_index")
+AFTER = ("clients", "0018_company_link_documents")
+
+
+def _links(apps: Any) -> dict[int, str]:
+    document = apps.get_model("core", "SearchDocument")
+    return dict(document.objects.filter(kind="company_link").values_list("object_id", "body"))
+
+
+def _indexed() -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            table = fts_table("company_link")
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [table])
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = %s",
+                ["search_company_link_trigrams"],
+            )
+        return bool(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_link_documents_are_written_forward_and_dropped_back(db: Any) -> None:
+    with migrations_moved() as _migrate:
+        old = _migrate(BEFORE)
+        branch = old.get_model("accounts", "Branch").objects.create(name="Тверь")
+        company = old.get_model("clients", "Company")
+        romashka = company.objects.create(
+            name="«Ромашка-Опт»",
+            legal_form="ООО",
+            inn="7707083893",
+            city="Тверь",
+            region="Тверская обл.",
+            custom_fields={"supplier": "Лесозавод"},
+            branch=branch,
+        )
+        for position, number in enumerate(["+74951112233", "+79161234567"]):
+            old.get_model("clients", "CompanyPhone").objects.create(
+                company=romashka, number=number, kind="work", position=position
+            )
+        old.get_model("clients", "CompanyEmail").objects.create(
+            company=romashka, address="info@romashka.ru", kind="work"
+        )
+        plain = company.objects.create(name="Берёзка", branch=branch)
+        company.objects.create(name="В корзине", branch=branch, deleted_at=timezone.now())
+        assert not _indexed()
+
+        new = _migrate(AFTER)
+        written = {
+            romashka.pk: " ромашка-опт ооо 7707083893 74951112233 79161234567",
+            plain.pk: " березка",
+        }
+        assert _links(new) == written
+        # The very text the live code writes for them, so a reindex changes nothing.
+        assert company_link_documents([romashka.pk, plain.pk]) == written
+        assert _indexed()
+
+        back = _migrate(BEFORE)
+        assert _links(back) == {}
+        assert not _indexed()
