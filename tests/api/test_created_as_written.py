@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kartoteka.clients.models import Company, Contact
-from kartoteka.clients.search import company_documents, contact_documents
+from kartoteka.clients.search import company_documents, company_link_documents, contact_documents
 from kartoteka.core.records import reads_back_as_is
 from kartoteka.core.search.document import SearchDocument
 from kartoteka.records.models import CustomField
@@ -96,6 +96,8 @@ def test_a_created_company_reads_and_is_found_as_written(
     assert created.json() == client.get(f"/api/v1/companies/{pk}/").json()
     document = SearchDocument.objects.get(kind="company", object_id=pk)
     assert document.body == company_documents([pk])[pk]
+    link = SearchDocument.objects.get(kind="company_link", object_id=pk)
+    assert link.body == company_link_documents([pk])[pk]
 
 
 def test_what_a_group_rule_adds_is_in_the_answer_and_the_index(
