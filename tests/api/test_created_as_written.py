@@ -11,7 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kartoteka.clients.models import Company, Contact
-from kartoteka.clients.search import company_documents, company_link_documents, contact_documents
+from kartoteka.clients.search import (
+    company_documents,
+    company_documents_and_links,
+    contact_documents,
+)
 from kartoteka.core.records import reads_back_as_is
 from kartoteka.core.search.document import SearchDocument
 from kartoteka.records.models import CustomField
@@ -97,7 +101,7 @@ def test_a_created_company_reads_and_is_found_as_written(
     document = SearchDocument.objects.get(kind="company", object_id=pk)
     assert document.body == company_documents([pk])[pk]
     link = SearchDocument.objects.get(kind="company_link", object_id=pk)
-    assert link.body == company_link_documents([pk])[pk]
+    assert link.body == company_documents_and_links([pk])[1][pk]
 
 
 def test_what_a_group_rule_adds_is_in_the_answer_and_the_index(

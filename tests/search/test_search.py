@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kartoteka.clients.models import Company, Contact
 from kartoteka.clients.services import common
@@ -274,6 +276,17 @@ def test_bulk_loads_are_found_after_index_many_or_rebuild(personas: Personas) ->
     assert card_file_groups(search.rebuild()) == {"companies": 1, "contacts": 1}
     assert search.is_complete()
     assert names(personas.manager_a, "Загрузкину")["contacts"] == [second.last_name]
+
+
+def test_reindexing_a_company_reads_its_rows_and_phones_once(personas: Personas) -> None:
+    """Its document and its link document come from one read, not one each."""
+    company = Company.objects.create(name="ООО «Однократно»", **_placed(personas))
+    with CaptureQueriesContext(connection) as captured:
+        search.index_many(Company, [company.pk], dependents=False)
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    for table in ("clients_company", "clients_companyphone"):
+        assert sum(f'FROM "{table}"' in sql for sql in reads) == 1, (table, reads)
+    assert names(personas.manager_a, "однократно")["companies"] == ["ООО «Однократно»"]
 
 
 def _placed(personas: Personas) -> dict[str, Any]:

@@ -6,7 +6,7 @@ or phone of a company they work at, so a company's name finds its people.
 
 A document holds only its own record's text. A contact is found through a company by matching
 the company's link document (its name, legal form, INN and phones only:
-:func:`company_link_documents`) and joining the contact's employments there (:func:`people_at`,
+:func:`company_documents_and_links`) and joining the contact's employments there (:func:`people_at`,
 given only the companies the user may see): quoting employers' names in the contact's document
 would let anyone find their own contact by the name of a company they may not see, and a match
 cannot tell which part of a document it came from. The link document leaves a company's city,
@@ -73,7 +73,9 @@ def _grouped(rows: Any) -> Values:
     return grouped
 
 
-def company_documents(ids: Sequence[int]) -> dict[int, str]:
+def company_documents_and_links(ids: Sequence[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """Companies' documents and their link documents (what their people are found through them
+    by: name, legal form, INN and phones), from one read of their rows and lists."""
     phones = _grouped(
         CompanyPhone.objects.filter(_among("company_id", ids)).values_list("company_id", "number")
     )
@@ -85,7 +87,7 @@ def company_documents(ids: Sequence[int]) -> dict[int, str]:
             "company_id", "tag__name"
         )
     )
-    texts = {}
+    texts, links = {}, {}
     rows = Company.objects.filter(_among("pk", ids)).values_list(
         "pk", "name", "legal_form", "inn", "city", "region", "custom_fields"
     )
@@ -106,7 +108,12 @@ def company_documents(ids: Sequence[int]) -> dict[int, str]:
                 *_custom_values(custom),
             ]
         )
-    return texts
+        links[pk] = _link_text(name, legal_form, inn, phones[pk])
+    return texts, links
+
+
+def company_documents(ids: Sequence[int]) -> dict[int, str]:
+    return company_documents_and_links(ids)[0]
 
 
 def company_document(company: Company) -> str | None:
@@ -134,22 +141,8 @@ def _link_text(name: str, legal_form: str, inn: str, phones: Sequence[str]) -> s
     return document_text([name, legal_form, inn, *(phone_digits(number) for number in phones)])
 
 
-def company_link_documents(ids: Sequence[int]) -> dict[int, str]:
-    """What a company's people are found through it by: its name, legal form, INN and phones."""
-    phones = _grouped(
-        CompanyPhone.objects.filter(_among("company_id", ids)).values_list("company_id", "number")
-    )
-    rows = Company.objects.filter(_among("pk", ids)).values_list("pk", "name", "legal_form", "inn")
-    wanted = set(ids)
-    return {
-        pk: _link_text(name, legal_form, inn, phones[pk])
-        for pk, name, legal_form, inn in rows
-        if pk in wanted
-    }
-
-
 def company_link_document(company: Company) -> str | None:
-    """:func:`company_link_documents`' text of a company as its creation wrote it (see
+    """:func:`company_documents_and_links`' link text of a company as its creation wrote it (see
     :func:`company_document`)."""
     lists = _as_written(company)
     if lists is None:
@@ -336,7 +329,7 @@ def company_source() -> search.Source:
         ordering=("name", "pk"),
         names=("name",),
         exact=company_exact,
-        link_documents=company_link_documents,
+        documents_and_links=company_documents_and_links,
         link_document=company_link_document,
     )
 

@@ -74,17 +74,20 @@ class Source:
     #: the text ``documents`` would read back for a record just created, made from the record
     #: and the lists its write left on it (``prefetch.remember``); None when it cannot tell
     document: Callable[[Any], str | None] = lambda record: None
-    #: what records linked to these are found through, when narrower than the whole document:
-    #: {id: text} like ``documents``, kept as documents of the kind :attr:`link_kind` (a
+    #: instead of ``documents``, when records linked to these are found through less than the
+    #: whole document: function(ids) -> ({id: text} like ``documents``, {id: link text}), both
+    #: from one read; the link texts are kept as documents of the kind :attr:`link_kind` (a
     #: company's people are found by its name, INN and phones, never by its city or tags)
-    link_documents: Callable[[Sequence[int]], dict[int, str]] | None = None
-    #: ``link_documents``' text of a record just created (see ``document``)
+    documents_and_links: Callable[[Sequence[int]], tuple[dict[int, str], dict[int, str]]] | None = (
+        None
+    )
+    #: the link text of a record just created (see ``document``)
     link_document: Callable[[Any], str | None] = lambda record: None
 
     @property
     def link_kind(self) -> str:
         """The kind of the documents other records are found through these by."""
-        return f"{self.kind}_link" if self.link_documents is not None else self.kind
+        return f"{self.kind}_link" if self.documents_and_links is not None else self.kind
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -120,7 +123,7 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
 
 def _rows(source: Source, texts: dict[int, str], links: dict[int, str]) -> list[SearchDocument]:
     rows = [SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()]
-    if source.link_documents is not None:
+    if source.documents_and_links is not None:
         kind = source.link_kind
         rows += [SearchDocument(kind=kind, object_id=pk, body=body) for pk, body in links.items()]
     return rows
@@ -138,13 +141,14 @@ def _store(source: Source, texts: dict[int, str], links: dict[int, str]) -> None
     )
 
 
-def _link_texts(source: Source, ids: list[int]) -> dict[int, str]:
-    return source.link_documents(ids) if source.link_documents is not None else {}
+def _texts(source: Source, ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
+    if source.documents_and_links is not None:
+        return source.documents_and_links(ids)
+    return source.documents(ids), {}
 
 
 def _write(source: Source, ids: list[int], *, fresh: bool = False) -> None:
-    texts = source.documents(ids)
-    links = _link_texts(source, ids)
+    texts, links = _texts(source, ids)
     if fresh:
         SearchDocument.objects.bulk_create(_rows(source, texts, links), batch_size=BATCH)
         return
@@ -193,7 +197,7 @@ def index(obj: models.Model, *, as_written: bool = False) -> None:
     source = source_for(type(obj))
     text = source.document(obj) if source is not None and as_written else None
     link = source.link_document(obj) if source is not None and as_written else None
-    if source is None or text is None or (link is None and source.link_documents is not None):
+    if source is None or text is None or (link is None and source.documents_and_links is not None):
         index_many(type(obj), [obj.pk])
         return
     with transaction.atomic(savepoint=False):
