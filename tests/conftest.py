@@ -17,7 +17,10 @@ from rest_framework.test import APIClient
 
 from kartoteka.accounts.models import Branch, Team, User
 from kartoteka.accounts.services import token_create
+from tests import transactional_reset
 from tests.factories.accounts import PASSWORD, BranchFactory, TeamFactory, UserFactory
+
+transactional_reset.install()
 
 
 def require_in_ci(reason: str) -> None:
