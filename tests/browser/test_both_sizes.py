@@ -258,6 +258,7 @@ FORMS = [
 ]
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_forms_show_no_dashes_and_never_scroll_sideways(
     page: Page, personas: Personas, width: int, height: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -12,7 +13,7 @@ from kartoteka.clients.services.companies import company_create
 from tests.browser.pages import BROWSER_TEST, log_in
 from tests.conftest import Personas
 
-pytestmark = BROWSER_TEST
+pytestmark = [*BROWSER_TEST, pytest.mark.layout]
 
 TUESDAY = datetime(2026, 11, 24)
 

@@ -49,6 +49,7 @@ def headers(page: Page) -> list[str]:
     return [t.strip(" ▲▼") for t in page.locator("table.list-table thead th").all_inner_texts()]
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("username", ["admin", "petrov"])
 def test_lists_show_18_one_line_rows_at_1366x768(page: Page, demo: str, username: str) -> None:
     log_in(page, username, demo)

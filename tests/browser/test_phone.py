@@ -133,6 +133,7 @@ PERSONAS = [
 ]
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_page_fits_a_phone(page: Page, personas: Personas, persona: str) -> None:
     _some_clients(personas)
@@ -203,6 +204,7 @@ def test_auditor_gets_no_create_menu(page: Page, personas: Personas) -> None:
     )
 
 
+@pytest.mark.layout
 def test_list_table_rows_become_labelled_cards(page: Page, personas: Personas) -> None:
     page.set_viewport_size(PHONE)
     log_in(page, personas.admin.username)

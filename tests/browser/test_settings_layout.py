@@ -11,7 +11,7 @@ from kartoteka.accounts.models import Role
 from tests.browser.pages import BROWSER_TEST, log_in
 from tests.conftest import Personas
 
-pytestmark = BROWSER_TEST
+pytestmark = [*BROWSER_TEST, pytest.mark.layout]
 
 SIZES = [pytest.param(1366, 768, id="1366x768"), pytest.param(390, 844, id="390x844")]
 
