@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from kartoteka.clients.models import Contact
+from kartoteka.clients.models import Contact, Employment
 from kartoteka.clients.services.companies import company_create
 from kartoteka.clients.services.contacts import contact_create
 from kartoteka.core.search import results
@@ -170,3 +170,62 @@ def test_matches_too_rare_to_walk_are_probed_in_the_lists_order(
     assert probed_pages[0] == ["Петров6 Иван", "Петров5 Иван", "Петров4 Иван", "Петров3 Иван"]
     postgresql = connection.vendor == "postgresql"
     assert [answer is not None for answer in answers][:1] == [postgresql and found_so]
+
+
+@pytest.fixture
+def linked_people(personas: Personas) -> None:
+    """People found by their own names, through a company, or both; "Новинка" is in the
+    other branch, which manager_a may not see."""
+    novator = company_create(actor=personas.manager_a, values={"name": "Новатор"})
+    hidden = company_create(actor=personas.manager_b, values={"name": "Новинка"})
+    at = {
+        ("Новикова", "Кира"): [],
+        ("Гордеева", "Кира"): [novator],
+        ("Сергеева", "Кира"): [hidden],
+        ("Кириллов", "Олег"): [novator],
+        ("Петрова", "Ольга"): [novator, hidden],
+        ("Иванова", "Анна"): [novator],
+    }
+    for (last_name, first_name), companies in at.items():
+        contact = contact_create(
+            actor=personas.manager_a, values={"last_name": last_name, "first_name": first_name}
+        )
+        for company in companies:
+            Employment.objects.create(contact=contact, company=company, position="")
+
+
+LINKED = {
+    # text: (what the administrator finds, what manager_a finds)
+    "Кира Нови": (
+        {"Новикова Кира", "Гордеева Кира", "Сергеева Кира", "Кириллов Олег"},
+        {"Новикова Кира", "Гордеева Кира", "Кириллов Олег"},
+    ),
+    "Новатор Новинка": ({"Петрова Ольга"}, set()),
+    "Ольга Новинка": ({"Петрова Ольга"}, set()),
+    "Новатор Анна": ({"Иванова Анна"}, {"Иванова Анна"}),
+    "Новикова Кира": ({"Новикова Кира"}, {"Новикова Кира"}),
+    "Ки Но": (
+        {"Новикова Кира", "Гордеева Кира", "Сергеева Кира", "Кириллов Олег"},
+        {"Новикова Кира", "Гордеева Кира", "Кириллов Олег"},
+    ),
+}
+
+
+@pytest.mark.parametrize("probed_links", [results.PROBED_LINKS, 0])
+@pytest.mark.parametrize("text", LINKED)
+def test_several_words_find_the_same_by_own_names_and_companies_either_way(
+    text: str,
+    probed_links: int,
+    personas: Personas,
+    linked_people: None,
+    api: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL tests the people found through a company one by one when they are few, and
+    intersects each word's matches when they are many: both find the same people, and
+    nobody only through a company the reader may not see."""
+    monkeypatch.setattr(results, "PROBED_LINKS", probed_links)
+    monkeypatch.setattr(results, "WALK", (2, 2))
+    for persona, expected in zip((personas.admin, personas.manager_a), LINKED[text], strict=True):
+        found = [name for page in _pages(api(persona), text) for name in page]
+        assert sorted(found) == sorted(expected), persona.username

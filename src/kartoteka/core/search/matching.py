@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 
 from kartoteka.core.search.document import SearchDocument
 from kartoteka.core.search.indexes import fts_table
-from kartoteka.core.search.text import TRIGRAM, Term
+from kartoteka.core.search.text import TRIGRAM, WORD_STARTS, Term
 
 _LATIN = re.compile(r"[a-z]")
 
@@ -33,17 +33,27 @@ def _uses_fts(fragments: Iterable[str]) -> bool:
     return connection.vendor == "sqlite" and all(len(f) >= TRIGRAM for f in fragments)
 
 
-def _any_of(kind: str, fragments: Iterable[str], word: str = "", *, indexed: bool = True) -> Q:
+def _any_of(
+    kind: str,
+    fragments: Iterable[str],
+    word: str = "",
+    *,
+    indexed: bool = True,
+    one_scan: bool = False,
+) -> Q:
     """The document contains one of ``fragments`` anywhere (or, on PostgreSQL, ``word``'s forms).
 
     Fragments of 3+ characters use the kind's trigram index (pg_trgm, FTS5 trigram); shorter
     ones can only be found by reading the documents, which is still right, only slower. Not
     ``indexed``: a test of one document at a time, never a match against the whole index
-    (which SQLite's FTS5 table would answer for every document first).
+    (which SQLite's FTS5 table would answer for every document first). ``one_scan``: a word
+    start as one condition (:func:`_word_start`), for a scan with other words.
     """
     fragments = list(dict.fromkeys(fragments))
     if indexed and _uses_fts(fragments):
         condition = _fts_match(kind, " OR ".join(_fts_phrase(f) for f in fragments))
+    elif one_scan and connection.vendor == "postgresql" and _word_start(fragments) is not None:
+        condition = Q(body__regex=_word_start(fragments))
     else:
         condition = Q()
         for fragment in fragments:
@@ -51,6 +61,26 @@ def _any_of(kind: str, fragments: Iterable[str], word: str = "", *, indexed: boo
     if word and connection.vendor == "postgresql":
         condition |= Q(body__word_form=word)
     return condition
+
+
+_ALPHANUMERIC = re.compile(r"[^\W_]+")
+
+
+def _word_start(fragments: list[str]) -> str | None:
+    """PostgreSQL: the fragments of a word start ("ма" after a space, a hyphen or an apostrophe)
+    as one regular expression, or None when they are something else.
+
+    As three LIKEs under an OR, each became an index scan of its own, and no other word of the
+    query could share one: "На Ма" read 51,692 documents holding a word starting with "на" to
+    test each for "ма". As one condition, both go into one scan of the trigram index, which
+    finds the 4,949 documents holding both (166 -> 29 ms at a million contacts).
+    """
+    starts = {fragment[:1] for fragment in fragments}
+    rests = {fragment[1:] for fragment in fragments}
+    rest = rests.pop() if len(rests) == 1 else ""
+    if starts != set(WORD_STARTS) or not _ALPHANUMERIC.fullmatch(rest):
+        return None
+    return "[ '-]" + rest
 
 
 def documents_among(
@@ -62,10 +92,18 @@ def documents_among(
     Computing a document's words costs 12 µs a row. A Russian word's forms need not be: Snowball
     only strips endings, so each word of its forms contains its stem, the loose fragment.
     """
+    return docs.filter(row_matches(kind, terms))
+
+
+def row_matches(kind: str, terms: list[Term], *, one_scan: bool = False) -> Q:
+    """The condition of :func:`documents_among` on one document of ``kind`` (``one_scan``:
+    written for one scan of the trigram index, see :func:`_any_of`)."""
+    condition = Q()
     for term in terms:
         english = _LATIN.search(term.word) is not None
-        docs = docs.filter(_any_of(kind, term.loose, term.word if english else "", indexed=False))
-    return docs
+        word = term.word if english else ""
+        condition &= _any_of(kind, term.loose, word, indexed=False, one_scan=one_scan)
+    return condition
 
 
 def documents(kind: str, terms: list[Term], *, strict: bool) -> QuerySet[SearchDocument]:
@@ -82,7 +120,7 @@ def documents(kind: str, terms: list[Term], *, strict: bool) -> QuerySet[SearchD
     return queryset
 
 
-def read_first(ids: QuerySet[Any]) -> QuerySet[Any] | RawSQL:
+def read_first(ids: QuerySet[Any] | RawSQL) -> QuerySet[Any] | RawSQL:
     """``ids`` (a one-column subquery) for an ``__in``, read in full before the statement around
     them runs: on PostgreSQL as an array, whose size the planner does not guess.
 
