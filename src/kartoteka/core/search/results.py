@@ -115,9 +115,10 @@ def _linked_ids(
     return linked
 
 
-#: up to how many records found through links (for any word) are each tested for every word;
-#: with more, each word's matches are intersected (see :func:`_every_term_ids`)
-PROBED_LINKS = 10_000
+#: up to how many linked records (companies) matching the words, for all the words together,
+#: their records (people) are each tested for every word; with more, each word's matches are
+#: intersected (see :func:`_every_term_ids`). At the demo's 2.3 people a company, about 9,000.
+PROBED_LINKS = 4_000
 
 
 def _every_term_ids(
@@ -134,26 +135,22 @@ def _every_term_ids(
 
     A record found through no linked record for any word holds every word in its own document:
     one match of all the words together, which one scan of the trigram index answers as one
-    small set. The others are among those found through a linked record for some word; up to
-    :data:`PROBED_LINKS` of them, each is tested for every word: its own document, or among
-    those found through a link for that word. With more ("Пр": 60,000 people work at a
-    company with a word starting so), each word's matches are read and intersected instead,
-    which costs what all of them hold.
+    small set. The others are among those found through a linked record for some word; while
+    the linked records matching the words are at most :data:`PROBED_LINKS`, each of those is
+    tested for every word: its own document, or among those found through a link for that
+    word. With more ("Пр": 27,694 companies, 64,638 people), each word's matches are read and
+    intersected instead, which costs what all of them hold.
 
     Intersecting read every match of each word first: 321,000 documents for "нови" (its stem
     "нов" is inside every Иванов) to find Кира Новикова, where testing the 7,193 people of
     companies with "нов" in their names and matching both words in one scan reads 15,000.
     """
     together = [[word, *(letters if i == 0 else [])] for i, word in enumerate(words)]
-    own = [
-        matching.documents(source.kind, terms, strict=False).values("object_id")
-        for terms in together
-    ]
     linked = [
         _linked_ids(source, user, terms, strict=False, cap=cap, fence=fence, read_first=True)
         for terms in together
     ]
-    # Each word's linked records are read once (a CTE), and only as far as they are needed.
+    # Each word's linked records are read once (a CTE), for the candidates and their tests.
     named: dict[int, str] = {}
     params: list[Any] = []
     for position, ids in enumerate(linked):
@@ -172,10 +169,9 @@ def _every_term_ids(
         return RawSQL(every_sql, every_params)  # noqa: S611 - Django's own SQL
     # The SQL below is Django's own for every part; only CTE names and counts are added.
     some = " UNION ALL ".join(f"SELECT * FROM found_through_{at}" for at in named)  # noqa: S608
-    first_links = f"first_links AS MATERIALIZED ({some} LIMIT {PROBED_LINKS + 1:d})"
     candidates = SearchDocument.objects.filter(
         kind=source.kind,
-        object_id__in=matching.read_first(RawSQL("SELECT * FROM first_links", ())),  # noqa: S611
+        object_id__in=matching.read_first(RawSQL(some, ())),  # noqa: S611
     )
     for position, terms in enumerate(together):
         test = matching.row_matches(source.kind, terms)
@@ -184,28 +180,49 @@ def _every_term_ids(
             test |= Q(object_id__in=through)
         candidates = candidates.filter(test)
     probed_sql, probed_params = candidates.values("object_id").query.sql_with_params()
-    each = []
-    for position, ids in enumerate(own):
-        sql, word_params = ids.query.sql_with_params()
-        if position in named:
-            sql = f"{sql} UNION ALL SELECT * FROM found_through_{position}"  # noqa: S608
-        each.append((f"({sql})", word_params))
-    few = f"(SELECT count(*) FROM first_links) <= {PROBED_LINKS:d}"  # noqa: S608
+    counted, counted_params = _first_linked(source, together)
+    each = [
+        _term_ids(source, user, word, letters if i == 0 else [], strict=False, cap=cap, fence=fence)
+        for i, word in enumerate(words)
+    ]
+    intersected_sql, intersected_params = each[0].intersection(*each[1:]).query.sql_with_params()
+    # At most one more than the bound is read, whichever words they match.
+    first = f"SELECT count(*) AS n FROM ({counted} LIMIT {PROBED_LINKS + 1:d}) AS f"  # noqa: S608
+    linked_count = f"linked_count AS MATERIALIZED ({first})"
+    few = f"(SELECT n FROM linked_count) <= {PROBED_LINKS:d}"  # noqa: S608
     # A condition on no column is tested once, before the rows under it are read: only one of
-    # the two ways ever runs.
+    # the two ways ever runs, and a CTE only the other way reads is never computed.
     return RawSQL(  # noqa: S611
-        f"WITH {', '.join(named.values())}, {first_links} "  # noqa: S608
+        f"WITH {', '.join(named.values())}, {linked_count} "  # noqa: S608
         f"(SELECT * FROM ({every_sql}) AS together WHERE {few}) UNION ALL "
         f"(SELECT * FROM ({probed_sql}) AS probed WHERE {few}) UNION ALL "
-        f"(SELECT * FROM ({' INTERSECT '.join(sql for sql, _ in each)}) AS intersected "
-        f"WHERE NOT {few})",
+        f"(SELECT * FROM ({intersected_sql}) AS intersected WHERE NOT {few})",
         (
             *params,
+            *counted_params,
             *every_params,
             *probed_params,
-            *(value for _, word_params in each for value in word_params),
+            *intersected_params,
         ),
     )
+
+
+def _first_linked(source: Source, together: list[list[Term]]) -> tuple[str, list[Any]]:
+    """SQL for the first :data:`PROBED_LINKS` + 1 linked records matching each word (whether
+    the user may see them or not: this only chooses a way), which the trigram index finds
+    without reading them all, as one UNION ALL."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for terms in together:
+        for model, _through in source.found_through:
+            other = source_for(model)
+            if other is not None:
+                docs = matching.documents(other.link_kind, terms, strict=False)
+                first = docs.values("object_id")[: PROBED_LINKS + 1]
+                sql, part_params = first.query.sql_with_params()
+                parts.append(f"({sql})")
+                params.extend(part_params)
+    return " UNION ALL ".join(parts), params
 
 
 def _found(
