@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -104,15 +105,26 @@ def _linked_ids(
     source is found through nothing. ``read_first``: the linked records' ids are read before
     their links are looked up (:func:`matching.read_first`)."""
     linked: QuerySet[Any] | None = None
+    for other, through, docs in _link_documents(source, together, strict=strict):
+        visible = _visible_ids(other, user, docs, cap, fence)
+        ids = through(cast(Any, matching.read_first(visible)) if read_first else visible)
+        # UNION ALL: an IN needs no duplicates removed, and a LIMIT over it stops early.
+        linked = ids if linked is None else linked.union(ids, all=True)
+    return linked
+
+
+def _link_documents(
+    source: Source, together: list[Term], *, strict: bool
+) -> list[tuple[Source, Callable[[QuerySet[Any]], QuerySet[Any]], QuerySet[SearchDocument]]]:
+    """For each kind ``source`` is found through: how it is searched, how its records lead to
+    those of ``source``, and its link documents matching every one of ``together``."""
+    found = []
     for model, through in source.found_through:
         other = source_for(model)
         if other is not None:
             docs = matching.documents(other.link_kind, together, strict=strict)
-            visible = _visible_ids(other, user, docs, cap, fence)
-            ids = through(cast(Any, matching.read_first(visible)) if read_first else visible)
-            # UNION ALL: an IN needs no duplicates removed, and a LIMIT over it stops early.
-            linked = ids if linked is None else linked.union(ids, all=True)
-    return linked
+            found.append((other, through, docs))
+    return found
 
 
 #: up to how many linked records (companies) matching the words, for all the words together,
@@ -214,14 +226,11 @@ def _first_linked(source: Source, together: list[list[Term]]) -> tuple[str, list
     parts: list[str] = []
     params: list[Any] = []
     for terms in together:
-        for model, _through in source.found_through:
-            other = source_for(model)
-            if other is not None:
-                docs = matching.documents(other.link_kind, terms, strict=False)
-                first = docs.values("object_id")[: PROBED_LINKS + 1]
-                sql, part_params = first.query.sql_with_params()
-                parts.append(f"({sql})")
-                params.extend(part_params)
+        for _other, _through, docs in _link_documents(source, terms, strict=False):
+            first = docs.values("object_id")[: PROBED_LINKS + 1]
+            sql, part_params = first.query.sql_with_params()
+            parts.append(f"({sql})")
+            params.extend(part_params)
     return " UNION ALL ".join(parts), params
 
 
