@@ -180,18 +180,7 @@ def _every_term_ids(
     if not named:
         return RawSQL(every_sql, every_params)  # noqa: S611 - Django's own SQL
     # The SQL below is Django's own for every part; only CTE names and counts are added.
-    some = " UNION ALL ".join(f"SELECT * FROM found_through_{at}" for at in named)  # noqa: S608
-    candidates = SearchDocument.objects.filter(
-        kind=source.kind,
-        object_id__in=matching.read_first(RawSQL(some, ())),  # noqa: S611
-    )
-    for position, terms in enumerate(together):
-        test = matching.row_matches(source.kind, terms)
-        if position in named:
-            through = RawSQL(f"SELECT * FROM found_through_{position}", ())  # noqa: S608,S611
-            test |= Q(object_id__in=through)
-        candidates = candidates.filter(test)
-    probed_sql, probed_params = candidates.values("object_id").query.sql_with_params()
+    probed_sql, probed_params = _probed(source, together, list(named))
     counted, counted_params = _first_linked(source, together)
     each = [
         _term_ids(source, user, word, letters if i == 0 else [], strict=False, cap=cap, fence=fence)
@@ -217,6 +206,25 @@ def _every_term_ids(
             *intersected_params,
         ),
     )
+
+
+def _probed(source: Source, together: list[list[Term]], named: list[int]) -> tuple[str, list[Any]]:
+    """SQL for the records found through a linked record for some word (the CTEs
+    ``found_through_<position>`` of the words in ``named``) that match every word: in their own
+    document, or among those found through a link for that word."""
+    some = " UNION ALL ".join(f"SELECT * FROM found_through_{at}" for at in named)  # noqa: S608
+    candidates = SearchDocument.objects.filter(
+        kind=source.kind,
+        object_id__in=matching.read_first(RawSQL(some, ())),  # noqa: S611
+    )
+    for position, terms in enumerate(together):
+        test = matching.row_matches(source.kind, terms)
+        if position in named:
+            through = RawSQL(f"SELECT * FROM found_through_{position}", ())  # noqa: S608,S611
+            test |= Q(object_id__in=through)
+        candidates = candidates.filter(test)
+    sql, params = candidates.values("object_id").query.sql_with_params()
+    return sql, list(params)
 
 
 def _first_linked(source: Source, together: list[list[Term]]) -> tuple[str, list[Any]]:
