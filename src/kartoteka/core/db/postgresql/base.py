@@ -1,4 +1,5 @@
-"""PostgreSQL as Django's backend, with moments read by the standard library's parser.
+"""PostgreSQL as Django's backend, with moments read by the standard library's parser and a
+cursor for the few statements worth preparing.
 
 Django reads every ``timestamptz`` through psycopg's pure-Python text loader (a regular
 expression, then a time-zone shift) and replaces the zone again in a subclass of its own: about
@@ -12,7 +13,7 @@ import datetime
 from functools import cache
 from typing import Any
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from psycopg.types.datetime import TimestamptzLoader
 
 
@@ -40,8 +41,41 @@ def _loader_for(zone: datetime.tzinfo | None) -> type[_MomentLoader]:
     return type("MomentLoader", (_MomentLoader,), {"timezone": zone, "__module__": __name__})
 
 
+class _PreparedCursor(base.ServerBindingCursor):  # type: ignore[misc, name-defined]
+    """Prepares each statement on the server the first time it runs on its connection."""
+
+    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+        return super().execute(query, params, **{**options, "prepare": True})
+
+
+#: executions after which psycopg prepares a statement by itself: never. Django's cursors bind
+#: parameters on the client and are never prepared; only ``prepared_cursor`` asks for it (psycopg
+#: ignores the request when this is None, Django's default).
+_NEVER_BY_ITSELF = 2**31 - 1
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
+        if isinstance(cursor, _PreparedCursor):
+            # A prepared run sends no text to read back: the statement with its values, as
+            # Django shows it for server-side binding (query logs, captured queries in tests).
+            return super().compose_sql(sql, params)  # type: ignore[no-any-return]
+        return super().last_executed_query(cursor, sql, params)  # type: ignore[no-any-return]
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
         connection.adapters.register_loader("timestamptz", _loader_for(self.timezone))
+        connection.prepare_threshold = _NEVER_BY_ITSELF
         return connection
+
+    def prepared_cursor(self) -> Any:
+        """A cursor whose statements PostgreSQL plans once per connection and then reuses
+        (:mod:`kartoteka.core.db.prepared`), logged and wrapped as Django's own are."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(_PreparedCursor(self.connection))  # type: ignore[attr-defined]

@@ -1,0 +1,63 @@
+"""On PostgreSQL the sign-in statement every request starts with is planned once per connection,
+and still shows in query logs with its values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import Personas
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared plans"),
+]
+
+
+def _prepared_sign_ins() -> dict[str, int]:
+    """Each prepared sign-in statement of this connection, by its text: runs so far."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%accounts_rolegrant%"],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_api_calls_and_pages_reuse_one_prepared_sign_in_each(
+    api: Any, client: Client, personas: Personas
+) -> None:
+    caller = api(personas.manager_a)
+    client.force_login(personas.manager_b)
+    assert caller.get("/api/v1/users/me/").status_code == 200
+    assert client.get("/contacts/").status_code == 200
+    first = _prepared_sign_ins()
+    # One for a token, one for a session: one statement each, however many requests follow.
+    assert len(first) == 2, first
+    assert any("accounts_apitoken" in sql for sql in first)
+
+    for _ in range(3):
+        assert caller.get("/api/v1/users/me/").status_code == 200
+        assert client.get("/contacts/").status_code == 200
+
+    again = _prepared_sign_ins()
+    assert again.keys() == first.keys()
+    assert all(again[sql] == first[sql] + 3 for sql in first), (first, again)
+
+
+def test_a_prepared_sign_in_is_logged_with_its_values(api: Any, personas: Personas) -> None:
+    caller = api(personas.manager_a)
+
+    with CaptureQueriesContext(connection) as queries:
+        me = caller.get("/api/v1/users/me/")
+
+    assert me.json()["username"] == "manager_a"
+    sign_in = [query["sql"] for query in queries if "accounts_rolegrant" in query["sql"]]
+    assert len(sign_in) == 1
+    assert "%s" not in sign_in[0] and "$1" not in sign_in[0]
+    assert "t.key_hash = '" in sign_in[0]
