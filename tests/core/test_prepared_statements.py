@@ -1,5 +1,6 @@
-"""On PostgreSQL the sign-in statement every request starts with is planned once per connection,
-and still shows in query logs with its values."""
+"""On PostgreSQL the sign-in statement every request starts with, and a caller-ID lookup, are
+planned once per connection; lists and searches, whose plans depend on their values, are not;
+a prepared statement still shows in query logs with its values."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import Personas
+from tests.factories.clients import ContactFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -18,15 +20,20 @@ pytestmark = [
 ]
 
 
-def _prepared_sign_ins() -> dict[str, int]:
-    """Each prepared sign-in statement of this connection, by its text: runs so far."""
+def _prepared(reading: str) -> dict[str, int]:
+    """Each statement of this connection's prepared ones reading ``reading``, by its text:
+    its runs so far."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
             " WHERE statement LIKE %s",
-            ["%accounts_rolegrant%"],
+            [f"%{reading}%"],
         )
         return dict(cursor.fetchall())
+
+
+def _prepared_sign_ins() -> dict[str, int]:
+    return _prepared("accounts_rolegrant")
 
 
 def test_api_calls_and_pages_reuse_one_prepared_sign_in_each(
@@ -61,3 +68,26 @@ def test_a_prepared_sign_in_is_logged_with_its_values(api: Any, personas: Person
     assert len(sign_in) == 1
     assert "%s" not in sign_in[0] and "$1" not in sign_in[0]
     assert "t.key_hash = '" in sign_in[0]
+
+
+def test_caller_id_lookups_share_one_prepared_statement_and_lists_are_planned_each_time(
+    api: Any, personas: Personas
+) -> None:
+    numbers = ["+79161234567", "+79031112233", "+79265550011"]
+    for number in numbers:
+        ContactFactory(owner=personas.manager_a, phone=number, last_name=f"Звонящий{number[-2:]}")
+    caller = api(personas.manager_a)
+
+    for number in numbers:
+        found = caller.get("/api/v1/contacts/", {"phone": "8" + number[2:]}).json()["results"]
+        assert [row["last_name"] for row in found] == [f"Звонящий{number[-2:]}"]
+    assert caller.get("/api/v1/contacts/", {"q": "Звонящий"}).status_code == 200
+    assert caller.get("/api/v1/contacts/", {"q": "Звонящий", "phone": "89161234567"}).json()[
+        "results"
+    ]
+    assert caller.get("/api/v1/contacts/").status_code == 200
+
+    lists = _prepared("clients_contact")
+    # One statement for the three numbers, run three times; the search and the list unprepared.
+    assert list(lists.values()) == [3], lists
+    assert "clients_contactphone" in next(iter(lists))

@@ -26,7 +26,8 @@ def token_authenticate(key: str) -> User | None:
     the caller goes to their branch, named in its audit entry).
     """
     now = timezone.now()
-    found = list(prepared.raw(User, _token_sql(), [ApiToken.hash_key(key), _db_moment(now)]))
+    with prepared.planned_once():
+        found = list(User.objects.raw(_token_sql(), [ApiToken.hash_key(key), _db_moment(now)]))
     if not found or not found[0].is_active:
         return None
     user = found[0]
@@ -136,7 +137,8 @@ def session_user(user_id: Any) -> User | None:
         return None
     if not 0 < pk < 2**63:  # no such user; SQLite refuses a larger number outright
         return None
-    found = list(prepared.raw(User, _sign_in_sql_for(connection.vendor, False), [pk]))
+    with prepared.planned_once():
+        found = list(User.objects.raw(_sign_in_sql_for(connection.vendor, False), [pk]))
     if not found:
         return None
     _keep_what_was_read(found[0])

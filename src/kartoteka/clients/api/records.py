@@ -197,6 +197,9 @@ class RecordViewSet(
         user = signed_in(self.request)
         return queries.list_alternatives(user, self.queryset.model, self.request.query_params)
 
+    def plan_kept(self) -> bool:
+        return queries.plan_kept(self.request.query_params)
+
     def _values(self, serializer: serializers.BaseSerializer) -> dict[str, Any]:  # type: ignore[type-arg]
         data = dict(serializer.validated_data)
         data.pop("version", None)

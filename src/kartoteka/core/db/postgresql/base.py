@@ -49,7 +49,7 @@ class _PreparedCursor(base.ServerBindingCursor):  # type: ignore[misc, name-defi
 
 
 #: executions after which psycopg prepares a statement by itself: never. Django's cursors bind
-#: parameters on the client and are never prepared; only ``prepared_cursor`` asks for it (psycopg
+#: parameters on the client and are never prepared; only ``planned_once`` asks for it (psycopg
 #: ignores the request when this is None, Django's default).
 _NEVER_BY_ITSELF = 2**31 - 1
 
@@ -72,10 +72,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         connection.prepare_threshold = _NEVER_BY_ITSELF
         return connection
 
-    def prepared_cursor(self) -> Any:
-        """A cursor whose statements PostgreSQL plans once per connection and then reuses
-        (:mod:`kartoteka.core.db.prepared`), logged and wrapped as Django's own are."""
-        self.close_if_health_check_failed()
-        self.ensure_connection()
-        with self.wrap_database_errors:
-            return self._prepare_cursor(_PreparedCursor(self.connection))  # type: ignore[attr-defined]
+    #: above 0 while statements are to be prepared (:func:`kartoteka.core.db.prepared.planned_once`)
+    preparing = 0
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        if self.preparing and name is None:
+            # The connection's own moment loader is already this wrapper's (see above).
+            return _PreparedCursor(self.connection)
+        return super().create_cursor(name)
