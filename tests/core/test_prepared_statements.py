@@ -1,6 +1,7 @@
-"""On PostgreSQL the sign-in statement every request starts with, and a caller-ID lookup, are
-planned once per connection; lists and searches, whose plans depend on their values, are not;
-a prepared statement still shows in query logs with its values."""
+"""On PostgreSQL the sign-in statement every request starts with, a caller-ID lookup and the
+one write path's statements are planned once per connection; lists and searches, whose plans
+depend on their values, are not; a prepared statement still shows in query logs with its
+values."""
 
 from __future__ import annotations
 
@@ -91,3 +92,21 @@ def test_caller_id_lookups_share_one_prepared_statement_and_lists_are_planned_ea
     # One statement for the three numbers, run three times; the search and the list unprepared.
     assert list(lists.values()) == [3], lists
     assert "clients_contactphone" in next(iter(lists))
+
+
+def test_writes_through_the_one_write_path_are_prepared_once(api: Any, personas: Personas) -> None:
+    caller = api(personas.manager_a)
+    for number in ("1", "2", "3"):
+        created = caller.post(
+            "/api/v1/contacts/",
+            {"last_name": f"Новиков{number}", "phones": [{"number": f"+7916000000{number}"}]},
+            format="json",
+        )
+        assert created.status_code == 201, created.content
+
+    inserts = _prepared('INSERT INTO "clients_contact"')
+    documents = _prepared('INSERT INTO "core_searchdocument"')
+    assert list(inserts.values()) == [3], inserts
+    assert list(documents.values()) == [3], documents
+    found = caller.get("/api/v1/contacts/", {"q": "Новиков2"}).json()["results"]
+    assert [row["phones"][0]["number"] for row in found] == ["+79160000002"]

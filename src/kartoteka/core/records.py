@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kartoteka.core import audit, events, search
+from kartoteka.core.db.prepared import planned_once
 from kartoteka.core.errors import ConflictError, NotFoundError
 from kartoteka.core.models import AuditEntry, Record
 
@@ -100,7 +101,8 @@ def create_record(
     Inside the caller's transaction no savepoint is made (two round trips): nothing between
     here and the caller catches a failure to carry on, so the whole change rolls back.
     """
-    with transaction.atomic(savepoint=False):
+    # Inserts, and reads by key: each statement's plan is the same for every record.
+    with transaction.atomic(savepoint=False), planned_once():
         obj = model(**values)
         extra, notes = follow(None, obj) if follow is not None else ({}, {})
         if _set_columns(obj, extra) or not checked:
@@ -137,7 +139,8 @@ def update_record(
     all of it is one version and one audit entry.
     """
     model = type(obj)
-    with transaction.atomic():
+    # Reads and writes by key: each statement's plan is the same for every record.
+    with transaction.atomic(), planned_once():
         current = model.all_objects.select_for_update().filter(pk=obj.pk).first()
         if current is None or current.deleted_at is not None:
             raise NotFoundError()

@@ -8,8 +8,9 @@ API call and page starts with (a token or session, its user, branch and grants) 
 on their first few runs on a connection, then run on a generic plan that is kept.
 
 Only statements whose best plan does not depend on the values belong inside: a lookup by a
-unique key or through a selective index (a phone number). A list's or a search's best plan
-does (how many rows a word or an owner has), so those stay planned on every run.
+unique key or through a selective index (a phone number), and the one write path's inserts and
+updates by key (creating a contact: 7.5 → 6.9 ms at a million). A list's or a search's best
+plan does (how many rows a word or an owner has), so those stay planned on every run.
 
 SQLite's driver already keeps each connection's compiled statements; there this does nothing.
 """

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 
+from kartoteka.core.db.prepared import planned_once
 from kartoteka.core.search.document import SearchDocument
 
 if TYPE_CHECKING:
@@ -201,7 +202,9 @@ def index(obj: models.Model, *, as_written: bool = False) -> None:
         index_many(type(obj), [obj.pk])
         return
     with transaction.atomic(savepoint=False):
-        _store(source, {obj.pk: text}, {obj.pk: link} if link is not None else {})
+        # One record's document, by its key: the same plan whatever the record.
+        with planned_once():
+            _store(source, {obj.pk: text}, {obj.pk: link} if link is not None else {})
         for other, other_ids in source.dependents([obj.pk]).items():
             index_many(other, other_ids, dependents=False)
 
