@@ -295,6 +295,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1, maximum=100)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+# Django's database sessions, read with a kept plan (accounts/sessions.py).
+SESSION_ENGINE = "kartoteka.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12, minimum=1, maximum=24 * 30) * 3600
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=5, maximum=24 * 60)
 SESSION_COOKIE_HTTPONLY = True

@@ -1,7 +1,7 @@
-"""On PostgreSQL the sign-in statement every request starts with, a caller-ID lookup and the
-one write path's statements are planned once per connection; lists and searches, whose plans
-depend on their values, are not; a prepared statement still shows in query logs with its
-values."""
+"""On PostgreSQL the sign-in statements every request starts with (and a page's session), a
+caller-ID lookup and the one write path's statements are planned once per connection; lists and
+searches, whose plans depend on their values, are not; a prepared statement still shows in
+query logs with its values."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def test_api_calls_and_pages_reuse_one_prepared_sign_in_each(
     assert caller.get("/api/v1/users/me/").status_code == 200
     assert client.get("/contacts/").status_code == 200
     first = _prepared_sign_ins()
+    sessions = _prepared('FROM "django_session"')
     # One for a token, one for a session: one statement each, however many requests follow.
     assert len(first) == 2, first
     assert any("accounts_apitoken" in sql for sql in first)
@@ -56,6 +57,9 @@ def test_api_calls_and_pages_reuse_one_prepared_sign_in_each(
     again = _prepared_sign_ins()
     assert again.keys() == first.keys()
     assert all(again[sql] == first[sql] + 3 for sql in first), (first, again)
+    # The page's session is read by its key the same way, once per page.
+    assert len(sessions) == 1, sessions
+    assert _prepared('FROM "django_session"') == {sql: runs + 3 for sql, runs in sessions.items()}
 
 
 def test_a_prepared_sign_in_is_logged_with_its_values(api: Any, personas: Personas) -> None:
