@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from kartoteka.accounts.models import Branch
 from tests.conftest import Personas
 from tests.factories.clients import ContactFactory
 
@@ -114,3 +116,32 @@ def test_writes_through_the_one_write_path_are_prepared_once(api: Any, personas:
     assert list(documents.values()) == [3], documents
     found = caller.get("/api/v1/contacts/", {"q": "Новиков2"}).json()["results"]
     assert [row["phones"][0]["number"] for row in found] == ["+79160000002"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_column_migrated_by_another_process_does_not_break_the_prepared_sign_in(
+    api: Any, personas: Personas
+) -> None:
+    caller = api(personas.manager_a)
+    assert caller.get("/api/v1/users/me/").status_code == 200  # prepared on this connection
+    table = connection.ops.quote_name(Branch._meta.db_table)
+    length = Branch._meta.get_field("city").max_length
+    assert length is not None
+    # Another node's `kartoteka migrate`, while this one serves: the city the sign-in reads
+    # changes its type under the statement prepared here.
+    other = psycopg.connect(_dsn(), autocommit=True)
+    try:
+        other.execute(f"ALTER TABLE {table} ALTER COLUMN city TYPE varchar({length + 1})")
+        for _ in range(2):
+            me = caller.get("/api/v1/users/me/")
+            assert me.status_code == 200
+            assert me.json()["username"] == "manager_a"
+    finally:
+        other.execute(f"ALTER TABLE {table} ALTER COLUMN city TYPE varchar({length})")
+        other.close()
+
+
+def _dsn() -> str:
+    params = connection.get_connection_params()
+    keep = ("dbname", "host", "port", "user", "password")
+    return " ".join(f"{key}={params[key]}" for key in keep if params.get(key))

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from django.db.backends.postgresql import base, operations
+from psycopg import errors, pq
 from psycopg.types.datetime import TimestamptzLoader
 
 
@@ -45,7 +46,18 @@ class _PreparedCursor(base.ServerBindingCursor):  # type: ignore[misc, name-defi
     """Prepares each statement on the server the first time it runs on its connection."""
 
     def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
-        return super().execute(query, params, **{**options, "prepare": True})
+        options["prepare"] = True
+        try:
+            return super().execute(query, params, **options)
+        except errors.FeatureNotSupported:
+            # "cached plan must not change result type": another process migrated a column
+            # this statement reads since it was prepared here. Kept, it would fail on every
+            # run on this connection; outside a transaction it is dropped and made anew (a
+            # failed transaction's rollback drops it as well).
+            if self.connection.info.transaction_status != pq.TransactionStatus.IDLE:
+                raise
+            self.connection.execute("DEALLOCATE ALL")  # psycopg forgets its names with it
+            return super().execute(query, params, **options)
 
 
 #: executions after which psycopg prepares a statement by itself: never. Django's cursors bind
