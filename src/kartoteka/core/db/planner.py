@@ -24,11 +24,13 @@ def no_sequential_scans(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    # In a transaction of its own the setting ends with it; inside a caller's it is put back.
+    inside = connection.in_atomic_block
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
         )
         before = cursor.fetchone()[0]
         yield
-        # Only matters inside a caller's transaction: the setting would otherwise outlive this.
-        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+        if inside:
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
