@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 from rest_framework.test import APIClient
@@ -35,6 +36,14 @@ def _fast_password_hashing(settings: Any) -> None:
     # Argon2 is deliberately slow; tests that are not about hashing use a fast hasher.
     # tests/accounts/test_login.py checks that production hashing is Argon2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_between_tests() -> Any:
+    # Counts past the list's limit are kept in the cache for a minute (core/pagination.py);
+    # each test's database starts anew, so must the cache.
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -260,8 +260,18 @@ TEMPLATES = [
         "BACKEND": "kartoteka.core.template_engine.Templates",
         "NAME": "django",
         "DIRS": [PACKAGE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's cached loader, folding each template's fixed text once per language
+            # (core/template_constants.py).
+            "loaders": [
+                (
+                    "kartoteka.core.template_constants.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

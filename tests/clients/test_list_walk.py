@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from kartoteka.accounts.models import User
@@ -106,6 +109,36 @@ def test_a_very_long_list_is_counted_only_so_far(
     )
     shown = len(names(filtered))
     assert 1 <= shown < 60 and pager_text(filtered) == f"1–{shown} из {shown}"
+
+
+def _counts(client: Client, url: str) -> tuple[str, int]:
+    # The pager's text and how many counting statements the page made.
+    with CaptureQueriesContext(connection) as queries:
+        html = html_of(client, url)
+    return pager_text(html), sum("COUNT(*)" in query["sql"] for query in queries)
+
+
+def test_a_count_past_the_limit_is_kept_a_minute_and_one_within_it_never(
+    client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list of "more than 60" is not counted again on every page for a minute; a list within
+    the limit is counted afresh each time, so a new record shows in its total at once."""
+    monkeypatch.setattr("kartoteka.core.pagination.COUNT_LIMIT", 60)
+    made = [CompanyFactory(owner=personas.admin, name=f"ООО «Долгий {n:03}»") for n in range(62)]
+    client.force_login(personas.admin)
+    assert _counts(client, "/companies/?sort=name") == ("1–50 из более чем 60", 1)
+    assert _counts(client, "/companies/?sort=name") == ("1–50 из более чем 60", 0)
+    # Another filter (or another reader) is another statement: counted for itself.
+    mine = f"/companies/?sort=name&owner={personas.admin.pk}"
+    assert _counts(client, mine) == ("1–50 из более чем 60", 1)
+    Company.objects.filter(pk__in=[company.pk for company in made[:5]]).delete()
+    # 57 now: the kept "more than 60" reads on until its minute is over.
+    assert _counts(client, "/companies/?sort=name") == ("1–50 из более чем 60", 0)
+    cache.clear()  # the minute is over
+    assert _counts(client, "/companies/?sort=name") == ("1–50 из 57", 1)
+    assert _counts(client, "/companies/?sort=name") == ("1–50 из 57", 1)
+    CompanyFactory(owner=personas.admin, name="ООО «Новый»")
+    assert _counts(client, "/companies/?sort=name") == ("1–50 из 58", 1)
 
 
 def test_card_walks_the_filtered_sorted_list_and_returns_to_it(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone, translation
+from django.utils.functional import LazyObject
 
 from kartoteka.accounts import backends
 
@@ -79,6 +81,11 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if isinstance(user, LazyObject) and user.is_authenticated:
+            # Read by now: the view and the page get the user itself. Through Django's lazy
+            # wrapper each of the ~700 reads of the user a list page makes (its access checks,
+            # its links, its header) went through a failed attribute lookup first: ~1 ms.
+            request.user = user = cast(Any, user)._wrapped
         if user.is_authenticated:
             language = user.language  # type: ignore[union-attr]
         else:
