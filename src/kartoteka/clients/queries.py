@@ -173,10 +173,11 @@ def api_rows(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def page_rows(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """``queryset`` (a list page's: owner and branch joined) loading what a list page shows
-    of each record's lists (phones, emails, tags, the names of the companies a person works
-    at) inside the same statement."""
-    plain = queryset.prefetch_related(None)
+    """``queryset`` loading what a list page shows of each record's lists (phones, emails,
+    tags, the names of the companies a person works at) inside the same statement. Owners and
+    branches are not joined: the page gives each row the person and branch its filters list
+    anyway (:func:`kartoteka.core.prefetch.attach_known`)."""
+    plain = queryset.select_related(None).prefetch_related(None)
     return with_lists(plain, *_lists(user, queryset.model, company_names=True))
 
 

@@ -12,9 +12,9 @@ page is freed by reference counting the moment the request lets it go.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import prefetch_related_objects
@@ -86,6 +86,26 @@ def release(rows: Iterable[Any]) -> None:
             for related in cache.values():
                 pending.extend(getattr(related, "_result_cache", None) or ())
             row._prefetched_objects_cache = {}
+
+
+def attach_known(rows: Sequence[models.Model], field: str, known: Iterable[models.Model]) -> None:
+    """Give each of ``rows`` its ``field`` (a foreign key) from ``known``, the objects a page
+    has read anyway (the people of its owner filter, its branches), as a join would have;
+    those not among them are read in one statement. A list page joined its rows' owners and
+    branches for their names: 51 more of each built per page, for the same few people."""
+    if not rows:
+        return
+    link = rows[0]._meta.get_field(field)
+    assert isinstance(link, models.ForeignKey), f"{field} is no foreign key"
+    target = cast(type[models.Model], link.related_model)
+    by_id = {item.pk: item for item in known}
+    ids = {getattr(row, link.attname) for row in rows}
+    missing = ids - by_id.keys() - {None}
+    if missing:
+        by_id.update((item.pk, item) for item in target._base_manager.filter(pk__in=missing))
+    for row in rows:
+        value = getattr(row, link.attname)
+        row._state.fields_cache[link.name] = None if value is None else by_id.get(value)
 
 
 def prefetch(rows: list[Any], *lookups: Any) -> None:

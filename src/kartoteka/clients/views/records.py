@@ -47,7 +47,7 @@ from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.models import Record
 from kartoteka.core.pagination import keyset_page
-from kartoteka.core.prefetch import prefetched
+from kartoteka.core.prefetch import attach_known, prefetched
 from kartoteka.core.search import Group
 from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, options_html, signed_in
@@ -164,7 +164,10 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     fixed = list_state.hidden_columns(user, spec["entity"])
     if not request.GET.getlist("cols"):
         column_keys = [key for key in column_keys if key not in fixed]
-    owners = access.scoped(User.objects.filter(is_active=True), user).order_by("last_name")
+    owners = list(access.scoped(User.objects.filter(is_active=True), user).order_by("last_name"))
+    branches = list(Branch.objects.filter(is_active=True).order_by("name"))
+    attach_known(page.rows, "owner", owners)
+    attach_known(page.rows, "branch", branches)
     bulk = bulk_views.list_context(
         request, kind, page, owners=owners, tags=tags, custom_fields=custom_fields
     )
@@ -196,7 +199,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
                 ((person.pk, person) for person in owners), request.GET.get("owner", "")
             ),
             "tags": tags,
-            "branches": Branch.objects.filter(is_active=True).order_by("name"),
+            "branches": branches,
             "statuses": CompanyStatus.choices,
             "custom_filters": custom_fields,
             "entity": spec["entity"],
