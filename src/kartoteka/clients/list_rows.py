@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import dateformat, timezone
-from django.utils.html import format_html_join
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -54,12 +53,13 @@ def _nowrap(css: str, label: str, value: Any) -> SafeString:
 
 
 def _day(moment: Any) -> str:
-    """``|date:"d.m.Y"``: a moment in the site's time zone, a date as it is, nothing as ""."""
+    """``|date:"d.m.Y"``: a moment in the site's time zone, a date as it is, nothing as "".
+    Formatted here: Django's date formatting took ~15 µs a cell, a page has a hundred."""
     if moment is None:
         return ""
     if hasattr(moment, "tzinfo") and timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return dateformat.format(moment, "d.m.Y")
+    return f"{moment.day:02}.{moment.month:02}.{moment.year:04}"
 
 
 def _owner(record: Any, label: str) -> SafeString:
@@ -81,15 +81,13 @@ def _companies(contact: Any, label: str) -> SafeString:
     title = "; ".join(
         f"{job.company.name}, {job.position}" if job.position else job.company.name for job in jobs
     )
-    shown = format_html_join(
-        "; ",
-        "{}{}",
-        (
-            (job.company.name, row_html(', <span class="muted">{}</span>', job.position))
+    shown = SafeString(
+        "; ".join(
+            row_html('{}, <span class="muted">{}</span>', job.company.name, job.position)
             if job.position
-            else (job.company.name, "")
+            else row_html("{}", job.company.name)
             for job in jobs
-        ),
+        )
     )
     return row_html(
         '<td class="cell-company" data-label="{}"><span class="clip" title="{}">{}</span></td>',
