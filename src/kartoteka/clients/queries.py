@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
 
+from kartoteka.accounts.models import Branch
 from kartoteka.clients.models import (
     Company,
     CompanyEmail,
@@ -21,11 +22,11 @@ from kartoteka.clients.models import (
     Employment,
     RelatedPerson,
 )
-from kartoteka.core import access, kinds, search
+from kartoteka.core import access, kinds, search, small_tables
 from kartoteka.core.ids import parse_id
 from kartoteka.core.json_lists import JsonList, with_lists
 from kartoteka.core.phones import normalize_phone
-from kartoteka.records.models import Tag
+from kartoteka.records.models import CustomField, SavedView, Tag
 from kartoteka.records.queries import filtered
 
 if TYPE_CHECKING:
@@ -138,6 +139,26 @@ def list_alternatives(
     if str(params.get("q") or "").strip() or any(params.get(key) for key in NARROW):
         return None
     return access.alternatives(user, model)
+
+
+#: what a list page's filter bar lists beside its rows (see :func:`list_page_tables`)
+_CUSTOM_FIELDS = small_tables.Table(CustomField, where="entity = %s", order=("position", "id"))
+_TAGS = small_tables.Table(Tag, order=("name",))
+_BRANCHES = small_tables.Table(Branch, where="is_active", order=("name",))
+_SAVED_VIEWS = small_tables.Table(
+    SavedView, where="entity = %s AND (owner_id = %s OR is_shared)", order=("name", "id")
+)
+
+
+def list_page_tables(
+    user: User, entity: str
+) -> tuple[list[CustomField], list[Tag], list[Branch], list[SavedView]]:
+    """A list page's ``entity`` custom fields, every tag, the active branches and the saved
+    views ``user`` may open (their own and the shared ones), in one statement."""
+    fields, tags, branches, views = small_tables.read(
+        (_CUSTOM_FIELDS, [entity]), (_TAGS, []), (_BRANCHES, []), (_SAVED_VIEWS, [entity, user.pk])
+    )
+    return fields, tags, branches, views
 
 
 def plan_kept(params: Mapping[str, Any]) -> bool:

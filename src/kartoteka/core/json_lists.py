@@ -98,11 +98,11 @@ class JsonList:
         children = []
         for row in read:
             values = {name: convert[name](v) for name, v in zip(names, row, strict=True)}
-            child = _loaded(self.model, {k: v for k, v in values.items() if "__" not in k})
+            child = loaded(self.model, {k: v for k, v in values.items() if "__" not in k})
             for link, (model, fields) in related.items():
-                loaded = {field: values[f"{link}__{field}"] for field in fields}
-                loaded.setdefault("id", child.__dict__.get(f"{link}_id"))
-                child._state.fields_cache[link] = _loaded(model, loaded)
+                known = {field: values[f"{link}__{field}"] for field in fields}
+                known.setdefault("id", child.__dict__.get(f"{link}_id"))
+                child._state.fields_cache[link] = loaded(model, known)
             children.append(child)
         children.sort(key=lambda child: tuple(getattr(child, name) for name in self.order))
         return children
@@ -135,7 +135,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _loaded(model: type[models.Model], values: dict[str, Any]) -> models.Model:
+def loaded(model: type[models.Model], values: dict[str, Any]) -> models.Model:
     """A row as read from the database, with only ``values`` loaded (the rest deferred, as
     ``.only()`` leaves them). Built the way unpickling builds one: no ``__init__``, whose
     defaults and signals were most of the cost of a list of 50 records' lists."""

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kartoteka.accounts.models import Branch, User
+from kartoteka.accounts.models import User
 from kartoteka.clients import fields, list_rows, queries
 from kartoteka.clients.forms import (
     CUSTOM_PREFIX,
@@ -52,8 +52,7 @@ from kartoteka.core.search import Group
 from kartoteka.core.search import find as find_records
 from kartoteka.core.web import apply_domain_error, options_html, signed_in
 from kartoteka.records import columns, sharing
-from kartoteka.records import queries as record_queries
-from kartoteka.records.models import CustomField, Tag
+from kartoteka.records.models import CustomField
 from kartoteka.records.services import undo
 from kartoteka.records.sharing_forms import ShareForm
 from kartoteka.records.views import bulk as bulk_views
@@ -156,8 +155,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     list_state.remember(request, kind)
     filters = {key: value for key, value in request.GET.items() if key not in NOT_FILTERS and value}
     # Read once: the filter bar, the column chooser and the bulk bar all show them.
-    custom_fields = list(CustomField.objects.filter(entity=spec["entity"]))
-    tags = list(Tag.objects.all())
+    custom_fields, tags, branches, saved_views = queries.list_page_tables(user, spec["entity"])
     record_kind = kinds.record_kind(spec["entity"])
     assert record_kind is not None
     column_keys, custom_columns = columns.chosen(record_kind, custom_fields, request.GET)
@@ -165,7 +163,6 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     if not request.GET.getlist("cols"):
         column_keys = [key for key in column_keys if key not in fixed]
     owners = list(access.scoped(User.objects.filter(is_active=True), user).order_by("last_name"))
-    branches = list(Branch.objects.filter(is_active=True).order_by("name"))
     attach_known(page.rows, "owner", owners)
     attach_known(page.rows, "branch", branches)
     bulk = bulk_views.list_context(
@@ -203,7 +200,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "statuses": CompanyStatus.choices,
             "custom_filters": custom_fields,
             "entity": spec["entity"],
-            "saved_views": record_queries.saved_views(user, spec["entity"]),
+            "saved_views": saved_views,
             "current_view": request.GET.get("view", ""),
             "query_without_after": urlencode(
                 [
