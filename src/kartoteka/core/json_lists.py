@@ -17,6 +17,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
@@ -123,16 +124,44 @@ class JsonList:
                 if "__" in name:
                     link, field = name.split("__", 1)
                     model = _column(model, link).related_model
-                found = _column(model, field)
-                text = isinstance(found, models.CharField | models.TextField)
-                # JSON already gives numbers and text; dates arrive as ISO text.
-                plain = text or isinstance(found, models.IntegerField | models.AutoField)
-                self._converters[name] = _same if plain else found.to_python
+                self._converters[name] = converter(_column(model, field))
         return self._converters
+
+
+def converter(found: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """What makes a column's value read from a JSON array into the field's value: JSON already
+    gives numbers, text, booleans (1/0 on SQLite) and nested JSON; dates and moments arrive as
+    ISO text (a moment without an offset, SQLite's, is UTC)."""
+    if isinstance(found, models.DateTimeField):
+        return _moment
+    plain = (
+        models.CharField,
+        models.TextField,
+        models.IntegerField,
+        models.AutoField,
+        models.ForeignKey,
+        models.JSONField,
+    )
+    if isinstance(found, plain):
+        return _same
+    if isinstance(found, models.BooleanField):
+        return _truth
+    return found.to_python
 
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _truth(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def loaded(model: type[models.Model], values: dict[str, Any]) -> models.Model:

@@ -14,12 +14,11 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
 
-from kartoteka.core.json_lists import loaded
+from kartoteka.core.json_lists import converter, loaded
 
 
 @dataclass(frozen=True)
@@ -103,30 +102,4 @@ def _sort_key(value: Any) -> tuple[bool, Any]:
 
 @functools.cache
 def _converters(model: type[models.Model]) -> dict[str, Callable[[Any], Any]]:
-    return {f.attname: _converter(f) for f in model._meta.concrete_fields}
-
-
-def _converter(found: models.Field[Any, Any]) -> Callable[[Any], Any]:
-    if isinstance(found, models.JSONField):
-        return _same
-    if isinstance(found, models.BooleanField):
-        return lambda value: None if value is None else bool(value)
-    if isinstance(found, models.DateTimeField):
-        return _moment
-    if isinstance(found, models.CharField | models.TextField | models.IntegerField):
-        return _same
-    if isinstance(found, models.ForeignKey | models.AutoField):
-        return _same
-    return found.to_python
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _moment(value: Any) -> datetime | None:
-    # PostgreSQL writes the offset; SQLite's stored text is UTC without one.
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return {f.attname: converter(f) for f in model._meta.concrete_fields}
