@@ -1,6 +1,7 @@
-"""A searched list's page is the same whether its first rows held it (tested one by one first)
-or every match was looked up: same rows, same order, same next page, and never a
-contact found through a company its reader may not see."""
+"""A searched list's page is the same whether its first rows held it (tested one by one first,
+or, newest first, read from the documents in id order) or every match was looked up: same rows,
+same order, same next page, and never a contact found through a company its reader may not
+see."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.db.models import Q
 from kartoteka.clients.models import Contact, Employment
 from kartoteka.clients.services.companies import company_create
 from kartoteka.clients.services.contacts import contact_create
-from kartoteka.core.search import results
+from kartoteka.core import search
+from kartoteka.core.search import results, walking
 from tests.conftest import Personas
 
 
@@ -23,9 +25,10 @@ def _names(client: Any, params: dict[str, Any]) -> tuple[list[str], str | None]:
     return rows, answer["next"]
 
 
-def _pages(client: Any, text: str) -> list[list[str]]:
+def _pages(client: Any, text: str, ordering: str = "") -> list[list[str]]:
     pages: list[list[str]] = []
-    rows, following = _names(client, {"q": text, "limit": 4})
+    extra = {"ordering": ordering} if ordering else {}
+    rows, following = _names(client, {"q": text, "limit": 4, **extra})
     pages.append(rows)
     while following:
         answer = client.get(following).json()
@@ -47,8 +50,8 @@ def people(personas: Personas) -> None:
             actor=personas.manager_a,
             values={"last_name": f"Сидоров{number}", "first_name": "Олег"},
         )
-    # Found by the company's name only ("Пе" starts no word of his own); a word and a letter
-    # must be in one document ("Лепесток Р": neither company's name holds both).
+    # Found by the company's name only ("Пе" starts no word of his own); for the
+    # administrator, who sees both companies, every word may be in his name or either's.
     contact_create(
         actor=personas.manager_a,
         values={"last_name": "Ким", "first_name": "Юрий", "companies": [petals.pk, daisy.pk]},
@@ -64,8 +67,9 @@ WORDS = {
     "Ле": (1, "Ким Юрий"),
     "Ким Лепесток": (1, "Ким Юрий"),
     "Лепесток Ромашка": (1, "Ким Юрий"),
-    "Лепесток Р": (0, None),
-    "Ким Л": (0, None),
+    "Лепесток Р": (1, "Ким Юрий"),
+    "Ким Л": (1, "Ким Юрий"),
+    "Ким Ж": (0, None),
     "Сидоров3": (1, "Сидоров3 Олег"),
     "walker ann": (1, "Walkers Ann"),
 }
@@ -76,12 +80,15 @@ def test_a_page_is_the_same_whichever_way_it_was_found(
     text: str, personas: Personas, people: None, api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = api(personas.admin)
-    # Every row of the list tested one by one (a page is always among the first 1,000)...
+    # Newest first: the documents read in id order (a page is always among the first 2,000);
+    # in another order, every row tested one by one...
     walked = _pages(client, text)
+    walked_by_update = _pages(client, text, "-updated_at")
     # ...and too few tested for any page, so every match is looked up.
-    monkeypatch.setattr(results, "WALK", (2, 2))
+    monkeypatch.setattr(walking, "WALK", (2, 2))
+    monkeypatch.setattr(walking, "NEWEST", (2, 2))
     looked_up = _pages(client, text)
-    assert walked == looked_up
+    assert walked == walked_by_update == looked_up
     count, first = WORDS[text]
     assert sum(len(page) for page in walked) == count
     assert (walked[0][0] if count else None) == first
@@ -91,14 +98,11 @@ def test_the_first_rows_are_tested_only_for_who_sees_every_linked_record(
     personas: Personas,
 ) -> None:
     def walkable(condition: Q) -> bool:
-        return any(isinstance(value, results.Found) for _name, value in condition.children)
+        return any(isinstance(value, walking.Found) for _name, value in condition.children)
 
     assert walkable(results.matches(personas.admin, Contact, "Пе"))
-    # Several words: on PostgreSQL their matches are one intersection; on SQLite, one
-    # condition each, looked up as they are.
-    assert walkable(results.matches(personas.admin, Contact, "Петров Иван")) == (
-        connection.vendor == "postgresql"
-    )
+    # Several words: one match of each person's wide document.
+    assert walkable(results.matches(personas.admin, Contact, "Петров Иван"))
     # A manager may not see every company: only the matches as a set leave those out.
     assert not walkable(results.matches(personas.manager_a, Contact, "Пе"))
 
@@ -122,21 +126,60 @@ def test_a_walk_goes_on_past_rows_that_held_too_few(
 ) -> None:
     client = api(personas.admin)
     windows: list[tuple[int, int]] = []
-    walk = results._walk
+    walk = walking._walk
 
     def spied(unsearched: Any, each_row: Q, start: int, stop: int, size: int) -> list[Any]:
         windows.append((start, stop))
         return walk(unsearched, each_row, start, stop, size)
 
-    monkeypatch.setattr(results, "_walk", spied)
-    monkeypatch.setattr(results, "WALK", (2, 1_000))
-    walked, _next = _names(client, {"q": "Пе", "limit": 4})
+    monkeypatch.setattr(walking, "_walk", spied)
+    monkeypatch.setattr(walking, "WALK", (2, 1_000))
+    walked, _next = _names(client, {"q": "Пе", "limit": 4, "ordering": "-updated_at"})
     # 1 match in 2 rows says 20 hold a page; none among the next 18 says 200 do: each
     # window starts where the last one ended, and the page is found without a lookup.
     assert windows == [(0, 2), (2, 20), (20, 200)]
-    monkeypatch.setattr(results, "WALK", (2, 2))
+    monkeypatch.setattr(walking, "WALK", (2, 2))
+    looked_up, _next = _names(client, {"q": "Пе", "limit": 4, "ordering": "-updated_at"})
+    assert walked == looked_up == ["Петров6 Иван", "Петров5 Иван", "Петров4 Иван", "Петров3 Иван"]
+
+
+def test_newest_first_the_documents_are_read_back_from_the_newest_by_id_ranges(
+    personas: Personas, namesakes_apart: None, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = api(personas.admin)
+    newest = Contact.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    ranges: list[tuple[int, int]] = []
+    tested = walking._tested_in_order
+
+    def spied(docs: Any, test: Q) -> Any:
+        where = docs.query.where.children
+        low = next(c.rhs for c in where if c.lookup_name == "gte")
+        high = next(c.rhs for c in where if c.lookup_name == "lt")
+        ranges.append((newest + 1 - low, newest + 1 - high))
+        return tested(docs, test)
+
+    monkeypatch.setattr(walking, "_tested_in_order", spied)
+    monkeypatch.setattr(walking, "NEWEST", (2, 1_000))
+    walked, _next = _names(client, {"q": "Пе", "limit": 4})
+    # Counted back from the newest: 1 match in 2 ids says 12 hold a page (half as many again
+    # as 8); none among the next 10 says 12 more than the 12 read... each range starts where
+    # the last one ended, and the page is found without a lookup.
+    assert ranges[0] == (2, 0)
+    assert all(later[1] == earlier[0] for earlier, later in zip(ranges, ranges[1:], strict=False))
+    assert len(ranges) > 1
+    monkeypatch.setattr(walking, "NEWEST", (2, 2))
     looked_up, _next = _names(client, {"q": "Пе", "limit": 4})
     assert walked == looked_up == ["Петров6 Иван", "Петров5 Иван", "Петров4 Иван", "Петров3 Иван"]
+    # The next page starts below this one's last row, not at the newest.
+    following, _next = _names(client, {"q": "Пе", "limit": 4, "cursor": _cursor(_next)})
+    assert following == ["Петров2 Иван", "Петров1 Иван", "Петров0 Иван"]
+
+
+def _cursor(url: str | None) -> str:
+    assert url is not None
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(url).query)["cursor"][0]
 
 
 @pytest.mark.parametrize(("probed", "found_so"), [(50_000, True), (8, False)])
@@ -154,18 +197,18 @@ def test_matches_too_rare_to_walk_are_probed_in_the_lists_order(
     the list's order; when those rows hold no page, every match is looked up after all."""
     client = api(personas.admin)
     answers: list[Any] = []
-    probe = results._probed_in_order
+    probe = walking._probed_in_order
 
     def spied(unsearched: Any, found: Any, size: int) -> list[Any] | None:
         answers.append(probe(unsearched, found, size))
         return answers[-1]
 
-    monkeypatch.setattr(results, "_probed_in_order", spied)
-    monkeypatch.setattr(results, "PROBED", probed)
-    monkeypatch.setattr(results, "WALK", (6, 6))
-    probed_pages = _pages(client, "Пе")
-    monkeypatch.setattr(results, "WALK", (2, 2))
-    looked_up = _pages(client, "Пе")
+    monkeypatch.setattr(walking, "_probed_in_order", spied)
+    monkeypatch.setattr(walking, "PROBED", probed)
+    monkeypatch.setattr(walking, "WALK", (6, 6))
+    probed_pages = _pages(client, "Пе", "-updated_at")
+    monkeypatch.setattr(walking, "WALK", (2, 2))
+    looked_up = _pages(client, "Пе", "-updated_at")
     assert probed_pages == looked_up
     assert probed_pages[0] == ["Петров6 Иван", "Петров5 Иван", "Петров4 Иван", "Петров3 Иван"]
     postgresql = connection.vendor == "postgresql"
@@ -192,6 +235,7 @@ def linked_people(personas: Personas) -> None:
         )
         for company in companies:
             Employment.objects.create(contact=contact, company=company, position="")
+        search.index(contact)  # as the contact's services do after writing employments
 
 
 LINKED = {
@@ -225,7 +269,7 @@ def test_several_words_find_the_same_by_own_names_and_companies_either_way(
     intersects each word's matches when they are many: both find the same people, and
     nobody only through a company the reader may not see."""
     monkeypatch.setattr(results, "PROBED_LINKS", probed_links)
-    monkeypatch.setattr(results, "WALK", (2, 2))
+    monkeypatch.setattr(walking, "WALK", (2, 2))
     for persona, expected in zip((personas.admin, personas.manager_a), LINKED[text], strict=True):
         found = [name for page in _pages(api(persona), text) for name in page]
         assert sorted(found) == sorted(expected), persona.username

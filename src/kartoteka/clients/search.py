@@ -12,6 +12,11 @@ would let anyone find their own contact by the name of a company they may not se
 cannot tell which part of a document it came from. The link document leaves a company's city,
 emails, tags and custom fields out: "Виктор Москва" means a Виктор who lives in Moscow, not any
 Виктор employed by one of the 90,000 companies there.
+
+Each contact also has a *wide* document (kind ``contact_wide``): its own text followed by the
+link documents of the companies it works at (:func:`jobs_of`). Only a user who may see every
+company searches lists by it — for them nothing in it is hidden — in one match of one document
+a row, instead of a match per company.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -334,9 +339,17 @@ def company_source() -> search.Source:
     )
 
 
-def companies_of(contact: Any) -> QuerySet[Any]:
-    """Ids of the companies a contact (``contact``: a reference to its id) works at."""
-    return Employment.objects.filter(contact_id=contact).values("company_id")
+def jobs_of(contacts: Sequence[int]) -> QuerySet[Any]:
+    """(contact, company) id pairs of these contacts' employments, as ``record`` and ``linked``."""
+    return Employment.objects.filter(contact_id__in=contacts).values(
+        record=F("contact_id"), linked=F("company_id")
+    )
+
+
+def works_nowhere(contact: Contact) -> bool:
+    """Did the write that created ``contact`` leave it with no employment?"""
+    jobs = remembered(contact, "employments")
+    return jobs is not None and not jobs["employments"]
 
 
 def contact_source() -> search.Source:
@@ -353,5 +366,6 @@ def contact_source() -> search.Source:
         names=("last_name", "first_name"),
         exact=contact_exact,
         found_through=((Company, people_at),),
-        links_of=((Company, companies_of),),
+        link_pairs=((Company, jobs_of),),
+        links_none=works_nowhere,
     )

@@ -23,7 +23,8 @@ from kartoteka.core.search.indexing import (
     remove,
     sources,
 )
-from kartoteka.core.search.results import LIMIT, Group, find, matches, walked
+from kartoteka.core.search.results import LIMIT, Group, find, matches
+from kartoteka.core.search.walking import walked
 
 __all__ = [
     "LIMIT",

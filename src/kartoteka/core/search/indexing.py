@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from kartoteka.core.db.prepared import planned_once
 from kartoteka.core.search.document import SearchDocument
@@ -68,10 +68,12 @@ class Source:
     found_through: tuple[
         tuple[type[models.Model], Callable[[QuerySet[Any]], QuerySet[Any]]], ...
     ] = ()
-    #: for each model of ``found_through``: function(a reference to one of these records' ids)
-    #: -> ids of the records of that model it is linked to, as a subquery; lets a list test its
-    #: rows one at a time (see ``results.walked``)
-    links_of: tuple[tuple[type[models.Model], Callable[[Any], QuerySet[Any]]], ...] = ()
+    #: for each model of ``found_through``: function(ids of these records) -> (id, id of a
+    #: record of that model it is linked to) pairs. A source with links also keeps, per record,
+    #: a document of the kind :attr:`wide_kind`: its own text followed by the link texts of the
+    #: records it is linked to, which a user who sees every one of those records searches a
+    #: list by in one match (see ``results.matches``)
+    link_pairs: tuple[tuple[type[models.Model], Callable[[Sequence[int]], QuerySet[Any]]], ...] = ()
     #: the text ``documents`` would read back for a record just created, made from the record
     #: and the lists its write left on it (``prefetch.remember``); None when it cannot tell
     document: Callable[[Any], str | None] = lambda record: None
@@ -84,6 +86,9 @@ class Source:
     )
     #: the link text of a record just created (see ``document``)
     link_document: Callable[[Any], str | None] = lambda record: None
+    #: does a record just created link to no record (its wide document is then its own
+    #: text, with nothing to read)? False when it cannot tell
+    links_none: Callable[[Any], bool] = lambda record: False
 
     @property
     def link_kind(self) -> str:
@@ -91,9 +96,16 @@ class Source:
         return f"{self.kind}_link" if self.documents_and_links is not None else self.kind
 
     @property
+    def wide_kind(self) -> str | None:
+        """The kind of the documents holding a record's own text and its links' link texts, or
+        None when it is found through no other records."""
+        return f"{self.kind}_wide" if self.link_pairs else None
+
+    @property
     def kinds(self) -> tuple[str, ...]:
         """Every kind of document these records have."""
-        return tuple(dict.fromkeys((self.kind, self.link_kind)))
+        wide = (self.wide_kind,) if self.wide_kind else ()
+        return tuple(dict.fromkeys((self.kind, self.link_kind, *wide)))
 
 
 _SOURCES: dict[type[models.Model], Source] = {}
@@ -122,19 +134,32 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
         yield chunk
 
 
-def _rows(source: Source, texts: dict[int, str], links: dict[int, str]) -> list[SearchDocument]:
+def _rows(
+    source: Source,
+    texts: dict[int, str],
+    links: dict[int, str],
+    wide: dict[int, str] | None = None,
+) -> list[SearchDocument]:
     rows = [SearchDocument(kind=source.kind, object_id=pk, body=body) for pk, body in texts.items()]
     if source.documents_and_links is not None:
         kind = source.link_kind
         rows += [SearchDocument(kind=kind, object_id=pk, body=body) for pk, body in links.items()]
+    if wide and source.wide_kind is not None:
+        kind = source.wide_kind
+        rows += [SearchDocument(kind=kind, object_id=pk, body=body) for pk, body in wide.items()]
     return rows
 
 
-def _store(source: Source, texts: dict[int, str], links: dict[int, str]) -> None:
-    """Write these documents (and link documents) over the ones there, in one statement per
-    :data:`BATCH`."""
+def _store(
+    source: Source,
+    texts: dict[int, str],
+    links: dict[int, str],
+    wide: dict[int, str] | None = None,
+) -> None:
+    """Write these documents (and link and wide documents) over the ones there, in one
+    statement per :data:`BATCH`."""
     SearchDocument.objects.bulk_create(
-        _rows(source, texts, links),
+        _rows(source, texts, links, wide),
         batch_size=BATCH,
         update_conflicts=True,
         unique_fields=["kind", "object_id"],
@@ -148,17 +173,84 @@ def _texts(source: Source, ids: list[int]) -> tuple[dict[int, str], dict[int, st
     return source.documents(ids), {}
 
 
+def wide_texts(source: Source, own: dict[int, str]) -> dict[int, str]:
+    """The wide documents of records whose own texts are ``own``: each own text followed by the
+    link texts of the live records it is linked to (in their id order), read from their link
+    documents in one statement per linked model; {} for a source found through nothing."""
+    if source.wide_kind is None or not own:
+        return {}
+    parts: dict[int, list[str]] = {pk: [text] for pk, text in own.items()}
+    for model, pairs in source.link_pairs:
+        other = source_for(model)
+        if other is None:
+            continue
+        body = SearchDocument.objects.filter(kind=other.link_kind, object_id=OuterRef("linked"))
+        rows = (
+            pairs(list(own))
+            .annotate(body=Subquery(body.values("body")[:1]))
+            .order_by("record", "linked")
+            .values_list("record", "body")
+        )
+        for pk, text in rows:
+            # A linked record in the trash has no link document: it finds nobody.
+            if text and pk in parts:
+                parts[pk].append(text)
+    return {pk: "".join(texts) for pk, texts in parts.items()}
+
+
+def _linking(model: type[models.Model]) -> list[tuple[Source, Callable[[Any], QuerySet[Any]]]]:
+    """The sources with wide documents found through ``model``'s records, each with how those
+    records lead to theirs."""
+    return [
+        (source, through)
+        for source in sources()
+        if source.wide_kind is not None
+        for linked, through in source.found_through
+        if linked is model
+    ]
+
+
+def refresh_wide(source: Source, ids: Iterable[int]) -> None:
+    """Rewrite the wide documents of these records of ``source`` from their own documents and
+    their links' link documents as stored (records with no document of their own lose theirs)."""
+    kind = source.wide_kind
+    if kind is None:
+        return
+    for chunk in _chunks(dict.fromkeys(ids)):
+        own = dict(
+            SearchDocument.objects.filter(kind=source.kind, object_id__in=chunk).values_list(
+                "object_id", "body"
+            )
+        )
+        _store(source, {}, {}, wide_texts(source, own))
+        gone = [pk for pk in chunk if pk not in own]
+        if gone:
+            SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
+
+
+def _refresh_linking(source: Source, ids: list[int]) -> None:
+    """The records linked to these records of ``source`` get their wide documents rewritten: a
+    company renamed (or trashed) finds its people by its new text at once."""
+    for other, through in _linking(source.model):
+        for chunk in _chunks(ids):
+            # ``through`` gives a one-column subquery of ids, as rows of one value.
+            refresh_wide(other, [next(iter(row.values())) for row in through(chunk)])
+
+
 def _write(source: Source, ids: list[int], *, fresh: bool = False) -> None:
     texts, links = _texts(source, ids)
     if fresh:
+        # A rebuild writes wide documents once every kind's own and link documents are there.
         SearchDocument.objects.bulk_create(_rows(source, texts, links), batch_size=BATCH)
         return
-    _store(source, texts, links)
+    _store(source, texts, links, wide_texts(source, texts))
     # A statement each for what stays and what goes, only when there is some: a live record
     # (re)indexed after its write costs one.
     gone = [pk for pk in ids if pk not in texts]
     if gone:
         SearchDocument.objects.filter(kind__in=source.kinds, object_id__in=gone).delete()
+    # Whoever is linked to these now (people moved here by a merge too) reads their text anew.
+    _refresh_linking(source, ids)
 
 
 def index_many(
@@ -201,10 +293,14 @@ def index(obj: models.Model, *, as_written: bool = False) -> None:
     if source is None or text is None or (link is None and source.documents_and_links is not None):
         index_many(type(obj), [obj.pk])
         return
+    links = {obj.pk: link} if link is not None else {}
     with transaction.atomic(savepoint=False):
         # One record's document, by its key: the same plan whatever the record.
         with planned_once():
-            _store(source, {obj.pk: text}, {obj.pk: link} if link is not None else {})
+            alone = source.wide_kind is not None and source.links_none(obj)
+            wide = {obj.pk: text} if alone else wide_texts(source, {obj.pk: text})
+            _store(source, {obj.pk: text}, links, wide)
+        _refresh_linking(source, [obj.pk])
         for other, other_ids in source.dependents([obj.pk]).items():
             index_many(other, other_ids, dependents=False)
 
@@ -255,5 +351,9 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
                 if progress is not None:
                     progress.advance(len(chunk))
             written[source.group] = count
+        for source in sources():
+            if source.wide_kind is not None:
+                live = source.model._default_manager.order_by("pk").values_list("pk", flat=True)
+                refresh_wide(source, list(live))
     _analyze()
     return written

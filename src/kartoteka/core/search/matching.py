@@ -110,13 +110,28 @@ def documents(kind: str, terms: list[Term], *, strict: bool) -> QuerySet[SearchD
     """Documents of ``kind`` matching every term: ``strict`` — as typed; otherwise any word form."""
     wanted = [term.exact if strict else term.loose for term in terms]
     queryset = SearchDocument.objects.all()
-    if not any(_uses_fts(fragments) for fragments in wanted):
+    indexed = [fragments for fragments in wanted if _uses_fts(fragments)]
+    if not indexed:
         # PostgreSQL: literally ``kind = '<kind>'``, the predicate of the kind's partial
         # indexes. SQLite's FTS5 tables hold one kind each, so a match there needs no more; a
         # kind = ? beside it would make SQLite walk every document of the kind instead.
         queryset = queryset.filter(kind=kind)
+    else:
+        # SQLite: every word in one MATCH, whose lists FTS5 intersects itself, stepping through
+        # the shortest; as a MATCH each, SQLite read every match of each word ("мар": 86,695
+        # documents, 80 ms, for the 577 also holding "фом", 3 ms together).
+        queryset = queryset.filter(
+            _fts_match(
+                kind,
+                " AND ".join(
+                    "(" + " OR ".join(_fts_phrase(f) for f in dict.fromkeys(fragments)) + ")"
+                    for fragments in indexed
+                ),
+            )
+        )
     for term, fragments in zip(terms, wanted, strict=True):
-        queryset = queryset.filter(_any_of(kind, fragments, "" if strict else term.word))
+        if fragments not in indexed:
+            queryset = queryset.filter(_any_of(kind, fragments, "" if strict else term.word))
     return queryset
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from kartoteka.core import access
@@ -17,6 +17,7 @@ from kartoteka.core.search import matching
 from kartoteka.core.search.document import SearchDocument
 from kartoteka.core.search.indexing import Hit, Source, source_for, sources
 from kartoteka.core.search.text import Term, parse
+from kartoteka.core.search.walking import Found
 
 if TYPE_CHECKING:
     from django.db import models
@@ -319,141 +320,44 @@ def matches(user: User, model: type[models.Model], text: str) -> Q:
         # A text with no word in it ("", "()") asks for nothing: a bulk change "to all
         # matching" must not reach every record.
         return Q(pk__in=[])
-    found = _found(source, user, terms, strict=False, apart=True)
-    if len(found.children) != 1 or found.negated:
-        # SQLite: each word's matches are a condition of their own. Gathered into one
-        # subquery (to walk the list), those a walk could not fill a page from took 10-50 ms
-        # longer to look up at a million contacts than as they are.
-        return found
-    # The very subquery the matches are found by, marked so that a page can be walked.
-    _name, ids = found.children[0]  # type: ignore[misc]
-    compiled = matching.as_sql(ids)
-    each_row = None if compiled is None else _row_test(source, user, terms)
-    if compiled is None or each_row is None:
-        return found
-    return Q(pk__in=Found(*compiled, each_row))
+    kind = _whole_kind(user, source)
+    if kind is not None:
+        return _wide_matches(kind, terms)
+    return _found(source, user, terms, strict=False, apart=True)
 
 
-#: how many rows of a searched list a page tests one by one, in the list's order, before it
-#: looks every match up instead: first a few, then as many more as the matches met among those
-#: say a page needs (twice that), up to the second figure (each row costs 7-20 µs; a term rarer
-#: than one row in forty is cheaper to look up)
-WALK = (300, 4_000)
+def _whole_kind(user: User, source: Source) -> str | None:
+    """The kind of document holding all a record of ``source`` can be found by for ``user``:
+    its own when it is found through nothing, its wide one when ``user`` may see every record
+    it is found through (nothing in it is then hidden from them); else None."""
+    if not source.found_through:
+        return source.kind
+    if source.wide_kind is None:
+        return None
+    sees = all(_sees_all(user, model) for model, _through in source.found_through)
+    return source.wide_kind if sees else None
 
 
-class Found(RawSQL):
-    """The ids :func:`matches` found, with the same test for one row at a time (``each_row``).
+def _wide_matches(kind: str, terms: list[Term]) -> Q:
+    """Records whose wide document (their own text and their links' link texts) matches every
+    term: one match of one document a record, which a page can also test row by row, in the
+    list's order (:func:`walked`).
 
-    A term of two or three letters ("пе", "ва") matches a tenth of a million documents;
-    looking all of them up to show the first 50 took 300-500 ms on PostgreSQL, while the list's
-    first rows, tested one by one, hold the page within a few hundred rows (``walked``).
+    Found through each linked record separately, a term held by many companies' names ("На
+    Ма": 19,000 people at companies starting with "на") read all their people to test each:
+    300-400 ms at a million contacts, against 30 ms for the 7,000 wide documents holding both.
     """
-
-    def __init__(self, sql: str, params: Any, each_row: Q) -> None:
-        super().__init__(sql, params)
-        self.each_row = each_row
-
-
-def _row_test(source: Source, user: User, terms: list[Term]) -> Q | None:
-    """``terms`` tested on one row at a time (its own document, or those of the records it is
-    linked to); None where a page cannot be walked (links the user may not all see, which only
-    the matches as a set can leave out)."""
-    if len(source.links_of) != len(source.found_through) or not all(
-        _sees_all(user, model) for model, _links in source.links_of
-    ):
-        return None
-    words, letters = _letters_aside(terms)
-    test = Q()
-    for position, term in enumerate(words):
-        together = [term, *(letters if position == 0 else [])]
-        own = SearchDocument.objects.filter(kind=source.kind, object_id=OuterRef("pk"))
-        either = Q(Exists(matching.documents_among(own, source.kind, together)))
-        for model, links in source.links_of:
-            other = source_for(model)
-            if other is None:
-                continue
-            # Only live records have documents: a link to one in the trash finds nothing.
-            linked = SearchDocument.objects.filter(
-                kind=other.link_kind, object_id__in=links(OuterRef(OuterRef("pk")))
-            )
-            either |= Q(Exists(matching.documents_among(linked, other.link_kind, together)))
-        test &= either
-    return test
-
-
-def walked(ordered: QuerySet[Any], size: int) -> list[Any] | None:
-    """``ordered``'s first ``size`` rows when it is a list searched by :func:`matches` and its
-    first rows (in its order, searched or not; see :data:`WALK`) hold that many matches;
-    otherwise None, and the caller looks every match up.
-
-    Exact: a match past the rows tested comes after every row among them.
-    """
-    where = ordered.query.where
-    search = next(
-        (child for child in where.children if isinstance(getattr(child, "rhs", None), Found)),
-        None,
-    )
-    if search is None or where.connector != "AND" or where.negated:
-        return None
-    found: Found = search.rhs  # type: ignore[union-attr]
-    each_row = found.each_row
-    unsearched = ordered.all()
-    unsearched.query.where.children = [c for c in where.children if c is not search]
-    first, most = WALK
-    rows = _walk(unsearched, each_row, 0, first, size)
-    tested = first
-    while rows and len(rows) < size:
-        # The matches met so far say how many rows hold a page; twice that, for they are a
-        # sample (21 ± 5 in 300): with a third more, "Ник Ни" met 49 matches in 971 rows
-        # where it needed 51, then looked up all 41,000 of them (500 ms, against 10 ms for the
-        # rows the margin adds). Only the rows not yet tested are tested, after those.
-        wanted = 2 * tested * size // len(rows)
-        if wanted > most:
-            # One match among the first rows may be the only one in a million.
-            return _probed_in_order(unsearched, found, size) if len(rows) > 1 else None
-        rows += _walk(unsearched, each_row, tested, wanted, size - len(rows))
-        tested = wanted
-    return rows if len(rows) == size else None
-
-
-#: how many of a list's first rows a page is looked for in when the matches are common there
-#: but too rare to walk (see :func:`_probed_in_order`)
-PROBED = 50_000
-
-
-def _probed_in_order(unsearched: QuerySet[Any], found: RawSQL, size: int) -> list[Any] | None:
-    """PostgreSQL: the page when the matches, too rare to walk, are still common in the list
-    (its first rows held two or more): every match is looked up once, as a hash, and the
-    list's first :data:`PROBED` rows are looked for in it, in order; None when fewer than a
-    page are among them.
-
-    Given the matches as a plain condition, PostgreSQL joined every one of them to its record
-    and sorted them all, 11 µs a match ("Там", 13,000 matches at a million contacts: 126 ms a
-    request, so 61 ms). An IN under an OR is never made a join: it stays a hashed subplan.
-    The rows are bounded because a few matches among the first rows can be all there are.
-    """
-    if connection.vendor != "postgresql":
-        return None
-    first = matching.as_sql(unsearched.values("pk")[:PROBED])
-    if first is None:
-        return None
-    sql, params = first
-    # Django's own SQL for both subqueries, their values passed apart as parameters.
-    among = RawSQL(  # noqa: S611
-        f"SELECT first_rows.pk FROM ({sql}) AS first_rows "  # noqa: S608
-        f"WHERE (first_rows.pk IN ({found.sql}) OR false)",
-        (*params, *found.params),
-    )
-    rows = list(unsearched.filter(pk__in=among)[:size])
-    if len(rows) < size and unsearched[PROBED : PROBED + 1].exists():
-        return None
-    return rows
-
-
-def _walk(unsearched: QuerySet[Any], each_row: Q, start: int, stop: int, size: int) -> list[Any]:
-    """The first ``size`` matches among the rows ``start`` to ``stop`` of the list."""
-    window = unsearched.values("pk")[start:stop]
-    return list(unsearched.filter(pk__in=window).filter(each_row)[:size])
+    if connection.vendor == "postgresql":
+        # One scan of the trigram index for all the words together (see matching._word_start).
+        docs = SearchDocument.objects.filter(
+            matching.row_matches(kind, terms, one_scan=True), kind=kind
+        )
+    else:
+        docs = matching.documents(kind, terms, strict=False)
+    compiled = matching.as_sql(_planned_apart(docs.values("object_id")))
+    if compiled is None:
+        return Q(pk__in=[])
+    return Q(pk__in=Found(*compiled, kind, matching.row_matches(kind, terms)))
 
 
 def _in_name_first(source: Source, terms: list[Term]) -> Case:
