@@ -29,3 +29,18 @@ def migrations_moved() -> Iterator[Callable[[tuple[str, str]], Any]]:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(leaves)
+
+
+def kind_indexed(kind: str) -> bool:
+    """Whether the search index of documents of ``kind`` exists: its FTS5 table on SQLite, its
+    trigram index on PostgreSQL (a search migration creates it forward and drops it back)."""
+    from kartoteka.core.search.indexes import fts_table
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [fts_table(kind)])
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = %s", [f"search_{kind}_trigrams"]
+            )
+        return bool(cursor.fetchone()[0])

@@ -7,12 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from kartoteka.clients.search import company_documents_and_links
-from kartoteka.core.search.indexes import fts_table
-from tests.migrating import migrations_moved
+from tests.migrating import kind_indexed, migrations_moved
 
 BEFORE = ("clients", "0017_company_owner_status_index")
 AFTER = ("clients", "0018_company_link_documents")
@@ -21,19 +19,6 @@ AFTER = ("clients", "0018_company_link_documents")
 def _links(apps: Any) -> dict[int, str]:
     document = apps.get_model("core", "SearchDocument")
     return dict(document.objects.filter(kind="company_link").values_list("object_id", "body"))
-
-
-def _indexed() -> bool:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            table = fts_table("company_link")
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [table])
-        else:
-            cursor.execute(
-                "SELECT count(*) FROM pg_indexes WHERE indexname = %s",
-                ["search_company_link_trigrams"],
-            )
-        return bool(cursor.fetchone()[0])
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -60,7 +45,7 @@ def test_link_documents_are_written_forward_and_dropped_back(db: Any) -> None:
         )
         plain = company.objects.create(name="Берёзка", branch=branch)
         company.objects.create(name="В корзине", branch=branch, deleted_at=timezone.now())
-        assert not _indexed()
+        assert not kind_indexed("company_link")
 
         new = _migrate(AFTER)
         written = {
@@ -70,8 +55,8 @@ def test_link_documents_are_written_forward_and_dropped_back(db: Any) -> None:
         assert _links(new) == written
         # The very text the live code writes for them, so a reindex changes nothing.
         assert company_documents_and_links([romashka.pk, plain.pk])[1] == written
-        assert _indexed()
+        assert kind_indexed("company_link")
 
         back = _migrate(BEFORE)
         assert _links(back) == {}
-        assert not _indexed()
+        assert not kind_indexed("company_link")

@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
 
-from kartoteka.core.search.indexes import fts_table
-from tests.migrating import migrations_moved
+from tests.migrating import kind_indexed, migrations_moved
 
 BEFORE = ("clients", "0019_employment_company_contact_index")
 AFTER = ("clients", "0020_contact_wide_documents")
@@ -18,20 +16,6 @@ AFTER = ("clients", "0020_contact_wide_documents")
 def _wide(apps: Any) -> dict[int, str]:
     document = apps.get_model("core", "SearchDocument")
     return dict(document.objects.filter(kind="contact_wide").values_list("object_id", "body"))
-
-
-def _indexed() -> bool:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name = %s", [fts_table("contact_wide")]
-            )
-        else:
-            cursor.execute(
-                "SELECT count(*) FROM pg_indexes WHERE indexname = %s",
-                ["search_contact_wide_trigrams"],
-            )
-        return bool(cursor.fetchone()[0])
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -56,13 +40,13 @@ def test_wide_documents_are_written_forward_and_dropped_back(db: Any) -> None:
             ("company_link", petals.pk, " лепесток"),
         ]:
             document.objects.create(kind=kind, object_id=pk, body=body)
-        assert not _indexed()
+        assert not kind_indexed("contact_wide")
 
         new = _migrate(AFTER)
         # The companies' link texts in their id order, as the live code writes them.
         assert _wide(new) == {kim.pk: " ким юрий ромашка лепесток", alone.pk: " ли ван"}
-        assert _indexed()
+        assert kind_indexed("contact_wide")
 
         back = _migrate(BEFORE)
         assert _wide(back) == {}
-        assert not _indexed()
+        assert not kind_indexed("contact_wide")

@@ -68,17 +68,10 @@ def forward(apps: Any, schema_editor: Any) -> None:
         )
 
 
-def backward(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("core", "SearchDocument").objects.filter(kind=KIND).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0017_company_owner_status_index"),
         ("core", "0008_notifications"),
     ]
 
-    operations = [
-        migrations.RunPython(forward, backward),
-        migrations.RunPython(*indexes.operations_for(KIND)),
-    ]
+    operations = indexes.new_kind_operations(KIND, forward)

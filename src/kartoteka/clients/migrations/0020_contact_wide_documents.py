@@ -54,16 +54,9 @@ def forward(apps: Any, schema_editor: Any) -> None:
         )
 
 
-def backward(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("core", "SearchDocument").objects.filter(kind=KIND).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0019_employment_company_contact_index"),
     ]
 
-    operations = [
-        migrations.RunPython(forward, backward),
-        migrations.RunPython(*indexes.operations_for(KIND)),
-    ]
+    operations = indexes.new_kind_operations(KIND, forward)

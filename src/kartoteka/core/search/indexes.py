@@ -95,3 +95,16 @@ def operations_for(*kinds: str) -> tuple[Callable[..., None], Callable[..., None
                 schema_editor.execute(sql)
 
     return forward, backward
+
+
+def new_kind_operations(kind: str, write: Callable[..., None]) -> list[Any]:
+    """A migration's operations adding documents of a new ``kind``: ``write(apps,
+    schema_editor)`` stores them, then the kind's indexes are created (after the rows, so
+    PostgreSQL builds each GIN index once instead of growing it). Backward drops the indexes
+    and the documents."""
+    from django.db import migrations
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        apps.get_model("core", "SearchDocument").objects.filter(kind=kind).delete()
+
+    return [migrations.RunPython(write, drop), migrations.RunPython(*operations_for(kind))]
