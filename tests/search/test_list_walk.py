@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from kartoteka.clients.models import Contact, Employment
 from kartoteka.clients.services.companies import company_create
@@ -160,7 +161,11 @@ def test_newest_first_the_documents_are_read_back_from_the_newest_by_id_ranges(
 
     monkeypatch.setattr(walking, "_tested_in_order", spied)
     monkeypatch.setattr(walking, "NEWEST", (2, 1_000))
-    walked, _next = _names(client, {"q": "Пе", "limit": 4})
+    with CaptureQueriesContext(connection) as statements:
+        walked, _next = _names(client, {"q": "Пе", "limit": 4})
+    # However many ranges were read, the page's rows are read once, after the last.
+    whole_rows = [s for s in statements if '"clients_contact"."last_name"' in s["sql"]]
+    assert len(whole_rows) == 1
     # Counted back from the newest: 1 match in 2 ids says 12 hold a page (half as many again
     # as 8); none among the next 10 says 12 more than the 12 read... each range starts where
     # the last one ended, and the page is found without a lookup.

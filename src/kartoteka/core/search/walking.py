@@ -104,17 +104,19 @@ def _newest(unsearched: QuerySet[Any], found: Found, size: int) -> list[Any] | N
     if top is None:
         return []
     first, most = NEWEST
-    rows: list[Any] = []
+    # Only the matches' ids, range by range: a page still short after a range is often looked
+    # up after all, and rows read by then would be thrown away; the page's rows are read once.
+    ids: list[int] = []
     low, high = top + 1 - first, top + 1
     while True:
         window = _tested_in_order(docs.filter(object_id__gte=low, object_id__lt=high), found.test)
-        rows += list(unsearched.filter(pk__in=window)[: size - len(rows)])
-        if len(rows) == size or low <= 0:
-            return rows
+        ids += unsearched.filter(pk__in=window).values_list("pk", flat=True)[: size - len(ids)]
+        if len(ids) == size or low <= 0:
+            return list(unsearched.filter(pk__in=ids)) if ids else []
         # As in walked: the matches met say how many ids hold a page, and half as many again
         # (a sample); a page short after those reads on by what it has met by then.
         read = top + 1 - low
-        wanted = 3 * read * size // (2 * len(rows)) if rows else most + 1
+        wanted = 3 * read * size // (2 * len(ids)) if ids else most + 1
         if wanted > most:
             return _newest_looked_up(unsearched, found, size)
         low, high = top + 1 - max(wanted, read + first), low
