@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -339,7 +340,7 @@ def company_source() -> search.Source:
     )
 
 
-def jobs_of(contacts: Sequence[int]) -> QuerySet[Any]:
+def jobs_of(contacts: Sequence[int] | RawSQL) -> QuerySet[Any]:
     """(contact, company) id pairs of these contacts' employments, as ``record`` and ``linked``."""
     return Employment.objects.filter(contact_id__in=contacts).values(
         record=F("contact_id"), linked=F("company_id")

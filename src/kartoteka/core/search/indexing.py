@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from kartoteka.core.db.prepared import planned_once
 from kartoteka.core.search.document import SearchDocument
@@ -73,7 +74,9 @@ class Source:
     #: a document of the kind :attr:`wide_kind`: its own text followed by the link texts of the
     #: records it is linked to, which a user who sees every one of those records searches a
     #: list by in one match (see ``results.matches``)
-    link_pairs: tuple[tuple[type[models.Model], Callable[[Sequence[int]], QuerySet[Any]]], ...] = ()
+    link_pairs: tuple[
+        tuple[type[models.Model], Callable[[Sequence[int] | RawSQL], QuerySet[Any]]], ...
+    ] = ()
     #: the text ``documents`` would read back for a record just created, made from the record
     #: and the lists its write left on it (``prefetch.remember``); None when it cannot tell
     document: Callable[[Any], str | None] = lambda record: None

@@ -16,6 +16,7 @@ from kartoteka.core.db.planner import no_sequential_scans
 from kartoteka.core.search import matching
 from kartoteka.core.search.document import SearchDocument
 from kartoteka.core.search.indexing import Hit, Source, source_for, sources
+from kartoteka.core.search.seen import seen_matches
 from kartoteka.core.search.text import Term, parse
 from kartoteka.core.search.walking import Found
 
@@ -323,7 +324,16 @@ def matches(user: User, model: type[models.Model], text: str) -> Q:
     kind = _whole_kind(user, source)
     if kind is not None:
         return _wide_matches(kind, terms)
-    return _found(source, user, terms, strict=False, apart=True)
+    if source.wide_kind is None:
+        return _found(source, user, terms, strict=False, apart=True)
+    every = None
+    if len(terms) == 1:
+        # One word's matches as a set: those of the record's own documents and those found
+        # through each linked record the user may see, from their indexes (the wide documents
+        # holding it, each then tested again, cost two to three times as much).
+        ids = _term_ids(source, user, terms[0], [], strict=False, cap=None, fence=None)
+        every = matching.as_sql(_planned_apart(ids))
+    return seen_matches(source, user, source.wide_kind, terms, every)
 
 
 def _whole_kind(user: User, source: Source) -> str | None:
