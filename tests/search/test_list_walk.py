@@ -132,9 +132,9 @@ def test_a_walk_goes_on_past_rows_that_held_too_few(
     windows: list[tuple[int, int]] = []
     walk = walking._walk
 
-    def spied(unsearched: Any, each_row: Q, start: int, stop: int, size: int) -> list[Any]:
+    def spied(unsearched: Any, found: Any, start: int, stop: int, size: int) -> list[Any]:
         windows.append((start, stop))
-        return walk(unsearched, each_row, start, stop, size)
+        return walk(unsearched, found, start, stop, size)
 
     monkeypatch.setattr(walking, "_walk", spied)
     monkeypatch.setattr(walking, "WALK", (2, 1_000))

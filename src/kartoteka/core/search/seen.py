@@ -8,8 +8,8 @@ reader: the person's own document followed by the link texts of the linked recor
 may see (:func:`seen_texts`).
 
 Before, each word was matched in the people's own documents and, separately, through every
-company the reader may see holding it, and the sets intersected: 83 ms a request (median) and
-up to a second at a million contacts for a sales manager.
+company the reader may see holding it, and the sets intersected: about 80 ms a request
+(median) and up to a second at a million contacts for a sales manager.
 """
 
 from __future__ import annotations
@@ -69,10 +69,15 @@ def _seen_through(user: User, model: type[models.Model], links: type[models.Mode
     is looked up by its id; as ``linked IN (records the user may see)`` PostgreSQL read every
     company in id order to merge them (48 ms for 229 links)."""
     key = next(
-        field
-        for field in links._meta.get_fields()
-        if field.many_to_one and field.related_model is model
+        (
+            field
+            for field in links._meta.get_fields()
+            if field.many_to_one and field.related_model is model
+        ),
+        None,
     )
+    if key is None:
+        raise TypeError(f"{links.__name__} rows do not point at {model.__name__} records")
     return access.visible(user, model, through=f"{key.name}__")
 
 
