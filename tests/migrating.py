@@ -44,3 +44,9 @@ def kind_indexed(kind: str) -> bool:
                 "SELECT count(*) FROM pg_indexes WHERE indexname = %s", [f"search_{kind}_trigrams"]
             )
         return bool(cursor.fetchone()[0])
+
+
+def kind_documents(apps: Any, kind: str) -> dict[int, str]:
+    """{record id: text} of the search documents of ``kind`` in the migration state ``apps``."""
+    document = apps.get_model("core", "SearchDocument")
+    return dict(document.objects.filter(kind=kind).values_list("object_id", "body"))

@@ -10,15 +10,10 @@ import pytest
 from django.utils import timezone
 
 from kartoteka.clients.search import company_documents_and_links
-from tests.migrating import kind_indexed, migrations_moved
+from tests.migrating import kind_documents, kind_indexed, migrations_moved
 
 BEFORE = ("clients", "0017_company_owner_status_index")
 AFTER = ("clients", "0018_company_link_documents")
-
-
-def _links(apps: Any) -> dict[int, str]:
-    document = apps.get_model("core", "SearchDocument")
-    return dict(document.objects.filter(kind="company_link").values_list("object_id", "body"))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -52,11 +47,11 @@ def test_link_documents_are_written_forward_and_dropped_back(db: Any) -> None:
             romashka.pk: " ромашка-опт ооо 7707083893 74951112233 79161234567",
             plain.pk: " березка",
         }
-        assert _links(new) == written
+        assert kind_documents(new, "company_link") == written
         # The very text the live code writes for them, so a reindex changes nothing.
         assert company_documents_and_links([romashka.pk, plain.pk])[1] == written
         assert kind_indexed("company_link")
 
         back = _migrate(BEFORE)
-        assert _links(back) == {}
+        assert kind_documents(back, "company_link") == {}
         assert not kind_indexed("company_link")

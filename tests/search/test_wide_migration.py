@@ -7,15 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.migrating import kind_indexed, migrations_moved
+from tests.migrating import kind_documents, kind_indexed, migrations_moved
 
 BEFORE = ("clients", "0019_employment_company_contact_index")
 AFTER = ("clients", "0020_contact_wide_documents")
-
-
-def _wide(apps: Any) -> dict[int, str]:
-    document = apps.get_model("core", "SearchDocument")
-    return dict(document.objects.filter(kind="contact_wide").values_list("object_id", "body"))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -44,9 +39,10 @@ def test_wide_documents_are_written_forward_and_dropped_back(db: Any) -> None:
 
         new = _migrate(AFTER)
         # The companies' link texts in their id order, as the live code writes them.
-        assert _wide(new) == {kim.pk: " ким юрий ромашка лепесток", alone.pk: " ли ван"}
+        wide = {kim.pk: " ким юрий ромашка лепесток", alone.pk: " ли ван"}
+        assert kind_documents(new, "contact_wide") == wide
         assert kind_indexed("contact_wide")
 
         back = _migrate(BEFORE)
-        assert _wide(back) == {}
+        assert kind_documents(back, "contact_wide") == {}
         assert not kind_indexed("contact_wide")
