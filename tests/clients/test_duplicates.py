@@ -82,6 +82,19 @@ def test_the_database_builds_the_same_key_as_python(personas: Personas) -> None:
     assert keys == {pk: duplicates.company_key(name) for pk, name in made.items()}
 
 
+def test_the_key_works_while_another_statement_is_still_reading(personas: Personas) -> None:
+    # The live server's request threads share one connection with the test; SQLite refuses to
+    # register a function while any statement on it is unfinished ("Error creating function").
+    for number in range(3):
+        CompanyFactory(owner=personas.admin, name=f"Ромашка {number}", phone="")
+    reading = connection.cursor()
+    reading.execute("SELECT id FROM clients_company")
+    assert reading.fetchone() is not None
+    keys = Company.objects.annotate(key=duplicates.company_key_sql()).values_list("key", flat=True)
+    assert set(keys) == {duplicates.company_key(f"Ромашка {number}") for number in range(3)}
+    reading.close()
+
+
 def test_person_keys_fold_case_and_yo_and_the_patronymic_is_optional() -> None:
     assert duplicates.person_key("Соловьёв", "Пётр") == duplicates.person_key("СОЛОВЬЕВ", "петр")
     assert duplicates.person_key("Соловьёв", "") == ""  # a surname alone is too common

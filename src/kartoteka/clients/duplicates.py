@@ -34,6 +34,7 @@ from kartoteka.clients.models import (
 )
 from kartoteka.clients.queries import phone_or_none
 from kartoteka.core import access, kinds
+from kartoteka.core.db.sqlite import functions as sqlite_functions
 from kartoteka.core.models import Record
 from kartoteka.core.phones import format_phone
 
@@ -157,15 +158,14 @@ class CompanyKey(Func):
         return expression.as_sql(compiler, connection)
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        connection.ensure_connection()
-        connection.connection.create_function(
-            "kartoteka_company_key", 1, _company_key_or_null, deterministic=True
-        )
         return self.as_sql(compiler, connection, function="kartoteka_company_key", **extra)
 
 
 def _company_key_or_null(value: Any) -> str | None:
     return company_key(value) if isinstance(value, str) else None
+
+
+sqlite_functions.register("kartoteka_company_key", 1, _company_key_or_null)
 
 
 def company_key_sql(field_name: str = "name") -> Func:

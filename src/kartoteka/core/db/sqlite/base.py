@@ -38,6 +38,8 @@ from typing import Any
 from django.conf import settings
 from django.db.backends.sqlite3 import base, features
 
+from kartoteka.core.db.sqlite import functions
+
 _POOLS: dict[str, queue.LifoQueue[sqlite3.Connection]] = {}
 #: how often a process's checkpointer copies the write-ahead log into the database file
 CHECKPOINT_EVERY = 1.0
@@ -103,6 +105,9 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
+functions.register("LOWER", 1, _lower)
+functions.register("UPPER", 1, _upper)
+
 _IN_MEMORY_LOCK = threading.RLock()
 
 
@@ -161,8 +166,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             except queue.Empty:
                 pass
         connection = super().get_new_connection(conn_params)
-        connection.create_function("LOWER", 1, _lower, deterministic=True)
-        connection.create_function("UPPER", 1, _upper, deterministic=True)
+        functions.install(connection)
         if pool is not None:
             connection.execute("PRAGMA wal_autocheckpoint=0")
             _checkpoint_in_background(str(self.settings_dict["NAME"]))
