@@ -80,6 +80,34 @@ def statements(vendor: str, kind: str) -> tuple[list[str], list[str]]:
     raise RuntimeError(f"search index: no indexing for the {vendor} database")
 
 
+def compact(connection: Any) -> None:
+    """Leaves the search indexes in one piece after a bulk load (:func:`indexing.rebuild`).
+
+    SQLite: each FTS5 table merged into a single segment ("optimize"). A rebuild writes every
+    document anew in many segments, and FTS5 went on merging them, 64 pages a level every 64
+    pages written, inside the commits of the writes that followed: at a million contacts one
+    create in thirty took 25-55 ms instead of 6, for thousands of creates. PostgreSQL: the GIN
+    indexes' pending entries moved into the indexes, not left to whichever insert fills the list.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE %s "
+                "AND sql LIKE %s",
+                [f"{TABLE}_fts_%", "CREATE VIRTUAL TABLE % USING fts5(%"],
+            )
+            for (name,) in cursor.fetchall():
+                fts = fts_table(name.removeprefix(f"{TABLE}_fts_"))  # checked again
+                cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")  # noqa: S608
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT gin_clean_pending_list(c.oid::regclass) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
+                [TABLE],
+            )
+
+
 def operations_for(*kinds: str) -> tuple[Callable[..., None], Callable[..., None]]:
     """(forward, backward) functions for ``migrations.RunPython`` creating/dropping the
     indexes of ``kinds``."""

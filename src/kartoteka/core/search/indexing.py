@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from kartoteka.core.db.prepared import planned_once
+from kartoteka.core.search import indexes
 from kartoteka.core.search.document import SearchDocument
 
 if TYPE_CHECKING:
@@ -358,5 +359,6 @@ def rebuild(progress: Progress | None = None) -> dict[str, int]:
             if source.wide_kind is not None:
                 live = source.model._default_manager.order_by("pk").values_list("pk", flat=True)
                 refresh_wide(source, list(live))
+    indexes.compact(connection)
     _analyze()
     return written
