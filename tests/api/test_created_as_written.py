@@ -20,6 +20,7 @@ from kartoteka.core.records import reads_back_as_is
 from kartoteka.core.search.document import SearchDocument
 from kartoteka.records.models import CustomField
 from kartoteka.records.services.group_rules import group_rule_save
+from tests.clients.post_data import api_contact
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory
 
@@ -184,14 +185,7 @@ def test_creating_a_contact_and_logging_a_call_cost_few_statements(
     for number in range(2):  # the second time: nothing read once per process is counted
         contact = statements(
             lambda number=number: client.post(
-                "/api/v1/contacts/",
-                {
-                    "last_name": f"Скоров{number}",
-                    "first_name": "Иван",
-                    "phones": [{"number": f"+7999000000{number}", "kind": "mobile"}],
-                    "emails": [{"address": f"fast{number}@example.ru", "kind": "work"}],
-                },
-                format="json",
+                "/api/v1/contacts/", api_contact(number, "Скоров"), format="json"
             )
         )
         call = statements(

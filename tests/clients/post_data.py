@@ -45,3 +45,13 @@ def contact_post(
         **formset("related_persons", related or []),
         **formset("messengers", [{"kind": k, "handle": h} for k, h in messengers or []]),
     }
+
+
+def api_contact(number: int, last_name: str = "Номеров") -> dict[str, Any]:
+    """A new person as an API client sends one, with a phone and an email of their own."""
+    return {
+        "last_name": f"{last_name}{number}",
+        "first_name": "Иван",
+        "phones": [{"number": f"+7999000{number:04d}", "kind": "mobile"}],
+        "emails": [{"address": f"person{number}@example.ru", "kind": "work"}],
+    }

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from tests.clients.post_data import api_contact
 from tests.conftest import Personas
 from tests.factories.clients import CompanyFactory, ContactFactory
 
@@ -43,23 +44,23 @@ FROM_THE_REQUEST = (
 )
 
 
-def one_request(get: Callable[[], Any]) -> None:
+def one_request(get: Callable[[], Any], status: int = 200) -> None:
     response = get()
-    assert response.status_code == 200
+    assert response.status_code == status, response.content[:300]
     for name in TEST_CLIENT_ATTRIBUTES:
         response.__dict__.pop(name, None)
 
 
-def garbage_of(get: Callable[[], Any]) -> list[Any]:
+def garbage_of(get: Callable[[], Any], status: int = 200) -> list[Any]:
     """What the cycle collector finds unreachable after one request ``get()`` makes, once
     warmed up so one-time caches (content types, translations, templates) do not count."""
     for _warm_up in range(2):
-        one_request(get)
+        one_request(get, status)
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         gc.garbage.clear()
-        one_request(get)
+        one_request(get, status)
         gc.collect()
         return list(gc.garbage)
     finally:
@@ -117,3 +118,32 @@ def test_a_card_leaves_no_rows_in_cycles(personas: Personas, rows: None, client:
     left = from_the_request(garbage)
     del garbage
     assert left == []
+
+
+def test_a_write_through_the_api_leaves_no_reference_cycles(personas: Personas, api: Any) -> None:
+    """A write's serializer and its fields name each other; untied once the answer is sent, the
+    request, the view and the record are freed with it (a create left 300 objects, and a young
+    collection every twenty writes made them the slowest 5%)."""
+    http = api(personas.admin)
+    company = CompanyFactory(owner=personas.admin)
+    made = iter(range(10))
+
+    def create() -> Any:
+        body = api_contact(next(made), "Бесцикловый")
+        return http.post("/api/v1/contacts/", body, format="json")
+
+    def log_a_call() -> Any:
+        call = {"type": "call", "company": company.pk, "subject": "Звонок", "direction": "in"}
+        return http.post("/api/v1/activities/", call, format="json")
+
+    def rename() -> Any:
+        company.refresh_from_db()
+        change = {"name": f"ООО «Бесцикловое {company.version}»", "version": company.version}
+        return http.patch(f"/api/v1/companies/{company.pk}/", change, format="json")
+
+    for write, status in ((create, 201), (log_a_call, 201), (rename, 200)):
+        garbage = garbage_of(write, status)
+        left, count, kinds = from_the_request(garbage), len(garbage), kinds_of(garbage)
+        del garbage
+        assert left == [], f"{write.__name__} left these in reference cycles"
+        assert count <= TOLERATED, f"{write.__name__} left {count} objects in cycles: {kinds}"

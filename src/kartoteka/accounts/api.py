@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from kartoteka.accounts import queries, rights, services
 from kartoteka.accounts.models import Action, Branch, Role, Scope, Team, User
 from kartoteka.core import kinds, me
-from kartoteka.core.rest.serializers import ReadOnceSerializer
+from kartoteka.core.rest.serializers import ReadOnceSerializer, ReleasesSerializers
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
@@ -88,6 +88,7 @@ class MeSerializer(OwnRecordSerializer):
 
 
 class UserViewSet(
+    ReleasesSerializers,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -164,6 +165,7 @@ class BranchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class BranchViewSet(
+    ReleasesSerializers,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -214,6 +216,7 @@ class RoleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class RoleViewSet(
+    ReleasesSerializers,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

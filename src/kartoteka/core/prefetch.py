@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 
 from kartoteka.core.json_lists import JsonList, fill
+from kartoteka.core.rest.serializers import unbind
 
 #: the row lists read with prefetches during the current request (None outside a request)
 _read: ContextVar[list[list[Any]] | None] = ContextVar("kartoteka_prefetched_rows", default=None)
@@ -155,6 +156,8 @@ def unlink(response: HttpResponseBase) -> None:
         return
     view = context.get("view")
     if view is not None:
+        for serializer in view.__dict__.pop("made_serializers", ()):
+            unbind(serializer)
         # ``as_view`` also gives the view its handlers as bound methods of itself.
         for name in ("response", "_paginator", "request", "args", "kwargs", "head"):
             view.__dict__.pop(name, None)

@@ -23,7 +23,11 @@ from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import MAX_ID, parse_id
 from kartoteka.core.models import Record
 from kartoteka.core.rest.lists import RowListMixin
-from kartoteka.core.rest.serializers import FieldsBuiltOnce, ReadOnceSerializer
+from kartoteka.core.rest.serializers import (
+    FieldsBuiltOnce,
+    ReadOnceSerializer,
+    ReleasesSerializers,
+)
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 
@@ -153,6 +157,7 @@ def choice_param(request: Request, name: str, choices: Any) -> list[str]:
 
 
 class KindViewSet(
+    ReleasesSerializers,
     RowListMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

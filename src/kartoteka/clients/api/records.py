@@ -28,7 +28,11 @@ from kartoteka.core.models import Record
 from kartoteka.core.prefetch import prefetched, remembered
 from kartoteka.core.records import reads_back_as_is
 from kartoteka.core.rest.lists import RowListMixin
-from kartoteka.core.rest.serializers import FieldsBuiltOnce, ReadOnceSerializer
+from kartoteka.core.rest.serializers import (
+    FieldsBuiltOnce,
+    ReadOnceSerializer,
+    ReleasesSerializers,
+)
 from kartoteka.core.rest.versioning import required_version
 from kartoteka.core.web import signed_in
 from kartoteka.records.api.bulk import BulkActions
@@ -170,6 +174,7 @@ class ContactSerializer(RecordSerializer):
 
 
 class RecordViewSet(
+    ReleasesSerializers,
     RowListMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kartoteka.core.errors import NotFoundError
+from kartoteka.core.rest.serializers import ReleasesSerializers
 from kartoteka.core.web import signed_in
 from kartoteka.records.models import CustomField
 from kartoteka.records.services import custom_fields
@@ -50,6 +51,7 @@ class CustomFieldSerializer(serializers.ModelSerializer):  # type: ignore[type-a
     )
 )
 class CustomFieldViewSet(
+    ReleasesSerializers,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
