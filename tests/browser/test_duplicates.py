@@ -83,3 +83,23 @@ def test_merge_two_duplicates_through_the_pages(page: Page, personas: Personas) 
     expect(card).to_contain_text("Химки")
     assert not Company.objects.filter(pk=second.pk).exists()
     assert Company.all_objects.get(pk=second.pk).deleted_at is not None
+
+
+def test_on_a_phone_each_pair_shows_its_names_whole_with_the_hint_beneath(
+    page: Page, personas: Personas
+) -> None:
+    # Name and hint once shared a row in the card, and a long name broke mid-word.
+    make_company(
+        owner=personas.manager_a, name="ООО «Актрисатекстиль»", inn="", city="Санкт-Петербург"
+    )
+    make_company(owner=personas.manager_a, name="ИП «Актрисатекстиль»", inn="", city="Казань")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, personas.manager_a.username)
+    page.goto("/duplicates/?kind=companies&reason=name")
+    row = page.locator("#duplicate-pairs tbody tr")
+    expect(row).to_have_count(1)
+    for cell in row.locator("td").all()[:2]:
+        name, hint = cell.locator("a").bounding_box(), cell.locator(".muted").bounding_box()
+        assert name is not None and hint is not None
+        assert name["height"] < 30, "the name wrapped onto a second line"
+        assert hint["y"] >= name["y"] + name["height"] - 1, "the hint is not under the name"
