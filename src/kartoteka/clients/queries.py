@@ -41,8 +41,16 @@ def phone_or_none(text: str) -> str | None:
 
 
 def companies(
-    user: User, *, text: str = "", params: Mapping[str, Any] | None = None, action: str = "view"
+    user: User,
+    *,
+    text: str = "",
+    phone: str = "",
+    params: Mapping[str, Any] | None = None,
+    action: str = "view",
 ) -> QuerySet[Company]:
+    """Companies ``user`` may ``action``, searched for ``text`` and filtered by ``params``; a
+    ``phone`` (or ``params["phone"]``) in any format finds the companies with it (caller ID)."""
+    phone = phone or str((params or {}).get("phone") or "")
     queryset = (
         access.scoped(Company.objects.all(), user, action)
         .select_related("owner", "branch")
@@ -52,6 +60,8 @@ def companies(
         # The search index: name in any word form, phone in any format or its last digits,
         # INN, email, tag, custom field value, city.
         queryset = queryset.filter(search.matches(user, Company, text))
+    if phone:
+        queryset = queryset.filter(pk__in=_with_phone(CompanyPhone, "company_id", phone))
     if params:
         queryset = filtered(queryset, kinds.kind_of(Company), params)
     return queryset
@@ -109,12 +119,7 @@ def contacts(
         # may see.
         queryset = queryset.filter(search.matches(user, Contact, text))
     if phone:
-        number = phone_or_none(phone) or "-"
-        # An IN over the phone index lets the database start from the few matching phones
-        # rather than walk every contact in list order testing each (caller ID must be instant).
-        queryset = queryset.filter(
-            pk__in=ContactPhone.objects.filter(number=number).values("contact_id")
-        )
+        queryset = queryset.filter(pk__in=_with_phone(ContactPhone, "contact_id", phone))
     if params:
         queryset = filtered(queryset, kinds.kind_of(Contact), params)
         company = params.get("company")
@@ -127,6 +132,13 @@ def contacts(
             at = jobs(user).filter(company_id=company_id)
             queryset = queryset.filter(pk__in=at.values("contact_id"))
     return queryset
+
+
+def _with_phone(table: type[models.Model], owner: str, phone: str) -> QuerySet[Any]:
+    # An IN over the phone index lets the database start from the few matching phones rather
+    # than walk every record in list order testing each (caller ID must be instant).
+    number = phone_or_none(phone) or "-"
+    return table._default_manager.filter(number=number).values(owner)
 
 
 def list_alternatives(

@@ -174,19 +174,30 @@ def visible(
     if memo is None or memo[0] is not table:
         memo = (table, {})
         setattr(user, _RULES_ATTRIBUTE, memo)
-    key = (
-        model,
-        action,
-        through,
+    key = (model, action, through, *_rule_inputs(user))
+    if key not in memo[1]:
+        memo[1][key] = _visible(user, model, action, through)
+    return memo[1][key]
+
+
+def _rule_inputs(user: User) -> tuple[Any, ...]:
+    # What the rule's SQL holds of the user besides their grants; today: a share's expiry.
+    return (
         user.pk,
         user.is_active,
         user.is_superuser,
         getattr(user, "branch_id", None),
         timezone.localdate(),
     )
-    if key not in memo[1]:
-        memo[1][key] = _visible(user, model, action, through)
-    return memo[1][key]
+
+
+def rule_key(user: User) -> tuple[Any, ...]:
+    """Everything :func:`visible`'s conditions are built from, for every kind and action: two
+    users (or one user on two days) with the same key get the same SQL, so a statement
+    compiled for one may be run for the other (:mod:`kartoteka.core.db.compiled`)."""
+    table = grants(user) if user.is_authenticated else {}
+    frozen = frozenset((pair, frozenset(scopes)) for pair, scopes in table.items())
+    return (*_rule_inputs(user), frozen)
 
 
 def _visible(user: User, model: type[models.Model], action: str, through: str) -> Q | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, ClassVar
 
 from django.db.models import JSONField, Q, QuerySet
@@ -70,6 +71,9 @@ RECORD_FIELDS = ("custom_fields", "version", "created_at", "updated_at")
 #: columns the API sorts clients by beyond the pages' ones: ``?ordering=-updated_at`` is how
 #: a program syncing with the card file reads what changed since it last looked (indexed)
 SYNC_COLUMNS = ("updated_at",)
+
+#: the parameters a caller-ID lookup whose statement is kept may have (see ``kept_statement``)
+KEPT_PARAMS = frozenset({"phone", "limit", "ordering"})
 
 
 def filter_parameters(fields: tuple[kinds.Field, ...]) -> list[OpenApiParameter]:
@@ -205,6 +209,18 @@ class RecordViewSet(
     def plan_kept(self) -> bool:
         return queries.plan_kept(self.request.query_params)
 
+    def kept_statement(self) -> tuple[Hashable, Any] | None:
+        # A caller-ID lookup: for one access rule, page size and order, only the number
+        # differs from call to call, so its statement is compiled once.
+        params = self.request.query_params
+        if not self.plan_kept() or not set(params) <= KEPT_PARAMS:
+            return None
+        number = queries.phone_or_none(str(params["phone"]))
+        if number is None:
+            return None
+        rule = access.rule_key(signed_in(self.request))
+        return (type(self), rule, params.get("limit"), params.get("ordering")), number
+
     def _values(self, serializer: serializers.BaseSerializer) -> dict[str, Any]:  # type: ignore[type-arg]
         data = dict(serializer.validated_data)
         data.pop("version", None)
@@ -257,6 +273,9 @@ class RecordViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+PHONE_PARAMETER = OpenApiParameter(
+    "phone", str, description="A phone number in any format (caller ID lookup)"
+)
 FILTER_DOC = "Also: cf_<code> (a custom field's value), cf_<code>__from and cf_<code>__to (ranges)."
 
 
@@ -267,6 +286,7 @@ FILTER_DOC = "Also: cf_<code> (a custom field's value), cf_<code>__from and cf_<
             OpenApiParameter(
                 "q", str, description="Name, email, INN, phone (any format) or its last digits"
             ),
+            PHONE_PARAMETER,
             *filter_parameters(COMPANY_FIELDS),
         ],
     )
@@ -306,9 +326,7 @@ class CompanyViewSet(BulkActions, DuplicateActions, ExportActions, RecordViewSet
             OpenApiParameter(
                 "q", str, description="Name, email, phone (any format) or its last digits"
             ),
-            OpenApiParameter(
-                "phone", str, description="A phone number in any format (caller ID lookup)"
-            ),
+            PHONE_PARAMETER,
             OpenApiParameter("company", int),
             *filter_parameters(CONTACT_FIELDS),
         ],

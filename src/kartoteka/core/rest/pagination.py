@@ -18,7 +18,7 @@ import base64
 import binascii
 import datetime
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -31,6 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from kartoteka.core.db import compiled
 from kartoteka.core.ids import parse_id
 from kartoteka.core.pagination import SortKey, beyond, order_by, page_of, sort_keys
 
@@ -95,6 +96,33 @@ class KeysetPagination(CursorPagination):
                 if rows
                 else self.encode([_plain(value) for value in cursor[1]], back=True)
             )
+        return rows
+
+    def paginate_kept(
+        self,
+        shape: Hashable,
+        value: Any,
+        build: Callable[[], QuerySet[Any]],
+        request: Request,
+        view: Any,
+    ) -> list[Any]:
+        """The first page of a list whose statement is kept for its ``shape`` and run with
+        ``value`` (:func:`kartoteka.core.db.compiled.rows`); ``build`` makes the list's rows
+        when the shape is new. For lists without a cursor whose statement is the same for
+        every value but one (a caller-ID lookup)."""
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        size = self.get_page_size(request) or self.page_size
+        self.spec, keys = self.keys(request, view, view.queryset.model)
+        self.next_link = self.previous_link = None
+
+        def page() -> QuerySet[Any]:
+            return order_by(build(), keys)[: size + 1]
+
+        found = compiled.rows((shape, size, self.spec), value, page)
+        rows = found[:size]
+        if len(found) > size:
+            self.next_link = self.link(rows[-1], keys, back=False)
         return rows
 
     # --- The order ---------------------------------------------------------------------------
