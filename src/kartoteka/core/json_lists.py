@@ -242,6 +242,25 @@ def with_lists(queryset: QuerySet[Any], *lists: JsonList) -> QuerySet[Any]:
     return chained
 
 
+def inline(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """``queryset`` (made by :func:`with_lists`) reading its lists inside its own statement on
+    SQLite too: for a statement whose few rows an index finds (a caller-ID lookup), where the
+    second statement would cost more than the lists it spares, and would be compiled anew on
+    every call besides."""
+    lists: tuple[JsonList, ...] = getattr(queryset, "_json_lists", ())
+    record = queryset.model
+    missing = {
+        PREFIX + e.name: e.subquery(record)
+        for e in lists
+        if PREFIX + e.name not in queryset.query.annotations
+    }
+    if not missing:
+        return queryset
+    chained = queryset.annotate(**missing)
+    chained._json_lists = lists  # type: ignore[attr-defined]
+    return chained
+
+
 def fill(rows: Iterable[Any], lists: tuple[JsonList, ...]) -> None:
     """Parse each row's lists (read by :func:`with_lists`) into its prefetch cache, first
     reading those the rows' own statement did not (SQLite) in one statement."""

@@ -31,6 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from kartoteka.core import json_lists
 from kartoteka.core.db import compiled
 from kartoteka.core.ids import parse_id
 from kartoteka.core.pagination import SortKey, beyond, order_by, page_of, sort_keys
@@ -117,7 +118,7 @@ class KeysetPagination(CursorPagination):
         self.next_link = self.previous_link = None
 
         def page() -> QuerySet[Any]:
-            return order_by(build(), keys)[: size + 1]
+            return order_by(json_lists.inline(build()), keys)[: size + 1]
 
         found = compiled.rows((shape, size, self.spec), value, page)
         rows = found[:size]
