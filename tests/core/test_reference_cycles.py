@@ -147,3 +147,34 @@ def test_a_write_through_the_api_leaves_no_reference_cycles(personas: Personas, 
         del garbage
         assert left == [], f"{write.__name__} left these in reference cycles"
         assert count <= TOLERATED, f"{write.__name__} left {count} objects in cycles: {kinds}"
+
+
+def test_bulk_changes_and_merges_leave_no_reference_cycles(personas: Personas, api: Any) -> None:
+    """The serializers a bulk change and a merge make for their bodies and answers are let go
+    of as the others are."""
+    http = api(personas.admin)
+    companies = CompanyFactory.create_batch(3, owner=personas.admin)
+    ids = [company.pk for company in companies]
+    values = iter(["client", "former", "client", "former"])
+
+    def preview() -> Any:
+        body = {"action": "set_field", "ids": ids, "field": "status", "value": "client"}
+        return http.post("/api/v1/companies/bulk/", {**body, "preview": True}, format="json")
+
+    def change() -> Any:
+        body = {"action": "set_field", "ids": ids, "field": "status", "value": next(values)}
+        return http.post("/api/v1/companies/bulk/", body, format="json")
+
+    pairs = iter([CompanyFactory.create_batch(2, owner=personas.admin) for _ in range(3)])
+
+    def merge() -> Any:
+        survivor, other = next(pairs)
+        body = {"other": other.pk, "version": survivor.version, "other_version": other.version}
+        return http.post(f"/api/v1/companies/{survivor.pk}/merge/", body, format="json")
+
+    for write, status in ((preview, 200), (change, 201), (merge, 200)):
+        garbage = garbage_of(write, status)
+        left, count, kinds = from_the_request(garbage), len(garbage), kinds_of(garbage)
+        del garbage
+        assert left == [], f"{write.__name__} left these in reference cycles"
+        assert count <= TOLERATED, f"{write.__name__} left {count} objects in cycles: {kinds}"

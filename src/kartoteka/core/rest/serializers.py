@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, TypeVar
 
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -102,11 +102,20 @@ def unbind(serializer: serializers.Field) -> None:  # type: ignore[type-arg]
             state.pop(name, None)
 
 
+S = TypeVar("S", bound=serializers.Field)  # type: ignore[type-arg]
+
+
+def released(view: Any, serializer: S) -> S:
+    """``serializer``, made by ``view`` for this request, unbound (:func:`unbind`) once the answer
+    is rendered (``core.prefetch.unlink``): for a serializer an action makes itself (a bulk
+    change's body, a merge's) rather than through ``get_serializer``."""
+    view.__dict__.setdefault("made_serializers", []).append(serializer)
+    return serializer
+
+
 class ReleasesSerializers:
     """A view that lets go of the serializers it made once its answer is rendered: they are
     remembered here and unbound (:func:`unbind`) by ``core.prefetch.unlink``."""
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
-        self.__dict__.setdefault("made_serializers", []).append(serializer)
-        return serializer
+        return released(self, super().get_serializer(*args, **kwargs))  # type: ignore[misc]

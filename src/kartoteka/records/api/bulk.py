@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from kartoteka.core import kinds
 from kartoteka.core.batches import Counts
 from kartoteka.core.ids import MAX_ID
+from kartoteka.core.rest.serializers import released
 from kartoteka.core.web import signed_in
 from kartoteka.records import queries
 from kartoteka.records.api.batches import BatchSerializer, CountsSerializer
@@ -87,7 +88,7 @@ class BulkActions:
     )
     @action(detail=False, methods=["post"], url_path="bulk", url_name="bulk")
     def bulk(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = BulkRequestSerializer(data=request.data)
+        serializer = released(self, BulkRequestSerializer(data=request.data))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         actor = signed_in(request)
@@ -108,5 +109,7 @@ class BulkActions:
             preview=data["preview"],
         )
         if isinstance(result, Counts):
-            return Response(CountsSerializer(result).data)
-        return Response(BatchSerializer(result).data, status=status.HTTP_201_CREATED)
+            return Response(released(self, CountsSerializer(result)).data)
+        return Response(
+            released(self, BatchSerializer(result)).data, status=status.HTTP_201_CREATED
+        )

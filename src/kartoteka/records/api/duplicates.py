@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from kartoteka.core import access
 from kartoteka.core.errors import DomainError, ForbiddenError, NotFoundError
 from kartoteka.core.ids import parse_id
+from kartoteka.core.rest.serializers import released
 from kartoteka.core.web import signed_in
 from kartoteka.records import duplicates
 from kartoteka.records.services.merge import KEEP_OTHER, KEEP_SURVIVOR, record_merge
@@ -103,7 +104,7 @@ class DuplicateActions:
     @action(detail=True, methods=["post"], url_path="merge")
     def merge(self, request: Request, pk: str | None = None) -> Response:
         user = signed_in(request)
-        data = MergeSerializer(data=request.data)
+        data = released(self, MergeSerializer(data=request.data))
         data.is_valid(raise_exception=True)
         values = data.validated_data
         survivor_id = parse_id(pk)
