@@ -203,9 +203,11 @@ class _Pools:
     def email(self, prefix: str) -> str:
         return f"{prefix}{self.random.randint(1, 10**9)}@{self.random.choice(self.domains)}"
 
-    def inn(self) -> str:
+    def inn(self, *, person: bool = False) -> str:
+        """An INN with valid check digits: 10 digits for an organisation, 12 for a person (a
+        sole proprietor, ИП, is registered as one)."""
         body = str(self.random.randint(10, 99)) + "".join(
-            self.random.choice("0123456789") for _ in range(7)
+            self.random.choice("0123456789") for _ in range(8 if person else 7)
         )
         return inn_with_check_digits(body)
 
@@ -308,7 +310,7 @@ def _add_clients(
                             id=pk,
                             name=name,
                             legal_form=name.split(" ", 1)[0],
-                            inn=pools.inn(),
+                            inn=pools.inn(person=name.startswith("ИП ")),
                             industry=rnd.choice(INDUSTRIES),
                             city=cities.get(owner.branch_id, ""),
                             region=REGIONS.get(cities.get(owner.branch_id, ""), ""),

@@ -100,7 +100,10 @@ def test_demo_builds_a_realistic_company(db: Any, capsys: Any) -> None:
     }
     assert Contact.objects.count() == 300
     assert Company.objects.count() == 90
-    assert all(is_valid_inn(inn) for inn in Company.objects.values_list("inn", flat=True))
+    firms = list(Company.objects.values_list("legal_form", "inn"))
+    assert all(is_valid_inn(inn) for _form, inn in firms)
+    # A sole proprietor is registered as a person: 12 digits; an organisation has 10.
+    assert {(form == "ИП", len(inn)) for form, inn in firms} == {(True, 12), (False, 10)}
     phones = list(ContactPhone.objects.values_list("number", flat=True))
     assert len(phones) == 300
     assert all(phone.startswith("+7") and len(phone) == 12 for phone in phones)
