@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hmac
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
@@ -345,10 +346,11 @@ def calendar_events(
     return found
 
 
-def visible_clients(user: User, found: list[CalendarEvent]) -> None:
-    """Set ``company_shown`` and ``contact_shown`` on each event: its client if ``user`` may see
-    it, else None. A meeting's participants see it even where its client is hidden from them, so
-    the client's name must not travel with it. Two queries for the whole list."""
+def visible_clients(user: User, found: Sequence[CalendarEvent | Activity]) -> None:
+    """Set ``company_shown`` and ``contact_shown`` on each event (or activity): its client if
+    ``user`` may see it, else None. A meeting's participants see it even where its client is
+    hidden from them, so the client's name must not travel with it. Two queries for the whole
+    list."""
     from kartoteka.clients.models import Company, Contact
 
     for name, model in (("company", Company), ("contact", Contact)):
