@@ -78,6 +78,16 @@ def from_the_request(garbage: list[Any]) -> list[str]:
     )
 
 
+def assert_writes_leave_no_cycles(*writes: tuple[Callable[[], Any], int]) -> None:
+    """Each write (answering its status) leaves nothing of the request in reference cycles."""
+    for write, status in writes:
+        garbage = garbage_of(write, status)
+        left, count, kinds = from_the_request(garbage), len(garbage), kinds_of(garbage)
+        del garbage
+        assert left == [], f"{write.__name__} left these in reference cycles"
+        assert count <= TOLERATED, f"{write.__name__} left {count} objects in cycles: {kinds}"
+
+
 @pytest.fixture
 def rows(personas: Personas) -> None:
     """A full first page: 60 contacts, each with a phone, at one of a few companies."""
@@ -141,12 +151,7 @@ def test_a_write_through_the_api_leaves_no_reference_cycles(personas: Personas, 
         change = {"name": f"ООО «Бесцикловое {company.version}»", "version": company.version}
         return http.patch(f"/api/v1/companies/{company.pk}/", change, format="json")
 
-    for write, status in ((create, 201), (log_a_call, 201), (rename, 200)):
-        garbage = garbage_of(write, status)
-        left, count, kinds = from_the_request(garbage), len(garbage), kinds_of(garbage)
-        del garbage
-        assert left == [], f"{write.__name__} left these in reference cycles"
-        assert count <= TOLERATED, f"{write.__name__} left {count} objects in cycles: {kinds}"
+    assert_writes_leave_no_cycles((create, 201), (log_a_call, 201), (rename, 200))
 
 
 def test_bulk_changes_and_merges_leave_no_reference_cycles(personas: Personas, api: Any) -> None:
@@ -172,9 +177,4 @@ def test_bulk_changes_and_merges_leave_no_reference_cycles(personas: Personas, a
         body = {"other": other.pk, "version": survivor.version, "other_version": other.version}
         return http.post(f"/api/v1/companies/{survivor.pk}/merge/", body, format="json")
 
-    for write, status in ((preview, 200), (change, 201), (merge, 200)):
-        garbage = garbage_of(write, status)
-        left, count, kinds = from_the_request(garbage), len(garbage), kinds_of(garbage)
-        del garbage
-        assert left == [], f"{write.__name__} left these in reference cycles"
-        assert count <= TOLERATED, f"{write.__name__} left {count} objects in cycles: {kinds}"
+    assert_writes_leave_no_cycles((preview, 200), (change, 201), (merge, 200))
