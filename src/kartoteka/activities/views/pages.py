@@ -78,20 +78,14 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     queries.visible_clients(user, [activity])
     editable, _deletable = queries.may_change(user, [activity])
     company, contact = activity.company_shown, activity.contact_shown  # type: ignore[attr-defined]
+    company_url = reverse("clients:company-detail", args=[company.pk]) if company else ""
+    contact_url = reverse("clients:contact-detail", args=[contact.pk]) if contact else ""
     people = activity.participants.order_by("last_name", "first_name")
     rows: list[tuple[Any, Any, str]] = [
         (_label("type"), activity.get_type_display(), ""),
         (_label("occurred_at"), _moment(activity.occurred_at), ""),
-        (
-            _label("company"),
-            company,
-            reverse("clients:company-detail", args=[company.pk]) if company else "",
-        ),
-        (
-            _label("contact"),
-            contact,
-            reverse("clients:contact-detail", args=[contact.pk]) if contact else "",
-        ),
+        (_label("company"), company, company_url),
+        (_label("contact"), contact, contact_url),
         (_label("direction"), activity.get_direction_display(), ""),
         (_label("duration"), _minutes(activity.duration), ""),
         (_label("outcome"), activity.get_outcome_display(), ""),
@@ -105,14 +99,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (_label("created_at"), _moment(activity.created_at), ""),
         (_label("updated_at"), _moment(activity.updated_at), ""),
     ]
-    client = contact or company
     return render(
         request,
         "activities/activity_detail.html",
         {
             "object": activity,
-            "client": client,
-            "client_url": rows[3][2] or rows[2][2],
+            "client": contact or company,
+            "client_url": contact_url or company_url,
             "rows": [row for row in rows if row[1] not in (None, "")],
             "may_edit": activity.pk in editable,
         },
