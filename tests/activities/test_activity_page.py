@@ -38,7 +38,7 @@ def test_the_page_says_what_happened_in_words(personas: Personas, client: Client
     page = client.get(f"/activities/{activity.pk}/")
     assert page.status_code == 200
     text = page.content.decode()
-    for shown in ("Сверка", "Звонок", "исходящий", "дозвонился", "2:05", "02.11.2026"):
+    for shown in ("Сверка", "Звонок", "исходящий", "дозвонился", "2 мин 5 с", "02.11.2026"):
         assert shown in text, shown
     assert f'href="/companies/{company.pk}/"' in text and "ООО «Ромашка»" in text
     assert f'href="/contacts/{person.pk}/"' in text

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from kartoteka.accounts.models import User
 from kartoteka.activities.models import CalendarEvent, EventParticipant, Task
 from kartoteka.core import clock, notifications
+from kartoteka.core.dates import moment_text
 from kartoteka.core.models import JobMark
 
 SWEEP = "activities.reminders"
@@ -85,10 +86,6 @@ def sweep() -> Swept:
     return Swept(count, notifications.dispatch())
 
 
-def _when(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "d.m.Y H:i")
-
-
 def _task_reminders(since: datetime, now: datetime) -> Iterator[notifications.Planned]:
     recent = now - FIRST_LOOKBACK
     tasks = (
@@ -106,7 +103,7 @@ def _task_reminders(since: datetime, now: datetime) -> Iterator[notifications.Pl
         with translation.override(owner.language):
             lines = []
             if task.due_at:
-                lines.append(_("Due %(when)s") % {"when": _when(task.due_at)})
+                lines.append(_("Due %(when)s") % {"when": moment_text(task.due_at)})
             elif task.due_date:
                 lines.append(_("Due %(when)s") % {"when": date_format(task.due_date, "d.m.Y")})
             client = task.company or task.contact
@@ -154,7 +151,7 @@ def _event_reminders(since: datetime, now: datetime) -> Iterator[notifications.P
                     body=" · ".join(
                         part
                         for part in (
-                            _("Starts %(when)s") % {"when": _when(event.starts_at)},
+                            _("Starts %(when)s") % {"when": moment_text(event.starts_at)},
                             event.location,
                         )
                         if part

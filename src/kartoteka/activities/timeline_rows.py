@@ -9,13 +9,11 @@ most of the page's time (about 1 ms an entry). Here links are reversed once
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.template.defaultfilters import linebreaksbr, urlencode
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -25,6 +23,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activities.models import Activity
 from kartoteka.activities.templatetags.timeline import duration_text
 from kartoteka.activities.timeline import ACTIVITY, TASK, Item
+from kartoteka.core.dates import moment_text
 from kartoteka.core.models import AuditEntry
 from kartoteka.core.templatetags.kartoteka import audit_lines
 from kartoteka.core.web import row_html, url_for_ids
@@ -87,7 +86,7 @@ def rows(items: Iterable[Item], page: Page) -> list[SafeString]:
                 item.type,
                 item.source,
                 item.id,
-                _moment(item.at),
+                moment_text(item.at),
                 head,
                 body,
             )
@@ -122,10 +121,6 @@ class _Labels:
 def _choices(model: Any, name: str) -> dict[str, str]:
     """The field's choices, each label in the active language."""
     return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
-
-
-def _moment(value: datetime.datetime) -> str:
-    return date_format(timezone.localtime(value), "d.m.Y H:i")
 
 
 def _name(user: Any, fallback: str) -> str:
@@ -283,7 +278,7 @@ def _activity_body(activity: Any, labels: _Labels) -> SafeString:
         )
     for task in getattr(activity, "visible_next_steps", ()):
         if task.due_at:
-            due = " · " + _moment(task.due_at)
+            due = " · " + moment_text(task.due_at)
         elif task.due_date:
             due = " · " + date_format(task.due_date, "d.m.Y")
         else:

@@ -37,6 +37,14 @@ def day_heading(day: datetime.date) -> str:
     return text
 
 
+def moment_text(moment: datetime.datetime) -> str:
+    """A moment as every page and message writes it: local time, "05.12.2026 14:50"."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(moment), "d.m.Y H:i")
+
+
 #: the years a planned or logged moment may fall in: before 1900 offsets are local mean time
 #: (Moscow +02:30:17), which no calendar program reads, and such dates are typing slips anyway
 FIRST_YEAR, LAST_YEAR = 1900, 2999

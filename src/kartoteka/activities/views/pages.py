@@ -18,7 +18,9 @@ from django.views.decorators.http import require_safe
 
 from kartoteka.activities import queries
 from kartoteka.activities.models import Activity
+from kartoteka.activities.templatetags.timeline import duration_text
 from kartoteka.core import kinds
+from kartoteka.core.dates import moment_text
 from kartoteka.core.errors import NotFoundError
 from kartoteka.core.ids import parse_id
 from kartoteka.core.web import signed_in
@@ -83,11 +85,11 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     people = activity.participants.order_by("last_name", "first_name")
     rows: list[tuple[Any, Any, str]] = [
         (_label("type"), activity.get_type_display(), ""),
-        (_label("occurred_at"), _moment(activity.occurred_at), ""),
+        (_label("occurred_at"), moment_text(activity.occurred_at), ""),
         (_label("company"), company, company_url),
         (_label("contact"), contact, contact_url),
         (_label("direction"), activity.get_direction_display(), ""),
-        (_label("duration"), _minutes(activity.duration), ""),
+        (_label("duration"), duration_text(activity.duration), ""),
         (_label("outcome"), activity.get_outcome_display(), ""),
         (_label("reason"), activity.reason, ""),
         (_label("product_text"), activity.product_text, ""),
@@ -96,8 +98,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (_label("recording_url"), activity.recording_url, activity.recording_url),
         (_label("owner"), activity.owner, ""),
         (_label("branch"), activity.branch, ""),
-        (_label("created_at"), _moment(activity.created_at), ""),
-        (_label("updated_at"), _moment(activity.updated_at), ""),
+        (_label("created_at"), moment_text(activity.created_at), ""),
+        (_label("updated_at"), moment_text(activity.updated_at), ""),
     ]
     return render(
         request,
@@ -114,14 +116,3 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _label(name: str) -> str:
     return str(capfirst(Activity._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
-
-
-def _moment(value: datetime.datetime) -> str:
-    return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
-
-
-def _minutes(seconds: int | None) -> str:
-    # A call's length in minutes and seconds, as a phone shows it.
-    if seconds is None:
-        return ""
-    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -56,19 +56,17 @@ class KeysetPagination(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 500
     ordering_param = "ordering"
+    next_link: str | None = None
+    previous_link: str | None = None
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any] | None:
-        self.request = request
-        self.base_url = request.build_absolute_uri()
-        size = self.get_page_size(request) or self.page_size
-        self.spec, keys = self.keys(request, view, queryset.model)
+        size, keys = self._start(request, view, queryset.model)
         cursor = self.read_cursor(request, queryset.model, keys)
         # The access rule's parts, when the view offers them (see pagination.page_of).
         offered = getattr(view, "list_alternatives", None)
         alternatives = offered() if offered is not None else None
-        self.next_link = self.previous_link = None
         if cursor is not None and cursor[0]:  # the page before the cursor's row
             earlier = order_by(queryset, [key.reversed() for key in keys]).filter(
                 beyond(keys, cursor[1], later=False)
@@ -111,11 +109,7 @@ class KeysetPagination(CursorPagination):
         ``value`` (:func:`kartoteka.core.db.compiled.rows`); ``build`` makes the list's rows
         when the shape is new. For lists without a cursor whose statement is the same for
         every value but one (a caller-ID lookup)."""
-        self.request = request
-        self.base_url = request.build_absolute_uri()
-        size = self.get_page_size(request) or self.page_size
-        self.spec, keys = self.keys(request, view, view.queryset.model)
-        self.next_link = self.previous_link = None
+        size, keys = self._start(request, view, view.queryset.model)
 
         def page() -> QuerySet[Any]:
             return order_by(json_lists.inline(build()), keys)[: size + 1]
@@ -125,6 +119,15 @@ class KeysetPagination(CursorPagination):
         if len(found) > size:
             self.next_link = self.link(rows[-1], keys, back=False)
         return rows
+
+    def _start(self, request: Request, view: Any, model: type[Model]) -> tuple[int, list[SortKey]]:
+        """What every page begins with: the request, the page size, the order (a 400 for an
+        unknown column) and no links yet."""
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        self.spec, keys = self.keys(request, view, model)
+        self.next_link = self.previous_link = None
+        return self.get_page_size(request) or self.page_size, keys
 
     # --- The order ---------------------------------------------------------------------------
 
